@@ -1,0 +1,37 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// run parses args, runs the command and returns the process exit code.
+// Deferred work (report flush, lock release) happens inside the commands,
+// before run returns.
+func run(args []string, e *env) int {
+	if e.stopSignals != nil {
+		defer e.stopSignals()
+	}
+	root := newRootCmd(e)
+	root.SetArgs(args)
+	return e.report(root.Execute())
+}
+
+func newRootCmd(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "nbfleet",
+		Short:         "Provision fleets of ModelArts notebooks declaratively",
+		Long:          "nbfleet validates a fleet file, compares it with the cloud, shows the difference as a plan and carries it out.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return withHint(err, "run 'nbfleet %s --help' for usage", c.Name())
+	})
+	root.AddCommand(
+		newVersionCmd(e),
+	)
+	return root
+}
