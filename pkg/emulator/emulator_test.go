@@ -269,8 +269,16 @@ func TestCreateValidation(t *testing.T) {
 		{"ownership missing", func(m map[string]any) { delete(vol(m), "ownership") }, codeInvalid},
 		{"ownership bad", func(m map[string]any) { vol(m)["ownership"] = "MINE" }, codeInvalid},
 		{"dedicated evs", func(m map[string]any) { vol(m)["ownership"] = "DEDICATED" }, codeInvalid},
-		{"dedicated efs no uri", func(m map[string]any) { vol(m)["ownership"] = "DEDICATED"; vol(m)["category"] = "EFS"; vol(m)["id"] = "x" }, codeInvalid},
-		{"dedicated efs no id", func(m map[string]any) { vol(m)["ownership"] = "DEDICATED"; vol(m)["category"] = "EFS"; vol(m)["uri"] = "1.2.3.4:/x" }, codeInvalid},
+		{"dedicated efs no uri", func(m map[string]any) {
+			vol(m)["ownership"] = "DEDICATED"
+			vol(m)["category"] = "EFS"
+			vol(m)["id"] = "x"
+		}, codeInvalid},
+		{"dedicated efs no id", func(m map[string]any) {
+			vol(m)["ownership"] = "DEDICATED"
+			vol(m)["category"] = "EFS"
+			vol(m)["uri"] = "1.2.3.4:/x"
+		}, codeInvalid},
 		{"dedicated efs", func(m map[string]any) {
 			vol(m)["ownership"] = "DEDICATED"
 			vol(m)["category"] = "EFS"
