@@ -683,3 +683,25 @@ func BenchmarkList5000(b *testing.B) {
 }
 
 func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// BenchmarkCreateParallel measures creates through a real HTTP server with
+// 64 concurrent clients and no latency.
+func BenchmarkCreateParallel(b *testing.B) {
+	s, err := New(Options{Auth: AuthNone})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	url := s.URL() + "/v1/" + DefaultProjectID + "/notebooks"
+	b.SetParallelism(32) // 2 CPUs × 32 = 64 clients
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			res, err := http.Post(url, "application/json", strings.NewReader(validBody))
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	})
+}

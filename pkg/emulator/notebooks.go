@@ -53,7 +53,11 @@ func (s *Server) create(c *call) (int, any, *apiError) {
 	now := ms(c.now)
 	p := s.projectLocked(c.project)
 	count := 0
+	// The scan (O(notebooks)) is needed only for the quota and the one-DEFAULT rule.
 	for _, nb := range p.nbs {
+		if s.opts.Quota == 0 && tmpl.Feature != "DEFAULT" {
+			break
+		}
 		if s.advanceLocked(p, nb, now) {
 			continue
 		}
