@@ -36,13 +36,13 @@ type createDoc struct {
 }
 
 type updateDoc struct {
-	Name           string        `json:"name,omitempty"`
-	Description    *string       `json:"description,omitempty"`
-	Flavor         string        `json:"flavor,omitempty"`
-	ImageID        string        `json:"image_id,omitempty"`
+	Name           string         `json:"name,omitempty"`
+	Description    *string        `json:"description,omitempty"`
+	Flavor         string         `json:"flavor,omitempty"`
+	ImageID        string         `json:"image_id,omitempty"`
 	Endpoints      *[]endpointDoc `json:"endpoints,omitempty"` // nil leaves them; empty clears them
-	StorageNewSize int           `json:"storage_new_size,omitempty"`
-	Hooks          *hooksDoc     `json:"hooks,omitempty"`
+	StorageNewSize int            `json:"storage_new_size,omitempty"`
+	Hooks          *hooksDoc      `json:"hooks,omitempty"`
 }
 
 type endpointDoc struct {
