@@ -74,7 +74,14 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 		}
 		open := fmt.Sprintf("\n<details%s><summary>%s %s (%d)</summary>\n\n| name | id | reason | fields |\n|---|---|---|---|\n",
 			openAttr(a), mdSymbol(a), a, counts[a])
-		if b.Len()+len(open)+reserve > max {
+		var first string
+		for i := range p.Changes {
+			if p.Changes[i].Action == a {
+				first = mdRow(&p.Changes[i])
+				break
+			}
+		}
+		if b.Len()+len(open)+len(first)+reserve > max {
 			truncated = true
 			continue
 		}

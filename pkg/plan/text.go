@@ -122,17 +122,16 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, paint(ansiRed+ansiBold, fmt.Sprintf("WARNING: %d notebook(s) will be deleted and %d replaced; their storage is destroyed.", s.Delete, s.Replace)))
 	}
+	if !detail {
+		fmt.Fprintln(bw)
+	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		if c.Action == NoOp {
 			continue
 		}
 		head := fmt.Sprintf("%3s %s", c.Action.Symbol(), c.Name)
-		label := c.Action.String()
-		if c.Action == Adopt {
-			label = "update (adopt)"
-		}
-		head += " (" + label + ")"
+		head += " (" + c.Action.String() + ")"
 		switch {
 		case c.ID != "":
 			head += " id " + c.ID
