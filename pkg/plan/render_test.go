@@ -18,7 +18,7 @@ func everyAction() (*spec.Fleet, []modelarts.Notebook, *Plan) {
 	f := fleet(
 		nb("ml101-alice"), // create
 		nb("ml101-bob", func(n *spec.Notebook) { n.Flavor = "modelarts.vm.cpu.8u"; n.Description = "Bob's notebook" }), // update
-		nb("ml101-carol", func(n *spec.Notebook) { n.Volume.Capacity = 20; n.Protect = true }),                    // replace (shrink)
+		nb("ml101-carol", func(n *spec.Notebook) { n.Volume.Capacity = 20; n.Protect = true }),                         // replace (shrink)
 		nb("ml101-dave"),         // start
 		nb("ml101-eve", stopped), // stop
 		nb("ml101-frank"),        // adopt
