@@ -1,7 +1,61 @@
 // Package plan compares a fleet with the notebooks that exist and returns
 // the difference as a Plan: a pure value that can be rendered (text, JSON,
 // Markdown), saved for review with a staleness fingerprint, read back and
-// carried out by package execute. It performs no calls.
+// carried out by package execute. It performs no calls, reads no clock and
+// never prints; it imports only the types of packages spec and modelarts.
+//
+// # Ownership
+//
+// Every notebook nbfleet creates carries spec.OwnerMarker(fleet) at the end
+// of its description (see Owner, StripMarker, Description). For each
+// declared name, Diff looks at the live notebooks of that name (DELETING
+// ones count as gone):
+//   - none: create (after waiting out a DELETING copy, if any);
+//   - one carrying this fleet's marker: compare (update, replace, start,
+//     stop or no-op);
+//   - one without a marker: adopt, an update that adds the marker plus any
+//     other in-place update; if it would need a replace (or --replace asks
+//     for one) it is a conflict instead: nbfleet never destroys a notebook
+//     it does not own;
+//   - one carrying another fleet's marker, or two or more: conflict,
+//     nothing is done; Change.IDs lists the ids.
+//
+// A live notebook with this fleet's marker that the fleet does not declare
+// is deleted (pruned). Anything else never appears in a plan. A notebook
+// removed from the fleet file has lost its protect flag with it, so its
+// prune is not Protected.
+//
+// # Fields
+//
+// Compared: description (marker stripped), flavor, image_id, endpoints
+// (only when the fleet declares some; SSH keys and IPs compared as sets),
+// hooks (only when the live notebook reports hooks: the emulator does, the
+// real API may not), volume.capacity (growth updates in place with
+// storage_new_size, shrinking replaces, an unreported live capacity or an
+// unset desired one is not compared), volume.category and
+// volume.ownership (case-insensitive, when both are known), volume.uri and
+// volume.id (when the fleet sets them), pool_id (when the fleet sets it),
+// workspace_id and feature. The volume fields, pool_id, workspace_id and
+// feature force a replace. The lease is applied at create and start but
+// never compared: it is a countdown. ignore_changes paths are skipped; a
+// path also covers its sub-paths ("volume" covers "volume.capacity").
+//
+// flavor, image_id, endpoints and hooks can only be PUT while STOPPED: the
+// steps are stop → update → start, or stop → update when the notebook is
+// declared stopped, or update (→ start) when it is already stopped. The
+// description and storage_new_size are PUT in any state; when both kinds
+// change, one PUT carries both while stopped.
+//
+// # Live statuses
+//
+// CREATE_FAILED, ERROR and START_FAILED: replace. INIT, CREATING, STARTING
+// and SNAPSHOTTING count as heading to RUNNING, STOPPING as heading to
+// STOPPED; a StepWait comes first when anything is to be done, so a plan
+// made after an interrupted apply shows only what is left. FROZEN and
+// DELETE_FAILED are conflicts (nothing can be done, the reason says why),
+// so that `plan --detailed-exitcode` and `drift` report them. An unknown
+// status is a conflict too. DELETED notebooks and notebooks outside the
+// workspaces the fleet uses are ignored.
 package plan
 
 import (
