@@ -32,6 +32,9 @@ func newRootCmd(e *env) *cobra.Command {
 	})
 	root.AddCommand(
 		newVersionCmd(e),
+		newValidateCmd(e),
+		newExpandCmd(e),
+		newSchemaCmd(e),
 	)
 	return root
 }
