@@ -28,7 +28,10 @@ const (
 // MaxNameLength is the API's limit on a notebook name.
 const MaxNameLength = 128
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+var (
+	nameRE       = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	templateLine = regexp.MustCompile(`^\d+(:\d+)?: `)
+)
 
 // expander turns a schema-valid tree into a Fleet.
 type expander struct {
@@ -42,6 +45,7 @@ type expander struct {
 	fleetNm string
 	total   int
 	tooMany bool
+	skip    map[int]bool // notebook entries the schema rejected
 }
 
 type tmplEntry struct {
@@ -86,6 +90,9 @@ func (x *expander) fleet(root *node) *Fleet {
 	}
 	names := map[string]Origin{}
 	for i, entry := range root.get("notebooks").items {
+		if x.skip[i] {
+			continue
+		}
 		path := fmt.Sprintf("notebooks[%d]", i)
 		merged := merge(defaults, entry)
 		for _, in := range x.instances(path, entry, merged) {
@@ -366,6 +373,7 @@ func cleanTemplateErr(err error, name string) string {
 	s := err.Error()
 	s = strings.TrimPrefix(s, "template: ")
 	s = strings.TrimPrefix(s, name+":")
+	s = templateLine.ReplaceAllString(s, "")
 	return strings.TrimSpace(s)
 }
 
@@ -432,8 +440,9 @@ func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) 
 
 	// name
 	if n := m.get("name"); n != nil {
-		nb.Name = str(n, "name")
-		if len(x.errs.list) == before {
+		var ok bool
+		nb.Name, ok = x.render(path+".name", n, in)
+		if ok {
 			switch {
 			case nb.Name == "":
 				bad(n, "name", "is empty after rendering the template")

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // Limits bound what a fleet file may make nbfleet do. Zero fields take the
@@ -154,11 +155,21 @@ func Parse(filename string, src []byte, opts Options) (*Fleet, error) {
 	if root == nil {
 		return nil, capErrors(e, lim)
 	}
-	if err := checkSchema(filename, root, e); err != nil {
+	failed, err := checkSchema(filename, root, e)
+	if err != nil {
 		return nil, err
 	}
-	if len(e.list) > 0 {
-		return nil, capErrors(e, lim)
+	// A fault outside the notebook entries (version, fleet, target,
+	// defaults) leaves nothing sound to expand; faulty entries are skipped
+	// and the others still checked, so one run reports as much as it can.
+	skip := map[int]bool{}
+	for _, loc := range failed {
+		toks := pointer(loc)
+		if len(toks) < 2 || toks[0] != "notebooks" {
+			return nil, capErrors(e, lim)
+		}
+		i, _ := strconv.Atoi(toks[1])
+		skip[i] = true
 	}
 	x := &expander{
 		file:    filename,
@@ -168,6 +179,7 @@ func Parse(filename string, src []byte, opts Options) (*Fleet, error) {
 		read:    read,
 		tmpl:    map[*node]*tmplEntry{},
 		scripts: map[string]scriptResult{},
+		skip:    skip,
 	}
 	f := x.fleet(root)
 	if len(e.list) > 0 {

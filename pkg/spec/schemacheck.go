@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,18 +40,21 @@ type compiledSchema struct {
 
 // checkSchema validates the tree against the embedded schema and records
 // one human message per failing keyword, at the offending YAML node.
-func checkSchema(file string, root *node, e *errs) error {
+//
+// It returns the instance locations that failed, so the caller can still
+// check the notebook entries the schema found no fault in.
+func checkSchema(file string, root *node, e *errs) ([]string, error) {
 	cs, err := fleetSchema()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	err = cs.s.Validate(root.toValue())
 	if err == nil {
-		return nil
+		return nil, nil
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return fmt.Errorf("schema validation: %w", err)
+		return nil, fmt.Errorf("schema validation: %w", err)
 	}
 	var leaves []*jsonschema.ValidationError
 	var walk func(v *jsonschema.ValidationError)
@@ -63,10 +67,12 @@ func checkSchema(file string, root *node, e *errs) error {
 		}
 	}
 	walk(ve)
+	locs := make([]string, 0, len(leaves))
 	for _, l := range leaves {
 		cs.report(file, root, l, e)
+		locs = append(locs, l.InstanceLocation)
 	}
-	return nil
+	return locs, nil
 }
 
 // pointer splits a JSON pointer ("/a/b~1c") into unescaped tokens.
@@ -169,11 +175,24 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 	case "additionalProperties":
 		props, _ := frag["properties"].(map[string]any)
 		valid := slices.Sorted(mapsKeys(props))
-		for i, k := range n.keys {
+		var patterns []*regexp.Regexp
+		if pp, ok := frag["patternProperties"].(map[string]any); ok {
+			for p := range pp {
+				if re, err := regexp.Compile(p); err == nil {
+					patterns = append(patterns, re)
+				}
+			}
+		}
+	keys:
+		for _, k := range n.keys {
 			if _, ok := props[k.value]; ok {
 				continue
 			}
-			_ = i
+			for _, re := range patterns {
+				if re.MatchString(k.value) {
+					continue keys
+				}
+			}
 			var msg string
 			switch {
 			case k.value == "<<":
@@ -235,7 +254,11 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 	case "maximum":
 		say(n, "must be ≤ %v, got %s", frag["maximum"], describe(val))
 	case "minItems":
-		say(n, "must have at least %v entries, got %d", frag["minItems"], len(n.items))
+		if num(frag["minItems"]) == 1 {
+			say(n, "must not be empty")
+		} else {
+			say(n, "must have at least %v entries, got %d", frag["minItems"], len(n.items))
+		}
 	case "maxItems":
 		say(n, "must have at most %v entries, got %d", frag["maxItems"], len(n.items))
 	case "uniqueItems":
