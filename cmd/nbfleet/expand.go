@@ -25,7 +25,12 @@ create call would receive it: defaults merged, rosters and counts expanded,
 templates rendered, hook script files base64-encoded, durations in
 milliseconds and the ownership marker appended to the description. Each
 notebook carries its origin (file:line:col, or roster.csv:ROW).`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return withHint(fmt.Errorf("expand needs exactly one fleet file, got %d", len(args)), "run 'nbfleet expand --help' for usage")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
 			return runExpand(e, opts)

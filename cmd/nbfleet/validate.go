@@ -36,7 +36,12 @@ Formats:
           one "FILE: valid, N notebooks" line per valid file on stdout
   json    one versioned document on stdout
   github  GitHub Actions workflow annotations (::error file=…,line=…,col=…::…) on stdout`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return withHint(errors.New("validate needs at least one fleet file"), "run 'nbfleet validate --help' for usage")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.files = args
 			return runValidate(e, opts)
