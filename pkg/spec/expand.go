@@ -105,7 +105,11 @@ func (x *expander) fleet(root *node) *Fleet {
 				if nb.Origin.CSVFile != "" {
 					file, line, col = nb.Origin.CSVFile, nb.Origin.CSVRow, 0
 				}
-				x.errs.addf(file, line, col, "duplicate notebook name %q (first declared at %s)", nb.Name, first)
+				msg := fmt.Sprintf("duplicate notebook name %q (first declared at %s)", nb.Name, first)
+				if entry.get("for_each") != nil && !strings.Contains(merged.get("name").value, "{{") {
+					msg += `: under for_each the name needs a template such as "x-{{ .index }}"`
+				}
+				x.errs.addf(file, line, col, "%s", msg)
 				continue
 			}
 			names[nb.Name] = nb.Origin
