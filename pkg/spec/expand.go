@@ -464,6 +464,9 @@ func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) 
 		if i := strings.IndexAny(nb.Description, "&<>\"'/"); i >= 0 {
 			bad(n, "description", "must not contain %q (none of & < > \" ' / is allowed)", nb.Description[i:i+1])
 		}
+		if strings.Contains(nb.Description, MarkerPrefix) {
+			bad(n, "description", "must not contain %q: nbfleet appends its ownership marker itself", MarkerPrefix)
+		}
 		room := MaxDescription - 1 - utf8.RuneCountInString(marker)
 		if l := utf8.RuneCountInString(nb.Description); l > room {
 			bad(n, "description", "is %d characters; it must be at most %d to leave room for the ownership marker \" %s\" (%d in all)", l, room, marker, MaxDescription)
