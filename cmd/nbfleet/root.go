@@ -33,6 +33,9 @@ func newRootCmd(e *env) *cobra.Command {
 	root.AddCommand(
 		newVersionCmd(e),
 		newEmulatorCmd(e),
+		newValidateCmd(e),
+		newExpandCmd(e),
+		newSchemaCmd(e),
 	)
 	return root
 }
