@@ -515,7 +515,10 @@ func TestBadBodies(t *testing.T) {
 		}, 400, `unexpected response: {"error_code":"ModelArts.6404","error_m`},
 		{"huge 200", huge, 200, "response body larger than 8 MiB"},
 		{"empty 500", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }, 500, "Internal Server Error"},
-		{"binary 400", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(400); w.Write([]byte{0, 1, 2, 0xff, 'o', 'k'}) },
+		{"binary 400", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(400)
+			w.Write([]byte{0, 1, 2, 0xff, 'o', 'k'})
+		},
 			400, "unexpected response: ok"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -566,7 +569,7 @@ func TestClassification(t *testing.T) {
 		return fmt.Errorf("op: %w", &APIError{HTTPStatus: status, Code: code})
 	}
 	for _, tc := range []struct {
-		err                                                      error
+		err                                                       error
 		retryable, throttled, busy, terminal, ambiguous, notFound bool
 	}{
 		{ae(429, "APIG.0308"), true, true, false, false, false, false},

@@ -69,7 +69,9 @@ func TestConfigFromEnv(t *testing.T) {
 		{"fleet endpoint beats derived", with(aksk, "HUAWEICLOUD_SDK_PROJECT_ID", "p"), Overrides{Endpoint: "https://x.example/", Region: "eu-de"},
 			func(c Config) string { return c.Endpoint + " " + c.IAMEndpoint }, ""},
 		{"derived OTC", with(aksk, "OS_REGION_NAME", "eu-de", "OS_PROJECT_ID", "p"), Overrides{},
-			func(c Config) string { return string(c.Cloud) + " " + c.Endpoint + " " + c.IAMEndpoint + " " + c.ProjectID }, ""},
+			func(c Config) string {
+				return string(c.Cloud) + " " + c.Endpoint + " " + c.IAMEndpoint + " " + c.ProjectID
+			}, ""},
 		{"IAM env beats OS_AUTH_URL", with(aksk, "NBFLEET_IAM_ENDPOINT", "https://i1", "OS_AUTH_URL", "https://i2/v3", "HUAWEICLOUD_SDK_REGION", "cn-north-4"), Overrides{},
 			func(c Config) string { return c.IAMEndpoint }, ""},
 		{"OS_AUTH_URL beats derived", with(aksk, "OS_AUTH_URL", "https://i2/v3", "HUAWEICLOUD_SDK_REGION", "cn-north-4"), Overrides{},
@@ -83,7 +85,9 @@ func TestConfigFromEnv(t *testing.T) {
 		{"project from SDK var", with(aksk, "HUAWEICLOUD_SDK_PROJECT_ID", "p2", "OS_PROJECT_ID", "p3", "OS_REGION_NAME", "eu-de"), Overrides{},
 			func(c Config) string { return c.ProjectID }, ""},
 		{"OS_ fallback keys with security token", []string{"OS_ACCESS_KEY", "AK2", "OS_SECRET_KEY", "SK2", "HUAWEICLOUD_SDK_SECURITY_TOKEN", "ST", "OS_REGION_NAME", "eu-de"}, Overrides{},
-			func(c Config) string { return c.Credentials.mode() + " " + c.Credentials.AK + " " + c.Credentials.SecurityToken.Reveal() }, ""},
+			func(c Config) string {
+				return c.Credentials.mode() + " " + c.Credentials.AK + " " + c.Credentials.SecurityToken.Reveal()
+			}, ""},
 		{"AK/SK beats token and password", with(aksk, "OS_AUTH_TOKEN", "T", "OS_USERNAME", "u", "OS_PASSWORD", "pw", "OS_REGION_NAME", "eu-de"), Overrides{},
 			func(c Config) string { return c.Credentials.mode() }, ""},
 		{"token beats password", []string{"OS_AUTH_TOKEN", "T", "OS_USERNAME", "u", "OS_PASSWORD", "pw", "OS_REGION_NAME", "eu-de", "OS_PROJECT_ID", "p"}, Overrides{},
