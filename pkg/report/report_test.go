@@ -33,7 +33,7 @@ func sample() *Report {
 				URL: "https://notebook.example/lab/id-alice", Attempts: 1, ElapsedMS: 31000, StartedAt: at(1), FinishedAt: at(32)},
 			{Name: "ml101-bob", ID: "id-bob-2", Action: "create", Outcome: Failed, Status: "CREATE_FAILED",
 				FailReason: "no capacity in az1", FailReasons: []string{"image pull failed", "no capacity in az1"},
-				Error: &Error{Code: "create_failed", Message: "notebook ended CREATE_FAILED after 2 attempts: no capacity in az1"},
+				Error:    &Error{Code: "create_failed", Message: "notebook ended CREATE_FAILED after 2 attempts: no capacity in az1"},
 				Attempts: 2, ElapsedMS: 40000, StartedAt: at(1), FinishedAt: at(41)},
 			{Name: "ml101-carol", Action: "create", Outcome: Failed,
 				Error:    &Error{Code: "ModelArts.6302", Message: "instance count at maximum", HTTPStatus: 400, RequestID: "req-7"},
