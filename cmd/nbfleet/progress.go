@@ -77,7 +77,7 @@ func (t *tally) eta(now time.Time) string {
 		return "-"
 	}
 	left := t.total - t.done
-	return (time.Duration(float64(left)/r*float64(time.Second))).Round(time.Second).String()
+	return (time.Duration(float64(left) / r * float64(time.Second))).Round(time.Second).String()
 }
 
 func (t *tally) countsLine() string {
