@@ -42,6 +42,12 @@ const (
 	StepStop   StepOp = "stop"   // POST stop; wait STOPPED
 	StepStart  StepOp = "start"  // POST start; wait RUNNING
 	StepUpdate StepOp = "update" // PUT; no wait unless the notebook leaves its state
+	// StepWait waits for the notebook Step.ID (or Change.ID when empty) to
+	// settle: to leave a transitional status (INIT, CREATING, STARTING,
+	// STOPPING, SNAPSHOTTING) or, when it is DELETING, to be gone. It comes
+	// before the other steps so that the executor does not fail with
+	// ModelArts.6357 ("another operation is in progress").
+	StepWait StepOp = "wait"
 )
 
 // Step is one operation with its request.
@@ -50,6 +56,9 @@ type Step struct {
 	Create *modelarts.CreateRequest `json:"create,omitempty"`
 	Update *modelarts.UpdateRequest `json:"update,omitempty"`
 	Lease  *modelarts.LeaseReq      `json:"lease,omitempty"` // for start
+	// ID is the notebook a wait step waits for when it is not Change.ID:
+	// the DELETING copy a create must wait out. Empty otherwise.
+	ID string `json:"id,omitempty"`
 }
 
 // FieldChange is one field's difference. Before and After are plain JSON
