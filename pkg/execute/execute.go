@@ -43,10 +43,6 @@ const (
 	WaitNone = "none"
 )
 
-// StepWait is the step op the planner adds when a live notebook must
-// settle (leave a transitional status, or disappear) before the next step.
-const StepWait plan.StepOp = "wait"
-
 // Options tune Apply. Zero values take the documented defaults.
 type Options struct {
 	// Parallelism is how many changes run at once (default 16).

@@ -80,6 +80,7 @@ func TestStepSequences(t *testing.T) {
 		wantStatus string
 		wantLive   []string
 		wantCalls  map[string]int
+		otherID    bool // the seeded notebook is the wait step's ID, not the change's
 	}{
 		{name: "create", action: plan.Create, steps: []plan.Step{createStep("a")},
 			wantStatus: "RUNNING", wantLive: []string{"a=RUNNING"}, wantCalls: map[string]int{"create": 1}},
@@ -109,10 +110,13 @@ func TestStepSequences(t *testing.T) {
 			steps:      []plan.Step{{Op: plan.StepDelete}, createStep("a")},
 			wantStatus: "CREATING", wantLive: []string{"a=CREATING"}, wantCalls: map[string]int{"delete": 1, "create": 1}},
 		{name: "wait for a deleting one, then create", seed: "DELETING", action: plan.Create,
-			steps:      []plan.Step{{Op: StepWait}, createStep("a")},
+			steps:      []plan.Step{{Op: plan.StepWait}, createStep("a")},
+			wantStatus: "RUNNING", wantLive: []string{"a=RUNNING"}, wantCalls: map[string]int{"create": 1}},
+		{name: "wait out another copy, then create", seed: "DELETING", action: plan.Create, otherID: true,
+			steps:      []plan.Step{{Op: plan.StepWait}, createStep("a")},
 			wantStatus: "RUNNING", wantLive: []string{"a=RUNNING"}, wantCalls: map[string]int{"create": 1}},
 		{name: "wait for a starting one, then stop", seed: "STARTING", action: plan.Stop,
-			steps:      []plan.Step{{Op: StepWait}, {Op: plan.StepStop}},
+			steps:      []plan.Step{{Op: plan.StepWait}, {Op: plan.StepStop}},
 			wantStatus: "STOPPED", wantLive: []string{"a=STOPPED"}, wantCalls: map[string]int{"stop": 1}},
 	}
 	for _, tt := range tests {
@@ -128,6 +132,9 @@ func TestStepSequences(t *testing.T) {
 						target = "RUNNING"
 					}
 					f.transition(n, tt.seed, target)
+				}
+				if tt.otherID {
+					c.Steps[0].ID, c.ID = c.ID, ""
 				}
 			}
 			opts := fastOpts()

@@ -124,10 +124,8 @@ func (r *runner) steps(cctx, wctx context.Context, st *state) error {
 			err = r.start(cctx, wctx, st, s, next, wait)
 		case plan.StepUpdate:
 			err = r.update(cctx, wctx, st, s, wait)
-		case StepWait:
-			if st.id != "" && !st.gone {
-				err = r.waitFor(wctx, st, s.Op, goal{settled: true})
-			}
+		case plan.StepWait:
+			err = r.waitStep(wctx, st, s)
 		default:
 			err = fmt.Errorf("step %d: unknown op %q", i+1, s.Op)
 		}
@@ -399,6 +397,19 @@ func (r *runner) update(cctx, wctx context.Context, st *state, s plan.Step, wait
 	// The notebook left its state (e.g. it restarts to apply the update):
 	// wait for it to settle.
 	return r.waitFor(wctx, st, plan.StepUpdate, goal{settled: true})
+}
+
+// waitStep waits for the change's notebook, or another one (s.ID: a
+// DELETING copy a create must wait out), to settle.
+func (r *runner) waitStep(ctx context.Context, st *state, s plan.Step) error {
+	if s.ID != "" && s.ID != st.id {
+		other := &state{c: st.c, e: st.e, id: s.ID}
+		return r.waitFor(ctx, other, s.Op, goal{settled: true})
+	}
+	if st.id == "" || st.gone {
+		return nil
+	}
+	return r.waitFor(ctx, st, s.Op, goal{settled: true})
 }
 
 // goal is what a wait waits for.
