@@ -32,6 +32,7 @@ func newRootCmd(e *env) *cobra.Command {
 	})
 	root.AddCommand(
 		newVersionCmd(e),
+		newEmulatorCmd(e),
 	)
 	return root
 }
