@@ -1,17 +1,10 @@
 package execute
 
-// The classification of API errors belongs to package modelarts
-// (IsThrottled, IsAmbiguous, IsTerminal, IsBusy, IsRetryable). The
-// executor calls it only through these five functions, so that the rules
-// live in one place.
+// The classification of API errors belongs to package modelarts; the
+// executor calls it only through these functions.
 
 import (
-	"context"
 	"errors"
-	"io"
-	"net"
-	"net/http"
-	"syscall"
 
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 )
@@ -25,53 +18,19 @@ func apiError(err error) *modelarts.APIError {
 }
 
 // isThrottled: the gateway refused the request; nothing was done.
-func isThrottled(err error) bool {
-	ae := apiError(err)
-	return ae != nil && (ae.HTTPStatus == http.StatusTooManyRequests || ae.Code == "APIG.0308")
-}
+func isThrottled(err error) bool { return modelarts.IsThrottled(err) }
 
 // isBusy: another operation is running on the notebook, or it is already
 // in (or heading to) the requested state.
-func isBusy(err error) bool {
-	ae := apiError(err)
-	if ae == nil {
-		return false
-	}
-	switch ae.Code {
-	case "ModelArts.6357", "ModelArts.6305", "ModelArts.6306", "ModelArts.6307", "ModelArts.6308":
-		return true
-	}
-	return false
-}
+func isBusy(err error) bool { return modelarts.IsBusy(err) }
 
 // isAmbiguous: the request may have been carried out although no answer
 // says so.
-func isAmbiguous(err error) bool {
-	if ae := apiError(err); ae != nil {
-		return ae.HTTPStatus >= 500
-	}
-	if errors.Is(err, context.Canceled) {
-		return false
-	}
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || (errors.As(err, &ne) && ne.Timeout())
-}
+func isAmbiguous(err error) bool { return modelarts.IsAmbiguous(err) }
 
 // isRetryable: trying again may succeed.
-func isRetryable(err error) bool {
-	return isThrottled(err) || isAmbiguous(err) || errors.Is(err, syscall.ECONNREFUSED)
-}
+func isRetryable(err error) bool { return modelarts.IsRetryable(err) }
 
 // isTerminal: trying again cannot succeed (quota, sold out, bad request,
 // authentication).
-func isTerminal(err error) bool {
-	ae := apiError(err)
-	if ae == nil {
-		return false
-	}
-	if isThrottled(err) || isBusy(err) || errors.Is(err, modelarts.ErrNotFound) {
-		return false
-	}
-	return ae.HTTPStatus >= 400 && ae.HTTPStatus < 500
-}
+func isTerminal(err error) bool { return modelarts.IsTerminal(err) }

@@ -55,7 +55,7 @@ var (
 	errQuota     = &modelarts.APIError{HTTPStatus: 400, Code: "ModelArts.6302", Message: "instance count at maximum", RequestID: "req-quota"}
 	errGateway   = &modelarts.APIError{HTTPStatus: 503, Code: "ModelArts.0010", Message: "service unavailable"}
 	errNotFound  = &modelarts.APIError{HTTPStatus: 400, Code: "ModelArts.6404", Message: "notebook not found"}
-	errReset     = syscall.ECONNRESET
+	errReset     = &modelarts.RequestError{Op: "create notebook", Method: "POST", Path: "/v1/p/notebooks", Written: true, Err: syscall.ECONNRESET}
 )
 
 func (f *fake) queue(key string, errs ...error) {
