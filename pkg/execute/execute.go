@@ -45,7 +45,8 @@ const (
 
 // Options tune Apply. Zero values take the documented defaults.
 type Options struct {
-	// Parallelism is how many changes run at once (default 16).
+	// Parallelism is how many changes make calls at once (default 16). A
+	// change waiting for a status (polled in bulk) holds no slot.
 	Parallelism int
 	// Timeout bounds one change, its calls and its waits (default 20m).
 	Timeout time.Duration
@@ -206,6 +207,8 @@ type runner struct {
 	// grace ends DrainGrace after a drain, or with hard: waits use it.
 	grace   context.Context
 	drained atomic.Bool
+	// slots holds one token per change making calls.
+	slots chan struct{}
 }
 
 func (r *runner) run(ctx context.Context, p *plan.Plan) *report.Report {
@@ -250,9 +253,13 @@ func (r *runner) run(ctx context.Context, p *plan.Plan) *report.Report {
 	go func() { r.poll.run(grace); close(pollDone) }()
 
 	entries := make([]report.Entry, len(p.Changes))
+	// The errgroup runs one goroutine per launched change and isolates
+	// failures (no WithContext). Its limit is not the parallelism: a change
+	// that waits for a status holds no slot, else 64 slots and a create
+	// time of 2 minutes would cap a run at 32 creates a minute whatever the
+	// service allows. Parallelism bounds the changes making calls (r.slots).
 	var g errgroup.Group
-	g.SetLimit(r.opts.Parallelism)
-	sem := make(chan struct{}, r.opts.Parallelism)
+	r.slots = make(chan struct{}, r.opts.Parallelism)
 	stopAt := len(p.Changes)
 launch:
 	for i := range p.Changes {
@@ -263,7 +270,7 @@ launch:
 			continue
 		}
 		select {
-		case sem <- struct{}{}:
+		case r.slots <- struct{}{}:
 		case <-drainCh:
 			stopAt = i
 			break launch
@@ -272,13 +279,12 @@ launch:
 			break launch
 		}
 		if r.isDrained() || ctx.Err() != nil {
-			<-sem
+			<-r.slots
 			stopAt = i
 			break
 		}
 		r.obs.Started(c)
 		g.Go(func() error {
-			defer func() { <-sem }()
 			entries[i] = r.change(c)
 			r.obs.Finished(entries[i])
 			return nil

@@ -642,3 +642,19 @@ func TestReportTimes(t *testing.T) {
 		t.Errorf("report %v..%v, elapsed %d", r.StartedAt, r.FinishedAt, e.ElapsedMS)
 	}
 }
+
+// TestWaitingHoldsNoSlot: a change waiting for RUNNING does not keep the
+// next change from making its calls.
+func TestWaitingHoldsNoSlot(t *testing.T) {
+	f := newFake(1 << 30)
+	opts := fastOpts()
+	opts.Parallelism = 1
+	opts.Timeout = 300 * time.Millisecond
+	r := apply(t, f, creates("a", "b", "c", "d", "e"), opts)
+	if got := f.count("create"); got != 5 {
+		t.Errorf("creates = %d, want 5 sent while the first ones wait", got)
+	}
+	if r.Count(report.Failed) != 5 || r.Notebooks[4].Error.Code != "timeout" {
+		t.Errorf("outcomes %v", r.Summary.Outcomes)
+	}
+}

@@ -27,6 +27,8 @@ type state struct {
 	status string
 	url    string
 	gone   bool
+	// held is true while the change holds a parallelism slot.
+	held bool
 }
 
 // see records a notebook's answer or sighting.
@@ -61,7 +63,8 @@ func (st *state) failed(nb *modelarts.Notebook) {
 func (r *runner) change(c *plan.Change) report.Entry {
 	start := r.opts.Now()
 	e := report.Entry{Name: c.Name, ID: c.ID, Action: c.Action.String(), Attempts: 1, StartedAt: &start}
-	st := &state{c: c, e: &e, id: c.ID}
+	st := &state{c: c, e: &e, id: c.ID, held: true}
+	defer r.release(st)
 	deadline := time.Now().Add(r.opts.Timeout)
 	cctx, cancel := context.WithDeadline(r.hard, deadline)
 	defer cancel()
@@ -111,6 +114,9 @@ func (r *runner) steps(cctx, wctx context.Context, st *state) error {
 			next = steps[i+1].Op
 		}
 		wait := i+1 < len(steps) || r.opts.Wait != WaitNone
+		if err := r.acquire(cctx, st); err != nil {
+			return err
+		}
 		r.progress(st, s.Op, "")
 		var err error
 		switch s.Op {
@@ -172,10 +178,38 @@ func (r *runner) create(cctx, wctx context.Context, st *state, s plan.Step, next
 		}
 		// Delete the failed notebook, wait for it to go, create again.
 		exclude[st.id] = true
+		if err := r.acquire(cctx, st); err != nil {
+			return err
+		}
 		if err := r.delete(cctx, wctx, st, true); err != nil {
 			return fmt.Errorf("delete notebook left CREATE_FAILED by attempt %d: %w", attempt, err)
 		}
 		st.id = ""
+		if err := r.acquire(cctx, st); err != nil {
+			return err
+		}
+	}
+}
+
+// acquire takes a parallelism slot for st unless it holds one.
+func (r *runner) acquire(ctx context.Context, st *state) error {
+	if st.held {
+		return nil
+	}
+	select {
+	case r.slots <- struct{}{}:
+		st.held = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// release gives st's slot back while it waits, or when it is done.
+func (r *runner) release(st *state) {
+	if st.held {
+		st.held = false
+		<-r.slots
 	}
 }
 
@@ -403,6 +437,7 @@ func (r *runner) update(cctx, wctx context.Context, st *state, s plan.Step, wait
 // DELETING copy a create must wait out), to settle.
 func (r *runner) waitStep(ctx context.Context, st *state, s plan.Step) error {
 	if s.ID != "" && s.ID != st.id {
+		r.release(st)
 		other := &state{c: st.c, e: st.e, id: s.ID}
 		return r.waitFor(ctx, other, s.Op, goal{settled: true})
 	}
@@ -447,6 +482,7 @@ func in(list []string, s string) bool {
 // waitFor waits, through the poller, until the notebook reaches g, ends in
 // a failure status (a *statusError) or ctx ends.
 func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal) error {
+	r.release(st)
 	w := r.poll.add(st.id)
 	defer r.poll.remove(w)
 	for {
