@@ -215,8 +215,27 @@ func BenchmarkApply1000(b *testing.B) {
 		opts.PollInterval = time.Second
 		opts.RetryBase, opts.RetryMax = 50*time.Millisecond, 2*time.Second
 		start := time.Now()
+		stopTrace := make(chan struct{})
+		var trace []string
+		go func() {
+			tk := time.NewTicker(500 * time.Millisecond)
+			defer tk.Stop()
+			for {
+				select {
+				case <-tk.C:
+					ls := c.Limiter().Stats()
+					trace = append(trace, fmt.Sprintf("%.1fs:%.0f/%d", time.Since(start).Seconds(), ls.Rate, srv.Stats().NotebooksCreated))
+				case <-stopTrace:
+					return
+				}
+			}
+		}()
 		r, err := execute.Apply(context.Background(), classroom(n), c, opts)
 		wall := time.Since(start)
+		close(stopTrace)
+		if testing.Verbose() {
+			b.Logf("limiter rate/created over time: %v", trace)
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -231,6 +250,9 @@ func BenchmarkApply1000(b *testing.B) {
 			for _, k := range m {
 				reqs += k
 			}
+		}
+		if testing.Verbose() {
+			b.Logf("requests %v; limiter %+v", st.Requests, c.Limiter().Stats())
 		}
 		b.ReportMetric(wall.Seconds(), "wall-s")
 		b.ReportMetric(wall.Seconds()/bound.Seconds(), "ratio")

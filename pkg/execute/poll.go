@@ -24,6 +24,10 @@ type poller struct {
 	wake    chan struct{}
 }
 
+// confirmAfter is how many lists in a row may miss a notebook older than
+// everything they showed before it is confirmed with a Get.
+const confirmAfter = 5
+
 // observation is one sighting of a notebook.
 type observation struct {
 	nb   *modelarts.Notebook // nil when gone
@@ -31,16 +35,22 @@ type observation struct {
 }
 
 type waiter struct {
-	id string
-	ch chan observation // capacity 1: holds only the latest sighting
+	id    string
+	since time.Time // when the wait began
+	// createAt is the notebook's create_at (epoch ms), 0 when unknown.
+	createAt int64
+	// missed counts the ticks in a row whose list did not show it (only
+	// the poller touches it).
+	missed int
+	ch     chan observation // capacity 1: holds only the latest sighting
 }
 
 func newPoller(api API, opts Options) *poller {
 	return &poller{api: api, opts: opts, waiters: map[*waiter]struct{}{}, wake: make(chan struct{}, 1)}
 }
 
-func (p *poller) add(id string) *waiter {
-	w := &waiter{id: id, ch: make(chan observation, 1)}
+func (p *poller) add(id string, createAt int64) *waiter {
+	w := &waiter{id: id, since: time.Now(), createAt: createAt, ch: make(chan observation, 1)}
 	p.mu.Lock()
 	p.waiters[w] = struct{}{}
 	p.mu.Unlock()
@@ -93,20 +103,37 @@ func (p *poller) run(ctx context.Context) {
 }
 
 func (p *poller) tick(ctx context.Context, ws []*waiter) {
+	began := time.Now()
 	live, err := p.api.List(ctx, modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID})
 	if err != nil {
 		return // the waiters keep waiting; their timeout bounds it
 	}
 	byID := make(map[string]*modelarts.Notebook, len(live))
+	oldest := int64(0)
 	for i := range live {
 		byID[live[i].ID] = &live[i]
+		if c := live[i].CreateAt; c > 0 && (oldest == 0 || c < oldest) {
+			oldest = c
+		}
 	}
 	missing := map[string][]*waiter{}
 	for _, w := range ws {
 		if nb, ok := byID[w.id]; ok {
+			w.missed = 0
 			c := *nb
 			w.send(observation{nb: &c})
-		} else {
+			continue
+		}
+		w.missed++
+		switch {
+		case !w.since.Before(began):
+			// Its wait began during the list: it may have been created
+			// after its pages were read. The next tick sees it.
+		case w.createAt > 0 && oldest > 0 && w.createAt < oldest && w.missed < confirmAfter:
+			// Older than everything listed: the list was cut short while
+			// new notebooks pushed the pages back (newest first). Not a
+			// sign it is gone; confirm only if it stays unseen.
+		default:
 			missing[w.id] = append(missing[w.id], w)
 		}
 	}
