@@ -658,3 +658,29 @@ func TestWaitingHoldsNoSlot(t *testing.T) {
 		t.Errorf("outcomes %v", r.Summary.Outcomes)
 	}
 }
+
+// TestCutShortListNotConfirmed: a notebook older than everything a list
+// showed was cut off the end of a list (newest first); it is not
+// confirmed with a GET until it stays unseen for confirmAfter lists.
+func TestCutShortListNotConfirmed(t *testing.T) {
+	f := newFake(8)
+	var hideOnce sync.Once
+	f.onCreate = func(name string) {
+		if name == "b" {
+			hideOnce.Do(func() {
+				f.mu.Lock()
+				f.hidden["nb-001"] = confirmAfter - 1 // "a", created first
+				f.mu.Unlock()
+			})
+		}
+	}
+	opts := fastOpts()
+	opts.Parallelism = 1
+	r := apply(t, f, creates("a", "b"), opts)
+	if r.Count(report.Succeeded) != 2 {
+		t.Fatalf("outcomes %v", r.Summary.Outcomes)
+	}
+	if g := f.count("get"); g != 0 {
+		t.Errorf("%d GETs for a notebook cut off the end of %d lists", g, confirmAfter-1)
+	}
+}
