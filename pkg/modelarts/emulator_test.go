@@ -380,3 +380,60 @@ func TestEmulatorRetryAfterAndNoCreateRetry(t *testing.T) {
 		t.Errorf("%d attempts over %v: Retry-After not honoured", len(times), times[len(times)-1].Sub(times[0]))
 	}
 }
+
+// BenchmarkAdaptiveCreates sends 1000 creates from 64 goroutines to an
+// emulator limited to 100 req/s that the client does not know, with the
+// default adaptive limiter, and reports the time against the ideal N/rate.
+func BenchmarkAdaptiveCreates(b *testing.B) {
+	const n, limit = 1000, 100.0
+	for range b.N {
+		srv, err := emulator.New(emulator.Options{RateLimit: limit, CreateTime: time.Millisecond})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lim := modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{})
+		c, err := modelarts.New(modelarts.Config{
+			Cloud: modelarts.OTC, Endpoint: srv.URL(), ProjectID: srv.ProjectID(), Limiter: lim,
+			Credentials: modelarts.Credentials{AK: emulator.DefaultAK, SK: emulator.DefaultSK},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		work := make(chan int)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		throttled := 0
+		start := time.Now()
+		for range 64 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range work {
+					for {
+						_, err := c.Create(context.Background(), newReq(fmt.Sprintf("bench-%04d", i)))
+						if err == nil {
+							break
+						}
+						if !modelarts.IsThrottled(err) {
+							b.Error(err)
+							break
+						}
+						mu.Lock()
+						throttled++
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		for i := range n {
+			work <- i
+		}
+		close(work)
+		wg.Wait()
+		el := time.Since(start)
+		b.ReportMetric(el.Seconds()/(n/limit), "x_ideal")
+		b.ReportMetric(float64(throttled), "429s")
+		b.ReportMetric(lim.Rate(), "final_rps")
+		srv.Close()
+	}
+}

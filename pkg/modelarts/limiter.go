@@ -3,6 +3,7 @@ package modelarts
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -13,12 +14,15 @@ import (
 //
 //   - fixed (NewLimiter): at most R requests per second; a 429 blocks every
 //     caller until its Retry-After has passed but does not change R;
-//   - adaptive (NewAdaptiveLimiter): starts at a moderate rate and doubles
-//     it every second it is fully used ("slow start") until the first 429;
-//     then it sets the rate to the throughput that succeeded during the last
-//     second (bounded to 50–90 % of the current rate) and from there adds
-//     1 request/s for every second at full use. A 429 also blocks every
-//     caller until its Retry-After has passed.
+//   - adaptive (NewAdaptiveLimiter): starts at a moderate rate and
+//     multiplies it by four every second that callers wait for it ("slow
+//     start") until the first 429; then it sets the rate to the throughput
+//     that succeeded during the last half second (95 % of it after later
+//     429s; always within 50–90 % of the current rate) and from there adds
+//     1 request/s for every second that callers wait for it, but only
+//     0.1 request/s per second within 3 % of the throughput seen at the
+//     last 429, so it converges fast and oscillates little. A 429 also
+//     blocks every caller until its Retry-After has passed.
 //
 // A Limiter is safe for concurrent use.
 type Limiter struct {
@@ -30,6 +34,8 @@ type Limiter struct {
 	cur      float64
 	min, max float64
 
+	ceiling      float64   // throughput observed at the last throttle
+	lastBusy     time.Time // a caller last had to wait for the rate
 	blockedUntil time.Time
 	lastDecrease time.Time
 
@@ -138,14 +144,23 @@ func (l *Limiter) setLocked(r float64) {
 
 // Wait blocks until the caller may send one request: after any Retry-After
 // block has passed, at the current rate. It returns ctx's error if ctx ends
-// first.
+// first. Waiters poll in short steps rather than holding reservations, so a
+// rate change or a block applies at once to everyone already waiting.
 func (l *Limiter) Wait(ctx context.Context) error {
 	for {
 		l.mu.Lock()
 		d := l.blockedUntil.Sub(l.now())
 		l.mu.Unlock()
 		if d <= 0 {
-			break
+			if l.lim.Allow() {
+				return nil
+			}
+			l.markBusy()
+			lim := float64(l.lim.Limit())
+			need := math.Max(0, 1-l.lim.Tokens())
+			d = time.Duration(need / lim * float64(time.Second))
+			d = min(d, 10*time.Millisecond)
+			d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) + 100*time.Microsecond
 		}
 		t := time.NewTimer(d)
 		select {
@@ -155,7 +170,14 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
-	return l.lim.Wait(ctx)
+}
+
+// markBusy notes that a caller had to wait for the rate: only then does
+// the adaptive rate grow.
+func (l *Limiter) markBusy() {
+	l.mu.Lock()
+	l.lastBusy = l.now()
+	l.mu.Unlock()
 }
 
 // advance moves the success ring to now and returns the current slot.
@@ -172,14 +194,6 @@ func (l *Limiter) advance(now time.Time) int64 {
 	return slot
 }
 
-func (l *Limiter) observed() float64 {
-	n := 0
-	for _, v := range l.ring {
-		n += v
-	}
-	return float64(n)
-}
-
 // OnSuccess records an answer that was not throttled.
 func (l *Limiter) OnSuccess() {
 	l.mu.Lock()
@@ -190,20 +204,23 @@ func (l *Limiter) OnSuccess() {
 	if !l.adaptive || l.cur >= l.max {
 		return
 	}
-	// Grow only while the current rate is actually used.
-	if l.observed() < 0.5*l.cur {
+	// Grow only while the rate is what holds callers back.
+	if l.lastBusy.IsZero() || l.now().Sub(l.lastBusy) > time.Second {
 		return
 	}
-	if l.slow {
-		l.setLocked(l.cur + 1) // +1 per success: doubles every second
-	} else {
+	switch {
+	case l.slow:
+		l.setLocked(l.cur + 3) // +3 per success: ×4 every second
+	case l.cur < 0.97*l.ceiling:
 		l.setLocked(l.cur + 1/l.cur) // +1 req/s per second
+	default:
+		l.setLocked(l.cur + 0.1/l.cur) // near the last throttle: probe slowly
 	}
 }
 
 // OnThrottle records a 429 answer with its Retry-After (0 when absent):
 // every caller waits until it has passed, and an adaptive limiter lowers
-// its rate, at most once per second (or per Retry-After, if longer).
+// its rate, at most once per Retry-After plus 250 ms.
 func (l *Limiter) OnThrottle(retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -216,13 +233,35 @@ func (l *Limiter) OnThrottle(retryAfter time.Duration) {
 		return
 	}
 	l.advance(now)
-	cool := max(time.Second, retryAfter)
+	// One decrease per episode: the 429s of requests already in flight
+	// belong to the same one.
+	cool := retryAfter + 250*time.Millisecond
 	if !l.lastDecrease.IsZero() && now.Sub(l.lastDecrease) < cool {
 		return
 	}
 	l.lastDecrease = now
-	l.slow = false
 	l.stats.Decreases++
-	next := math.Min(math.Max(l.observed(), 0.5*l.cur), 0.9*l.cur)
+	obs := l.recent()
+	var next float64
+	if l.slow {
+		// Slow start overshoots by at most one doubling or so: halve,
+		// unless a second of successes shows more.
+		next = math.Min(math.Max(obs, 0.5*l.cur), 0.95*l.cur)
+		l.ceiling = next
+	} else {
+		l.ceiling = obs
+		next = math.Min(math.Max(0.95*obs, 0.7*l.cur), 0.95*l.cur)
+	}
+	l.slow = false
 	l.setLocked(next)
+}
+
+// recent estimates the current admitted throughput from the successes of
+// the last half second (the last second lags behind a growing rate).
+func (l *Limiter) recent() float64 {
+	n := 0
+	for _, v := range l.ring {
+		n += v
+	}
+	return float64(n)
 }
