@@ -212,7 +212,7 @@ func BenchmarkApply1000(b *testing.B) {
 		opts := fastOptions()
 		opts.Parallelism = 64
 		opts.Timeout = 5 * time.Minute
-		opts.PollInterval = time.Second
+		opts.PollInterval = 500 * time.Millisecond
 		opts.RetryBase, opts.RetryMax = 50*time.Millisecond, 2*time.Second
 		start := time.Now()
 		stopTrace := make(chan struct{})

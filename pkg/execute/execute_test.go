@@ -684,3 +684,22 @@ func TestCutShortListNotConfirmed(t *testing.T) {
 		t.Errorf("%d GETs for a notebook cut off the end of %d lists", g, confirmAfter-1)
 	}
 }
+
+// TestFewWaitersUseGet: when fewer notebooks wait than a list has pages,
+// the poller asks for each with a GET instead (fewer requests).
+func TestFewWaitersUseGet(t *testing.T) {
+	f := newFake(4)
+	for i := range 3 * listPageSize {
+		f.seed(fmt.Sprintf("other-%03d", i), "RUNNING")
+	}
+	id := f.seed("a", "RUNNING")
+	c := plan.Change{Name: "a", ID: id, Action: plan.Stop, Steps: []plan.Step{{Op: plan.StepStop}}}
+	e := only(t, apply(t, f, &plan.Plan{Changes: []plan.Change{c}}, fastOpts()))
+	if e.Outcome != report.Succeeded || e.Status != "STOPPED" {
+		t.Fatalf("entry %+v %+v", e, e.Error)
+	}
+	// The first tick lists 151 notebooks (4 pages); then one GET a tick.
+	if l, g := f.count("list"), f.count("get"); l != 1 || g != 3 {
+		t.Errorf("lists %d gets %d, want 1 and 3", l, g)
+	}
+}

@@ -206,6 +206,18 @@ func (f *fake) Get(ctx context.Context, id string) (*modelarts.Notebook, error) 
 	n, err := f.get(id)
 	if err == nil {
 		err = f.take("get", n.nb.Name)
+		// A poll of one notebook advances it, as a list advances all.
+		if n.target != "" {
+			if n.left--; n.left <= 0 {
+				f.settle(n)
+				if n.target == "" && n.nb.Status == "" {
+					return nil, errNotFound
+				}
+			}
+		}
+		if f.nbs[id] == nil {
+			return nil, errNotFound
+		}
 	} else {
 		f.calls["get"]++
 	}

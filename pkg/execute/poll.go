@@ -22,7 +22,13 @@ type poller struct {
 	mu      sync.Mutex
 	waiters map[*waiter]struct{}
 	wake    chan struct{}
+
+	// listed is how many notebooks the last list returned (poller only).
+	listed int
 }
+
+// listPageSize is the page size of the client's list calls.
+const listPageSize = 50
 
 // confirmAfter is how many lists in a row may miss a notebook older than
 // everything they showed before it is confirmed with a Get.
@@ -103,11 +109,23 @@ func (p *poller) run(ctx context.Context) {
 }
 
 func (p *poller) tick(ctx context.Context, ws []*waiter) {
+	byWaiter := map[string][]*waiter{}
+	for _, w := range ws {
+		byWaiter[w.id] = append(byWaiter[w.id], w)
+	}
+	// A list costs one request per page. When fewer notebooks wait than
+	// the last list had pages (the end of a big run), one GET each is
+	// fewer requests.
+	if pages := (p.listed + listPageSize - 1) / listPageSize; len(byWaiter) < pages {
+		p.get(ctx, byWaiter)
+		return
+	}
 	began := time.Now()
 	live, err := p.api.List(ctx, modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID})
 	if err != nil {
 		return // the waiters keep waiting; their timeout bounds it
 	}
+	p.listed = len(live)
 	byID := make(map[string]*modelarts.Notebook, len(live))
 	oldest := int64(0)
 	for i := range live {
@@ -137,9 +155,11 @@ func (p *poller) tick(ctx context.Context, ws []*waiter) {
 			missing[w.id] = append(missing[w.id], w)
 		}
 	}
-	if len(missing) == 0 {
-		return
-	}
+	p.get(ctx, missing)
+}
+
+// get sends one GET per notebook id and hands the answers to its waiters.
+func (p *poller) get(ctx context.Context, missing map[string][]*waiter) {
 	var g errgroup.Group
 	g.SetLimit(8)
 	for id, ws := range missing {
@@ -155,6 +175,9 @@ func (p *poller) tick(ctx context.Context, ws []*waiter) {
 				return nil
 			}
 			for _, w := range ws {
+				if o.nb != nil {
+					w.missed = 0
+				}
 				w.send(o)
 			}
 			return nil
