@@ -210,9 +210,6 @@ func (f *fake) Get(ctx context.Context, id string) (*modelarts.Notebook, error) 
 		if n.target != "" {
 			if n.left--; n.left <= 0 {
 				f.settle(n)
-				if n.target == "" && n.nb.Status == "" {
-					return nil, errNotFound
-				}
 			}
 		}
 		if f.nbs[id] == nil {
