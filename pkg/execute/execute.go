@@ -248,7 +248,10 @@ func (r *runner) run(ctx context.Context, p *plan.Plan) *report.Report {
 	}()
 	defer close(done)
 
+	r.slots = make(chan struct{}, r.opts.Parallelism)
 	r.poll = newPoller(r.api, r.opts)
+	var launched atomic.Bool
+	r.poll.quiet = func() bool { return launched.Load() && len(r.slots) == 0 }
 	pollDone := make(chan struct{})
 	go func() { r.poll.run(grace); close(pollDone) }()
 
@@ -259,7 +262,6 @@ func (r *runner) run(ctx context.Context, p *plan.Plan) *report.Report {
 	// time of 2 minutes would cap a run at 32 creates a minute whatever the
 	// service allows. Parallelism bounds the changes making calls (r.slots).
 	var g errgroup.Group
-	r.slots = make(chan struct{}, r.opts.Parallelism)
 	stopAt := len(p.Changes)
 launch:
 	for i := range p.Changes {
@@ -290,6 +292,7 @@ launch:
 			return nil
 		})
 	}
+	launched.Store(true)
 	for i := stopAt; i < len(p.Changes); i++ {
 		c := &p.Changes[i]
 		e, ok := static(c)

@@ -25,10 +25,21 @@ type poller struct {
 
 	// listed is how many notebooks the last list returned (poller only).
 	listed int
+	// quiet reports whether every launched change is waiting: then nothing
+	// else competes for the service's rate. Nil means never.
+	quiet func() bool
 }
 
 // listPageSize is the page size of the client's list calls.
-const listPageSize = 50
+const listPageSize = modelarts.PageLimit
+
+// pageLister is implemented by *modelarts.Client. When nothing else
+// competes for the rate, the poller fetches a list's pages at once
+// instead of one after another: at the end of a big run that is the time
+// between the last notebook becoming RUNNING and the run ending.
+type pageLister interface {
+	ListPage(ctx context.Context, opts modelarts.ListOptions, offset, limit int) (*modelarts.Page, error)
+}
 
 // confirmAfter is how many lists in a row may miss a notebook older than
 // everything they showed before it is confirmed with a Get.
@@ -98,12 +109,17 @@ func (p *poller) run(ctx context.Context) {
 			if !sleep(ctx, delay) {
 				return
 			}
-			delay = p.opts.PollInterval
 			ws := p.snapshot()
 			if len(ws) == 0 {
 				break
 			}
+			began := time.Now()
 			p.tick(ctx, ws)
+			delay = p.opts.PollInterval
+			if p.isQuiet() {
+				// Nothing else is sent: poll at a steady pace.
+				delay -= time.Since(began)
+			}
 		}
 	}
 }
@@ -121,7 +137,7 @@ func (p *poller) tick(ctx context.Context, ws []*waiter) {
 		return
 	}
 	began := time.Now()
-	live, err := p.api.List(ctx, modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID})
+	live, err := p.list(ctx)
 	if err != nil {
 		return // the waiters keep waiting; their timeout bounds it
 	}
@@ -156,6 +172,52 @@ func (p *poller) tick(ctx context.Context, ws []*waiter) {
 		}
 	}
 	p.get(ctx, missing)
+}
+
+func (p *poller) isQuiet() bool { return p.quiet != nil && p.quiet() }
+
+// list lists the workspace: page after page through API.List, or, when
+// the run is quiet and the client can, every page at once.
+func (p *poller) list(ctx context.Context) ([]modelarts.Notebook, error) {
+	opts := modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID}
+	pl, ok := p.api.(pageLister)
+	if !ok || !p.isQuiet() {
+		return p.api.List(ctx, opts)
+	}
+	first, err := pl.ListPage(ctx, opts, 0, listPageSize)
+	if err != nil {
+		return nil, err
+	}
+	if len(first.Data) < listPageSize || first.Total <= listPageSize {
+		return first.Data, nil
+	}
+	const maxPages = 2000
+	pages := make([][]modelarts.Notebook, min((first.Total-1)/listPageSize, maxPages))
+	var g errgroup.Group
+	g.SetLimit(8)
+	for i := range pages {
+		g.Go(func() error {
+			pg, err := pl.ListPage(ctx, opts, (i+1)*listPageSize, listPageSize)
+			if err == nil {
+				pages[i] = pg.Data
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []modelarts.Notebook
+	for _, data := range append([][]modelarts.Notebook{first.Data}, pages...) {
+		for _, nb := range data {
+			if nb.ID != "" && !seen[nb.ID] {
+				seen[nb.ID] = true
+				out = append(out, nb)
+			}
+		}
+	}
+	return out, nil
 }
 
 // get sends one GET per notebook id and hands the answers to its waiters.
