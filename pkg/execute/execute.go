@@ -1,7 +1,8 @@
-// Package execute carries out a plan: bounded concurrency with an errgroup
-// limit, per-notebook step sequences, waiting for terminal states by bulk
-// polling, retries that never duplicate a create, cancellation, and the
-// report. It decides how, never what: that is the plan's.
+// Package execute carries out a plan: one goroutine per change under an
+// errgroup, at most Parallelism of them making calls at once, per-notebook
+// step sequences, waiting for terminal states by bulk polling, retries that
+// never duplicate a create, drain and cancellation, and the report. It
+// decides how, never what: that is the plan's.
 //
 // It never prints: progress goes to an Observer the caller supplies.
 package execute
