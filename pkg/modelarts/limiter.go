@@ -17,12 +17,15 @@ import (
 //   - adaptive (NewAdaptiveLimiter): starts at a moderate rate and
 //     multiplies it by four every second that callers wait for it ("slow
 //     start") until the first 429; then it sets the rate to the throughput
-//     that succeeded during the last half second (95 % of it after later
-//     429s; always within 50–90 % of the current rate) and from there adds
-//     1 request/s for every second that callers wait for it, but only
-//     0.1 request/s per second within 3 % of the throughput seen at the
-//     last 429, so it converges fast and oscillates little. A 429 also
-//     blocks every caller until its Retry-After has passed.
+//     that succeeded during the last half second outside any Retry-After
+//     block (95 % of it after later 429s; always within 50–95 % of the
+//     current rate), sends evenly (burst 1), and from there adds 1 request/s
+//     for every second that callers wait for it, but only 0.1 request/s per
+//     second within 3 % of the throughput seen at the last 429, so it
+//     converges fast and oscillates little. A 429 also blocks every caller
+//     until its Retry-After has passed, with no burst saved up for its end;
+//     the 429s of requests sent before that are one episode and lower the
+//     rate once.
 //
 // A Limiter is safe for concurrent use.
 type Limiter struct {
@@ -37,6 +40,7 @@ type Limiter struct {
 	ceiling      float64   // throughput observed at the last throttle
 	lastBusy     time.Time // a caller last had to wait for the rate
 	blockedUntil time.Time
+	lastUnblock  time.Time // when the last Retry-After block ends
 	lastDecrease time.Time
 
 	// successes per 100 ms slot over the last second
@@ -139,6 +143,13 @@ func (l *Limiter) setLocked(r float64) {
 	}
 	l.cur = r
 	l.lim.SetLimit(rate.Limit(r))
+	if l.adaptive && !l.slow {
+		// Near the service's limit, send almost evenly: its bucket is
+		// small, and a burst on top of a full rate earns a 429 and with
+		// it a whole Retry-After for every caller.
+		l.lim.SetBurst(1)
+		return
+	}
 	l.lim.SetBurst(burstFor(r))
 }
 
@@ -226,42 +237,75 @@ func (l *Limiter) OnThrottle(retryAfter time.Duration) {
 	defer l.mu.Unlock()
 	now := l.now()
 	l.stats.Throttles++
+	// One decrease per episode: an episode ends when its Retry-After
+	// block has passed; the 429s of requests sent before belong to it.
+	newEpisode := !now.Before(l.blockedUntil) &&
+		(l.lastDecrease.IsZero() || now.Sub(l.lastDecrease) >= 250*time.Millisecond)
+	// Measure before this block counts as the last one.
+	obs := 0.0
+	if l.adaptive && newEpisode {
+		l.advance(now)
+		obs = l.recent(now)
+	}
 	if until := now.Add(retryAfter); until.After(l.blockedUntil) {
 		l.blockedUntil = until
+		// Leave no burst saved up for the end of the block: a burst then
+		// finds the service's bucket just as drained and earns a 429,
+		// and with it another whole Retry-After.
+		if retryAfter > 0 && l.cur > 0 {
+			l.lim.ReserveN(until, l.lim.Burst())
+		}
 	}
-	if !l.adaptive {
+	if !l.adaptive || !newEpisode {
 		return
 	}
-	l.advance(now)
-	// One decrease per episode: the 429s of requests already in flight
-	// belong to the same one.
-	cool := retryAfter + 250*time.Millisecond
-	if !l.lastDecrease.IsZero() && now.Sub(l.lastDecrease) < cool {
-		return
-	}
+	l.lastUnblock = l.blockedUntil
 	l.lastDecrease = now
 	l.stats.Decreases++
-	obs := l.recent()
 	var next float64
-	if l.slow {
-		// Slow start overshoots by at most one doubling or so: halve,
-		// unless a second of successes shows more.
-		next = math.Min(math.Max(obs, 0.5*l.cur), 0.95*l.cur)
-		l.ceiling = next
-	} else {
+	switch {
+	case obs > 0:
+		// The throughput admitted just before the 429 is the service's
+		// limit, seen from here: settle a little under it.
+		next = math.Min(math.Max(0.95*obs, 0.5*l.cur), 0.95*l.cur)
 		l.ceiling = obs
-		next = math.Min(math.Max(0.95*obs, 0.7*l.cur), 0.95*l.cur)
+		if l.slow {
+			// Slow start overshoots by little: its last half second is
+			// about the limit.
+			next = math.Min(math.Max(obs, 0.5*l.cur), 0.95*l.cur)
+			l.ceiling = next
+		}
+	case l.slow:
+		next = 0.5 * l.cur
+		l.ceiling = next
+	default:
+		next = 0.7 * l.cur
 	}
 	l.slow = false
 	l.setLocked(next)
 }
 
-// recent estimates the current admitted throughput from the successes of
-// the last half second (the last second lags behind a growing rate).
-func (l *Limiter) recent() float64 {
-	n := 0
-	for _, v := range l.ring {
-		n += v
+// recent estimates the admitted throughput in requests per second from
+// the successes of the last half second, leaving out the time callers were
+// held by a Retry-After (a second of nothing would halve the estimate). It
+// returns 0 when less than 200 ms are left to measure.
+func (l *Limiter) recent(now time.Time) float64 {
+	const slot = 100 * time.Millisecond
+	from := now.Add(-500 * time.Millisecond)
+	if l.lastUnblock.After(from) {
+		from = l.lastUnblock
 	}
-	return float64(n)
+	span := now.Sub(from)
+	if span < 200*time.Millisecond {
+		return 0
+	}
+	cur := now.UnixNano() / int64(slot)
+	first := from.UnixNano() / int64(slot)
+	n := 0
+	for s := max(first, cur-int64(len(l.ring))+1); s <= cur; s++ {
+		n += l.ring[s%int64(len(l.ring))]
+	}
+	// Whole slots were counted: measure over them.
+	span = now.Sub(time.Unix(0, first*int64(slot)))
+	return float64(n) / span.Seconds()
 }
