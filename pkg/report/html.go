@@ -37,7 +37,8 @@ const (
 	chartWidth   = 1100
 	chartLabelW  = 236 // the name column
 	chartRightW  = 24
-	chartTop     = 30 // the top axis
+	chartHeadH   = 26 // the top axis, a separate SVG that stays in view
+	chartTop     = 6  // space above the first row
 	chartRowH    = 18
 	chartBarH    = 12
 	chartBottom  = 30 // the bottom axis
@@ -88,6 +89,8 @@ type htmlRow struct {
 
 type htmlChart struct {
 	Width, Height       int
+	HeadH               int
+	RowH, BarH          int
 	PlotX, PlotW, AxisY int // AxisY: the bottom axis line
 	BottomLabelY        int
 	Ticks               []htmlTick
@@ -207,7 +210,8 @@ func newHTMLRow(i int, e Entry) htmlRow {
 func anchor(i int) string { return fmt.Sprintf("nb-%d", i+1) }
 
 func newHTMLChart(r *Report) htmlChart {
-	c := htmlChart{Width: chartWidth, PlotX: chartLabelW, PlotW: chartWidth - chartLabelW - chartRightW}
+	c := htmlChart{Width: chartWidth, HeadH: chartHeadH, RowH: chartRowH, BarH: chartBarH,
+		PlotX: chartLabelW, PlotW: chartWidth - chartLabelW - chartRightW}
 	type drawn struct {
 		i          int
 		e          Entry
@@ -403,6 +407,7 @@ h2 .sub{color:var(--muted);font-weight:400;font-size:13px;margin-left:6px}
 .panel{background:var(--card);border:1px solid var(--line);border-radius:8px;overflow:auto}
 .chart{max-height:720px}
 .chart svg{display:block;width:100%;height:auto}
+.chart svg.head{position:sticky;top:0;background:var(--card);border-bottom:1px solid var(--line)}
 svg text{font-size:11px;fill:var(--fg)}
 svg .tick text{fill:var(--muted);text-anchor:middle}
 svg .tick line{stroke:var(--line)}
@@ -551,16 +556,21 @@ const htmlSource = `<!DOCTYPE html>
 {{- with .Chart}}
 {{- if .Bars}}
 <div class="panel chart">
+<svg class="head" viewBox="0 0 {{.Width}} {{.HeadH}}" aria-hidden="true">
+{{- range .Ticks}}
+<g class="tick"><line x1="{{.X}}" x2="{{.X}}" y1="20" y2="{{$.Chart.HeadH}}"></line><text x="{{.X}}" y="15">{{.Label}}</text></g>
+{{- end}}
+</svg>
 <svg viewBox="0 0 {{.Width}} {{.Height}}" role="img" aria-labelledby="h-timeline">
 <g class="ticks">
 {{- range .Ticks}}
-<g class="tick"><line x1="{{.X}}" x2="{{.X}}" y1="22" y2="{{$.Chart.AxisY}}"></line><text x="{{.X}}" y="16">{{.Label}}</text><text x="{{.X}}" y="{{$.Chart.BottomLabelY}}">{{.Label}}</text></g>
+<g class="tick"><line x1="{{.X}}" x2="{{.X}}" y1="0" y2="{{$.Chart.AxisY}}"></line><text x="{{.X}}" y="{{$.Chart.BottomLabelY}}">{{.Label}}</text></g>
 {{- end}}
 </g>
-<line class="axis" x1="{{.PlotX}}" x2="{{.PlotX}}" y1="22" y2="{{.AxisY}}"></line>
-<line class="end" x1="{{.EndX}}" x2="{{.EndX}}" y1="22" y2="{{.AxisY}}"></line>
+<line class="axis" x1="{{.PlotX}}" x2="{{.PlotX}}" y1="0" y2="{{.AxisY}}"></line>
+<line class="end" x1="{{.EndX}}" x2="{{.EndX}}" y1="0" y2="{{.AxisY}}"></line>
 {{- range .Bars}}
-<a class="row" href="{{.Href}}"><title>{{.Title}}</title><rect class="band" x="0" y="{{.Y}}" width="{{$.Chart.Width}}" height="18"></rect><text x="8" y="{{.TextY}}">{{.Label}}</text><rect class="bar {{.Outcome}}{{if .Open}} open{{end}}" x="{{.X}}" y="{{.BarY}}" width="{{.W}}" height="12"></rect></a>
+<a class="row" href="{{.Href}}"><title>{{.Title}}</title><rect class="band" x="0" y="{{.Y}}" width="{{$.Chart.Width}}" height="{{$.Chart.RowH}}"></rect><text x="8" y="{{.TextY}}">{{.Label}}</text><rect class="bar {{.Outcome}}{{if .Open}} open{{end}}" x="{{.X}}" y="{{.BarY}}" width="{{.W}}" height="{{$.Chart.BarH}}"></rect></a>
 {{- end}}
 </svg>
 </div>
