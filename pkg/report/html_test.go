@@ -254,3 +254,26 @@ func TestTickStep(t *testing.T) {
 		}
 	}
 }
+
+// FuzzWriteHTML feeds arbitrary names, messages, notes and URLs through the
+// page: whatever they hold, the page's own script stays the only one.
+func FuzzWriteHTML(f *testing.F) {
+	f.Add("ml101-alice", "instance count at maximum", "https://notebook.example/lab/a", "note")
+	f.Add("<script>alert(1)</script>", "</title><script>", "javascript:alert(1)", "<!--")
+	f.Add("</svg><script>", "<style>", `"><img src=x>`, "]]><script>")
+	f.Fuzz(func(t *testing.T, name, msg, url, note string) {
+		r := &Report{Fleet: name, RunID: note, StartedAt: *at(0), FinishedAt: *at(9), Notebooks: []Entry{
+			{Name: name, URL: url, Action: "create", Outcome: Failed, FailReason: note, FailReasons: []string{msg, note},
+				Error: &Error{Code: name, Message: msg}, Attempts: 1, StartedAt: at(1), FinishedAt: at(2)},
+			{Name: note, URL: url, Action: msg, Outcome: Outcome(name), Note: note},
+		}}
+		r.Summarize()
+		page := writeHTML(t, r)
+		if n := strings.Count(strings.ToLower(page), "<script"); n != 1 {
+			t.Fatalf("page has %d <script> tags, want 1", n)
+		}
+		if strings.Contains(strings.ToLower(page), "<img") {
+			t.Fatal("page has an <img>")
+		}
+	})
+}
