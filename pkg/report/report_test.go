@@ -146,7 +146,7 @@ func TestWriteDir(t *testing.T) {
 			t.Errorf("%s: mode %v, want 0600", e.Name(), fi.Mode().Perm())
 		}
 	}
-	if d := cmp.Diff([]string{CSVFile, JSONFile, MarkdownFile}, names); d != "" {
+	if d := cmp.Diff([]string{CSVFile, HTMLFile, JSONFile, MarkdownFile}, names); d != "" {
 		t.Errorf("files (-want +got):\n%s", d)
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, JSONFile))

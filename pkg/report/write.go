@@ -166,7 +166,7 @@ func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "`", "'", "*", `\*`, "_", `\_`).Replace(s)
 }
 
-// WriteDir writes report.json, report.csv and report.md into dir (created
+// WriteDir writes report.json, report.csv, report.md and report.html into dir (created
 // with mode 0700 when missing). Each file appears whole or not at all and
 // has mode 0600: reports name notebooks and URLs.
 func WriteDir(dir string, r *Report) error {
@@ -180,6 +180,7 @@ func WriteDir(dir string, r *Report) error {
 		{JSONFile, WriteJSON},
 		{CSVFile, WriteCSV},
 		{MarkdownFile, WriteMarkdown},
+		{HTMLFile, WriteHTML},
 	}
 	for _, wr := range writers {
 		var b bytes.Buffer
