@@ -103,9 +103,9 @@ Notebooks the fleet does not own are never touched.`,
 
 // job is what apply acts on: from a fleet file or from a saved plan.
 type job struct {
-	fleet  *spec.Fleet
-	saved  *plan.Saved
-	target spec.Target
+	fleet     *spec.Fleet
+	saved     *plan.Saved
+	target    spec.Target
 	fleetName string
 }
 

@@ -32,15 +32,15 @@ func (f *selectFlags) options() plan.Options {
 }
 
 type planOptions struct {
-	fleet          string
-	out            string
-	format         string
-	detailed       bool
-	verbose        bool
-	noColor        bool
-	markdownHint   string
-	sel            selectFlags
-	cloud          cloudFlags
+	fleet        string
+	out          string
+	format       string
+	detailed     bool
+	verbose      bool
+	noColor      bool
+	markdownHint string
+	sel          selectFlags
+	cloud        cloudFlags
 }
 
 func newPlanCmd(e *env) *cobra.Command {
