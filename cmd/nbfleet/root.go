@@ -38,6 +38,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newDestroyCmd(e),
 		newStatusCmd(e),
 		newDriftCmd(e),
+		newRenewCmd(e),
+		newImportCmd(e),
 		newVersionCmd(e),
 	)
 	return root
