@@ -41,6 +41,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newRenewCmd(e),
 		newImportCmd(e),
 		newVersionCmd(e),
+		newEmulatorCmd(e),
 	)
 	return root
 }

@@ -1,12 +1,76 @@
 // Package plan compares a fleet with the notebooks that exist and returns
 // the difference as a Plan: a pure value that can be rendered (text, JSON,
 // Markdown), saved for review with a staleness fingerprint, read back and
-// carried out by package execute. It performs no calls.
+// carried out by package execute. It performs no calls, reads no clock and
+// never prints; it imports only the types of packages spec and modelarts.
+//
+// # Ownership
+//
+// Every notebook nbfleet creates carries spec.OwnerMarker(fleet) at the end
+// of its description (see Owner, StripMarker, Description). For each
+// declared name, Diff looks at the live notebooks of that name (DELETING
+// ones count as gone):
+//   - none: create (after waiting out a DELETING copy, if any);
+//   - one carrying this fleet's marker: compare (update, replace, start,
+//     stop or no-op);
+//   - one without a marker: adopt, an update that adds the marker plus any
+//     other in-place update; if it would need a replace (or --replace asks
+//     for one) it is a conflict instead: nbfleet never destroys a notebook
+//     it does not own;
+//   - one carrying another fleet's marker, or two or more: conflict,
+//     nothing is done; Change.IDs lists the ids.
+//
+// A live notebook with this fleet's marker that the fleet does not declare
+// is deleted (pruned). Anything else never appears in a plan. A notebook
+// removed from the fleet file has lost its protect flag with it, so its
+// prune is not Protected.
+//
+// # Fields
+//
+// Compared: description (marker stripped), flavor, image_id, endpoints
+// (only when the fleet declares some; SSH keys and IPs compared as sets),
+// hooks (only when the live notebook reports hooks: the emulator does, the
+// real API may not), volume.capacity (growth updates in place with
+// storage_new_size, shrinking replaces, an unreported live capacity or an
+// unset desired one is not compared), volume.category and
+// volume.ownership (case-insensitive, when both are known), volume.uri and
+// volume.id (when the fleet sets them), pool_id (when the fleet sets it),
+// workspace_id and feature. The volume fields, pool_id, workspace_id and
+// feature force a replace. The lease is applied at create and start but
+// never compared: it is a countdown. ignore_changes paths are skipped; a
+// path also covers its sub-paths ("volume" covers "volume.capacity").
+//
+// flavor, image_id, endpoints and hooks can only be PUT while STOPPED: the
+// steps are stop → update → start, or stop → update when the notebook is
+// declared stopped, or update (→ start) when it is already stopped. The
+// description and storage_new_size are PUT in any state; when both kinds
+// change, one PUT carries both while stopped.
+//
+// # Live statuses
+//
+// CREATE_FAILED, ERROR and START_FAILED: replace. INIT, CREATING, STARTING
+// and SNAPSHOTTING count as heading to RUNNING, STOPPING as heading to
+// STOPPED; a StepWait comes first when anything is to be done, so a plan
+// made after an interrupted apply shows only what is left. FROZEN and
+// DELETE_FAILED are conflicts (nothing can be done, the reason says why),
+// so that `plan --detailed-exitcode` and `drift` report them. An unknown
+// status is a conflict too. DELETED notebooks and notebooks outside the
+// workspaces the fleet uses are ignored.
 package plan
 
 import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 )
+
+// FormatVersion is the format_version of every JSON document this package
+// writes (the JSON rendering and saved plans). It changes when a field
+// changes meaning or disappears; new fields do not change it.
+const FormatVersion = "1"
 
 // Action is what a Change does to one notebook.
 type Action int
@@ -32,6 +96,26 @@ func (a Action) String() string {
 	return actionNames[a]
 }
 
+// MarshalText encodes the action as its name ("create", "no-op", …), so
+// JSON documents carry names, not numbers.
+func (a Action) MarshalText() ([]byte, error) {
+	if a < 0 || int(a) >= len(actionNames) {
+		return nil, fmt.Errorf("plan: unknown action %d", int(a))
+	}
+	return []byte(actionNames[a]), nil
+}
+
+// UnmarshalText decodes an action name written by MarshalText.
+func (a *Action) UnmarshalText(b []byte) error {
+	for i, n := range actionNames {
+		if n == string(b) {
+			*a = Action(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown action %q", b)
+}
+
 // StepOp is one API operation of a change, each followed by a wait for the
 // status it leads to.
 type StepOp string
@@ -42,6 +126,12 @@ const (
 	StepStop   StepOp = "stop"   // POST stop; wait STOPPED
 	StepStart  StepOp = "start"  // POST start; wait RUNNING
 	StepUpdate StepOp = "update" // PUT; no wait unless the notebook leaves its state
+	// StepWait waits for the notebook Step.ID (or Change.ID when empty) to
+	// settle: to leave a transitional status (INIT, CREATING, STARTING,
+	// STOPPING, SNAPSHOTTING) or, when it is DELETING, to be gone. It comes
+	// before the other steps so that the executor does not fail with
+	// ModelArts.6357 ("another operation is in progress").
+	StepWait StepOp = "wait"
 )
 
 // Step is one operation with its request.
@@ -50,6 +140,9 @@ type Step struct {
 	Create *modelarts.CreateRequest `json:"create,omitempty"`
 	Update *modelarts.UpdateRequest `json:"update,omitempty"`
 	Lease  *modelarts.LeaseReq      `json:"lease,omitempty"` // for start
+	// ID is the notebook a wait step waits for when it is not Change.ID:
+	// the DELETING copy a create must wait out. Empty otherwise.
+	ID string `json:"id,omitempty"`
 }
 
 // FieldChange is one field's difference. Before and After are plain JSON
@@ -83,7 +176,8 @@ type Change struct {
 	// change would delete or replace it; such a plan must not be applied.
 	Protected bool `json:"protected,omitempty"`
 	// WantStatus is the status the notebook should end in: RUNNING,
-	// STOPPED, or "" for a delete.
+	// STOPPED, or "" for a delete. A conflict carries the declared state
+	// although nothing is done.
 	WantStatus string `json:"want_status,omitempty"`
 }
 
@@ -93,4 +187,79 @@ type Plan struct {
 	Fleet         string `json:"fleet"`
 	// Changes are sorted by name, then id; no-ops included.
 	Changes []Change `json:"changes"`
+}
+
+// Summary counts a plan's changes per action.
+type Summary struct {
+	Create   int `json:"create"`
+	Update   int `json:"update"`
+	Replace  int `json:"replace"`
+	Start    int `json:"start"`
+	Stop     int `json:"stop"`
+	Delete   int `json:"delete"`
+	Adopt    int `json:"adopt"`
+	Conflict int `json:"conflict"`
+	NoOp     int `json:"no-op"`
+}
+
+// Summary counts the plan's changes per action.
+func (p *Plan) Summary() Summary {
+	var s Summary
+	for i := range p.Changes {
+		switch p.Changes[i].Action {
+		case Create:
+			s.Create++
+		case Update:
+			s.Update++
+		case Replace:
+			s.Replace++
+		case Start:
+			s.Start++
+		case Stop:
+			s.Stop++
+		case Delete:
+			s.Delete++
+		case Adopt:
+			s.Adopt++
+		case Conflict:
+			s.Conflict++
+		default:
+			s.NoOp++
+		}
+	}
+	return s
+}
+
+// HasChanges reports whether any change is not a no-op. A conflict counts:
+// it needs a person's attention although nothing will be done, so
+// `plan --detailed-exitcode` and `drift` report it.
+func (p *Plan) HasChanges() bool {
+	for i := range p.Changes {
+		if p.Changes[i].Action != NoOp {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrProtected is wrapped by (*Plan).Err when the plan deletes or replaces
+// a notebook declared with protect: true.
+var ErrProtected = errors.New("plan deletes or replaces protected notebooks")
+
+// Err returns an error wrapping ErrProtected that names every protected
+// notebook the plan would delete or replace, or nil. plan and apply refuse
+// such a plan.
+func (p *Plan) Err() error {
+	var names []string
+	for i := range p.Changes {
+		if p.Changes[i].Protected {
+			names = append(names, fmt.Sprintf("%s (%s)", p.Changes[i].Name, p.Changes[i].Action))
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	return fmt.Errorf("%w: %s; remove protect: true from these notebooks in the fleet file if their storage may really be destroyed",
+		ErrProtected, strings.Join(names, ", "))
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nbfleet/nbfleet/pkg/emulator"
+	"github.com/spf13/cobra"
+)
+
+// emulatorOptions are the flags of `nbfleet emulator` (a contract scripts use).
+type emulatorOptions struct {
+	listen      string
+	allowRemote bool
+	projectID   string
+	ak, sk      string
+	user        string
+	password    string
+	domain      string
+	auth        string
+	latency     time.Duration
+	jitter      time.Duration
+	createTime  time.Duration
+	startTime   time.Duration
+	stopTime    time.Duration
+	deleteTime  time.Duration
+	rateLimit   float64
+	quota       int
+	faults      string
+	seed        int64
+	state       string
+	log         string
+}
+
+func newEmulatorCmd(e *env) *cobra.Command {
+	o := &emulatorOptions{}
+	cmd := &cobra.Command{
+		Use:   "emulator",
+		Short: "Run a local emulator of the ModelArts notebook API",
+		Long: `Run a local emulator of the ModelArts notebook API v1 and IAM, for demos,
+tests and benchmarks. It prints one line when ready:
+  nbfleet emulator listening on http://127.0.0.1:PORT (project ID)
+logs one line per request to stderr and stops on SIGINT/SIGTERM.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := o.toOptions(e.stderr)
+			if err != nil {
+				return withHint(err, "run 'nbfleet emulator --help' for usage")
+			}
+			return runEmulator(e, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", "127.0.0.1:8787", "address to listen on (loopback only unless --allow-remote)")
+	f.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --listen address")
+	f.StringVar(&o.projectID, "project-id", emulator.DefaultProjectID, "project id of the emulated project")
+	f.StringVar(&o.ak, "ak", emulator.DefaultAK, "access key accepted for SDK-HMAC-SHA256 signatures (demo default)")
+	f.StringVar(&o.sk, "sk", emulator.DefaultSK, "secret key of --ak (demo default)")
+	f.StringVar(&o.user, "user", emulator.DefaultUser, "IAM user name for password authentication")
+	f.StringVar(&o.password, "password", emulator.DefaultPassword, "IAM password of --user (demo default)")
+	f.StringVar(&o.domain, "domain", emulator.DefaultDomain, "IAM domain (account) name of --user")
+	f.StringVar(&o.auth, "auth", emulator.AuthRequired, "authentication: required | none")
+	f.DurationVar(&o.latency, "latency", 0, "added to every API and IAM request")
+	f.DurationVar(&o.jitter, "jitter", 0, "random extra latency in [0, jitter)")
+	f.DurationVar(&o.createTime, "create-time", emulator.DefaultCreateTime, "CREATING → RUNNING")
+	f.DurationVar(&o.startTime, "start-time", emulator.DefaultStartTime, "STARTING → RUNNING")
+	f.DurationVar(&o.stopTime, "stop-time", emulator.DefaultStopTime, "STOPPING → STOPPED")
+	f.DurationVar(&o.deleteTime, "delete-time", emulator.DefaultDeleteTime, "DELETING → gone")
+	f.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per second per project, 429 APIG.0308 beyond (0: off)")
+	f.IntVar(&o.quota, "quota", 0, "maximum instances per project, ModelArts.6302 beyond (0: unlimited)")
+	f.StringVar(&o.faults, "faults", "", `fault probabilities, e.g. "500=0.02,502=0.01,503=0.01,reset=0.01,lost-create=0.01,create-failed=0.02,start-failed=0.01"`)
+	f.Int64Var(&o.seed, "seed", 1, "seed of the random source (ids, jitter, faults)")
+	f.StringVar(&o.state, "state", "", "file to load state from and save it to (atomically)")
+	f.StringVar(&o.log, "log", "info", "request log level: debug | info | warn | error | off")
+	return cmd
+}
+
+// toOptions checks the flags and builds the library options; request logs
+// go to logw.
+func (o *emulatorOptions) toOptions(logw io.Writer) (emulator.Options, error) {
+	faults, err := emulator.ParseFaults(o.faults)
+	if err != nil {
+		return emulator.Options{}, fmt.Errorf("--faults: %w", err)
+	}
+	if o.auth != emulator.AuthRequired && o.auth != emulator.AuthNone {
+		return emulator.Options{}, fmt.Errorf("--auth %q: want required or none", o.auth)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"--latency", o.latency}, {"--jitter", o.jitter}, {"--create-time", o.createTime}, {"--start-time", o.startTime}, {"--stop-time", o.stopTime}, {"--delete-time", o.deleteTime}} {
+		if d.v < 0 {
+			return emulator.Options{}, fmt.Errorf("%s %v: must not be negative", d.name, d.v)
+		}
+	}
+	if o.rateLimit < 0 || o.quota < 0 {
+		return emulator.Options{}, fmt.Errorf("--rate-limit and --quota must not be negative")
+	}
+	if o.ak == "" || o.sk == "" {
+		return emulator.Options{}, fmt.Errorf("--ak and --sk must not be empty")
+	}
+	var level slog.Level
+	var logger *slog.Logger
+	switch strings.ToLower(o.log) {
+	case "off":
+		logger = slog.New(slog.DiscardHandler)
+	case "debug", "info", "warn", "error":
+		if err := level.UnmarshalText([]byte(o.log)); err != nil {
+			return emulator.Options{}, fmt.Errorf("--log %q: %w", o.log, err)
+		}
+		logger = slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: level}))
+	default:
+		return emulator.Options{}, fmt.Errorf("--log %q: want debug, info, warn, error or off", o.log)
+	}
+	return emulator.Options{
+		Listen: o.listen, AllowRemote: o.allowRemote, ProjectID: o.projectID,
+		AccessKeys: map[string]string{o.ak: o.sk},
+		Users:      []emulator.User{{Name: o.user, Password: o.password, Domain: o.domain}},
+		Auth:       o.auth, Latency: o.latency, Jitter: o.jitter,
+		CreateTime: o.createTime, StartTime: o.startTime, StopTime: o.stopTime, DeleteTime: o.deleteTime,
+		RateLimit: o.rateLimit, Quota: o.quota, Faults: faults, Seed: o.seed, StatePath: o.state,
+		Logger: logger,
+	}, nil
+}
+
+// runEmulator serves until an interrupt, then shuts down and saves state.
+func runEmulator(e *env, opts emulator.Options) error {
+	srv, err := emulator.New(opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "nbfleet emulator listening on %s (project %s)\n", srv.URL(), srv.ProjectID())
+	if e.interrupts != nil {
+		<-e.interrupts
+	} else {
+		select {}
+	}
+	if err := srv.Close(); err != nil {
+		return fmt.Errorf("emulator shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestEmulatorFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--faults", "500=0.02,503=0.01,reset=0.01,lost-create=0.01,create-failed=0.02,start-failed=0.01"}, ""},
+		{[]string{"--faults", "teapot=1"}, "unknown kind"},
+		{[]string{"--auth", "maybe"}, "--auth"},
+		{[]string{"--log", "loud"}, "--log"},
+		{[]string{"--latency", "-1s"}, "must not be negative"},
+		{[]string{"--quota", "-1"}, "must not be negative"},
+		{[]string{"--listen", "0.0.0.0:0"}, "not a loopback address"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			if tt.err == "" {
+				var stderr bytes.Buffer
+				cmd := newEmulatorCmd(&env{stderr: &stderr})
+				if err := cmd.ParseFlags(tt.args); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var stdout, stderr bytes.Buffer
+			ch := make(chan os.Signal, 1)
+			ch <- syscall.SIGINT
+			code := run(append([]string{"emulator", "--listen", "127.0.0.1:0"}, tt.args...), &env{stdout: &stdout, stderr: &stderr, interrupts: ch, getenv: func(string) string { return "" }})
+			if code != exitError || !strings.Contains(stderr.String(), tt.err) || !strings.HasPrefix(stderr.String(), "nbfleet: error: ") {
+				t.Fatalf("code %d, stderr %q, want %q", code, stderr.String(), tt.err)
+			}
+		})
+	}
+}
+
+func TestEmulatorRun(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	ch := make(chan os.Signal, 1)
+	done := make(chan int)
+	go func() {
+		done <- run([]string{"emulator", "--listen", "127.0.0.1:0", "--auth", "none", "--state", state, "--log", "off"},
+			&env{stdout: pw, stderr: &stderr, interrupts: ch, getenv: func(string) string { return "" }})
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "nbfleet emulator listening on "
+	if !strings.HasPrefix(line, prefix) || !strings.Contains(line, "(project 0123456789abcdef0123456789abcdef)") {
+		t.Fatalf("ready line %q", line)
+	}
+	url := strings.Fields(strings.TrimPrefix(line, prefix))[0]
+	if strings.HasSuffix(url, ":0") {
+		t.Fatalf("printed port is not the real one: %s", url)
+	}
+	body := `{"name":"cli","flavor":"modelarts.vm.cpu.2u","image_id":"e1a07296-22a8-4f05-8bc8-e936c8e54090","volume":{"category":"EVS","ownership":"MANAGED"}}`
+	res, err := http.Post(url+"/v1/0123456789abcdef0123456789abcdef/notebooks", "application/json", strings.NewReader(body))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("create: %v %v", err, res)
+	}
+	res.Body.Close()
+	ch <- syscall.SIGTERM
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no shutdown")
+	}
+	data, err := os.ReadFile(state)
+	if err != nil || !strings.Contains(string(data), `"name": "cli"`) {
+		t.Fatalf("state not written: %v %s", err, data)
+	}
+}

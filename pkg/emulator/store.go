@@ -1,0 +1,279 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nbfleet/nbfleet/internal/atomicfile"
+)
+
+// Notebook statuses (modelarts-api.md §1.5).
+const (
+	StatusCreating     = "CREATING"
+	StatusStarting     = "STARTING"
+	StatusStopping     = "STOPPING"
+	StatusDeleting     = "DELETING"
+	StatusRunning      = "RUNNING"
+	StatusStopped      = "STOPPED"
+	StatusCreateFailed = "CREATE_FAILED"
+	StatusStartFailed  = "START_FAILED"
+	StatusDeleteFailed = "DELETE_FAILED"
+	StatusError        = "ERROR"
+	StatusFrozen       = "FROZEN"
+	StatusInit         = "INIT"
+	StatusSnapshotting = "SNAPSHOTTING"
+	StatusDeleted      = "DELETED"
+)
+
+var allStatuses = []string{StatusInit, StatusCreating, StatusStarting, StatusStopping, StatusDeleting, StatusRunning,
+	StatusStopped, StatusSnapshotting, StatusCreateFailed, StatusStartFailed, StatusDeleteFailed, StatusError, StatusDeleted, StatusFrozen}
+
+var stepDescriptions = [4]string{"Prepare storage", "Prepare compute resources", "Configure the network", "Initialize the instance"}
+
+// project is one project's notebooks: a map by id and an order sorted by
+// (create_at, id) ascending, compacted lazily after deletes.
+type project struct {
+	id, name string
+	nbs      map[string]*Notebook
+	order    []*Notebook
+	unsorted bool // order needs sorting
+	holes    bool // order holds deleted notebooks
+}
+
+func (p *project) add(nb *Notebook) {
+	p.nbs[nb.ID] = nb
+	if n := len(p.order); n > 0 && less(nb, p.order[n-1]) {
+		p.unsorted = true
+	}
+	p.order = append(p.order, nb)
+}
+
+func less(a, b *Notebook) bool {
+	if a.CreateAt != b.CreateAt {
+		return a.CreateAt < b.CreateAt
+	}
+	return a.ID < b.ID
+}
+
+// sorted returns the live notebooks ordered by (create_at, id) ascending.
+func (p *project) sorted() []*Notebook {
+	if p.holes {
+		p.order = slices.DeleteFunc(p.order, func(nb *Notebook) bool { return p.nbs[nb.ID] != nb })
+		p.holes = false
+	}
+	if p.unsorted {
+		slices.SortFunc(p.order, func(a, b *Notebook) int {
+			if less(a, b) {
+				return -1
+			}
+			if less(b, a) {
+				return 1
+			}
+			return 0
+		})
+		p.unsorted = false
+	}
+	return p.order
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// projectLocked returns the project with id, creating it on first use.
+func (s *Server) projectLocked(id string) *project {
+	p := s.projects[id]
+	if p == nil {
+		name := id
+		if id == s.opts.ProjectID {
+			name = s.opts.ProjectName
+		}
+		p = &project{id: id, name: name, nbs: map[string]*Notebook{}}
+		s.projects[id] = p
+	}
+	return p
+}
+
+// advanceLocked applies nb's due transitions at now and reports whether
+// the notebook is gone.
+func (s *Server) advanceLocked(p *project, nb *Notebook, now int64) bool {
+	if t := nb.Pending; t != nil && now >= t.Due {
+		nb.Pending = nil
+		nb.UpdateAt = t.Due
+		s.markDirtyLocked()
+		if t.To == "" {
+			delete(p.nbs, nb.ID)
+			p.holes = true
+			return true
+		}
+		nb.Status = t.To
+		nb.FailReason = t.FailReason
+		if t.Op == "create" || t.Op == "start" {
+			nb.Progress = progress(nb.ID, t, t.Due)
+		}
+		if t.To == StatusRunning && nb.URL == "" {
+			nb.URL = notebookURL(nb)
+		}
+	}
+	if nb.Status == StatusRunning && nb.StopAt > 0 && now >= nb.StopAt {
+		nb.Status = StatusStopped
+		nb.UpdateAt = nb.StopAt
+		nb.StopAt = 0
+		s.markDirtyLocked()
+	}
+	return false
+}
+
+func notebookURL(nb *Notebook) string {
+	host := nb.Host
+	if host == "" {
+		host = "notebook.emulator.invalid"
+	}
+	return "http://" + host + "/_emulator/notebook/" + nb.ID + "/lab"
+}
+
+// progress computes action_progress of a create or start transition at now:
+// four steps completing evenly between Since and Due; a failed transition
+// fails step 2 (compute) at the end.
+func progress(id string, t *Transition, now int64) []JobProgress {
+	out := make([]JobProgress, 4)
+	span := t.Due - t.Since
+	for i := range out {
+		st := "WAITING"
+		var f float64 = 1
+		if span > 0 {
+			f = float64(now-t.Since) / float64(span)
+		}
+		switch {
+		case f >= float64(i+1)/4 || now >= t.Due:
+			st = "COMPLETED"
+		case f >= float64(i)/4:
+			st = "PROCESSING"
+		}
+		if now >= t.Due && t.FailReason != "" {
+			switch {
+			case i == 1:
+				st = "FAILED"
+			case i > 1:
+				st = "WAITING"
+			}
+		}
+		out[i] = JobProgress{NotebookID: id, Status: st, Step: i + 1, StepDescription: stepDescriptions[i]}
+	}
+	return out
+}
+
+func (s *Server) respLocked(nb *Notebook, now int64) notebookResp {
+	im, ok := findImage(nb.ImageID)
+	if !ok {
+		im = Image{ID: nb.ImageID}
+	}
+	r := notebookResp{
+		CreateAt: nb.CreateAt, Description: nb.Description, FailReason: nb.FailReason,
+		Feature: nb.Feature, Flavor: nb.Flavor, Hooks: nb.Hooks, ID: nb.ID, Image: im,
+		Lease: nb.Lease, Name: nb.Name, Status: nb.Status, Token: nb.Token, UpdateAt: nb.UpdateAt,
+		URL: nb.URL, Volume: nb.Volume, WorkspaceID: nb.WorkspaceID,
+	}
+	if nb.PoolID != "" {
+		r.Pool = &poolRes{ID: nb.PoolID, Name: nb.PoolID}
+	}
+	for _, ep := range nb.Endpoints {
+		r.Endpoints = append(r.Endpoints, endpointRes{
+			Service: ep.Service, DevService: ep.Service,
+			KeyPairNames: ep.KeyPairNames, SSHKeys: ep.KeyPairNames,
+			AllowedAccessIPs: ep.AllowedAccessIPs, URI: "192.168.0.10",
+		})
+	}
+	if t := nb.Pending; t != nil && (t.Op == "create" || t.Op == "start") {
+		r.ActionProgress = progress(nb.ID, t, now)
+	} else {
+		r.ActionProgress = nb.Progress
+	}
+	return r
+}
+
+// --- persistence ---
+
+type stateFile struct {
+	FormatVersion    int         `json:"format_version"`
+	NotebooksCreated int64       `json:"notebooks_created"`
+	Notebooks        []*Notebook `json:"notebooks"`
+}
+
+func (s *Server) load() error {
+	data, err := os.ReadFile(s.opts.StatePath)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load emulator state: %w", err)
+	}
+	var st stateFile
+	if err := json.Unmarshal(data, &st); err != nil {
+		return fmt.Errorf("load emulator state %s: %w", s.opts.StatePath, err)
+	}
+	if st.FormatVersion != 1 {
+		return fmt.Errorf("load emulator state %s: format_version %d is not 1", s.opts.StatePath, st.FormatVersion)
+	}
+	for _, nb := range st.Notebooks {
+		if nb == nil || nb.ID == "" || nb.Project == "" {
+			return fmt.Errorf("load emulator state %s: a notebook lacks id or project", s.opts.StatePath)
+		}
+		s.projectLocked(nb.Project).add(nb)
+	}
+	s.created = st.NotebooksCreated
+	return nil
+}
+
+// markDirtyLocked schedules a debounced state write.
+func (s *Server) markDirtyLocked() {
+	if s.opts.StatePath == "" {
+		return
+	}
+	s.dirty = true
+	if s.saveTimer == nil && !s.closed {
+		s.saveTimer = time.AfterFunc(200*time.Millisecond, func() { _ = s.flush() })
+	}
+}
+
+// flush writes the state if it changed since the last write.
+func (s *Server) flush() error {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	s.mu.Lock()
+	s.saveTimer = nil
+	if !s.dirty || s.opts.StatePath == "" {
+		s.mu.Unlock()
+		return nil
+	}
+	s.dirty = false
+	data, err := json.MarshalIndent(s.snapshotLocked(), "", "  ")
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("save emulator state: %w", err)
+	}
+	return atomicfile.WriteFile(s.opts.StatePath, append(data, '\n'), 0o600)
+}
+
+func (s *Server) snapshotLocked() stateFile {
+	st := stateFile{FormatVersion: 1, NotebooksCreated: s.created, Notebooks: []*Notebook{}}
+	for _, id := range sortedKeys(s.projects) {
+		for _, nb := range s.projects[id].sorted() {
+			st.Notebooks = append(st.Notebooks, nb)
+		}
+	}
+	return st
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func validStatus(s string) bool { return slices.Contains(allStatuses, strings.ToUpper(s)) }

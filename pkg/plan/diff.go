@@ -1,0 +1,509 @@
+package plan
+
+import (
+	"fmt"
+	"path"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/spec"
+)
+
+// Options narrow or force a Diff.
+type Options struct {
+	// Replace lists notebook names to replace even when nothing forces it
+	// (`--replace NAME`). A name whose live copy carries no marker is not
+	// replaced: it becomes a conflict, as nbfleet never destroys a notebook
+	// it does not own.
+	Replace []string
+	// Targets, when not empty, keep only changes whose name matches one of
+	// these globs (path.Match syntax). Excludes drop changes whose name
+	// matches one of these globs. Filtered-out changes are dropped from the
+	// plan; a change on a kept name (a conflict included) is never hidden.
+	Targets  []string
+	Excludes []string
+}
+
+// Validate reports the first malformed glob of Targets and Excludes. Diff
+// treats a malformed glob as matching nothing.
+func (o Options) Validate() error {
+	for _, g := range append(append([]string(nil), o.Targets...), o.Excludes...) {
+		if _, err := path.Match(g, ""); err != nil {
+			return fmt.Errorf("bad glob %q: %w", g, err)
+		}
+	}
+	return nil
+}
+
+func (o Options) keep(name string) bool {
+	match := func(globs []string) bool {
+		for _, g := range globs {
+			if ok, _ := path.Match(g, name); ok {
+				return true
+			}
+		}
+		return false
+	}
+	if len(o.Targets) > 0 && !match(o.Targets) {
+		return false
+	}
+	return !match(o.Excludes)
+}
+
+// Diff compares the desired fleet with the live notebooks of its target
+// and returns the plan. It is pure and deterministic: changes are sorted by
+// name, then id, whatever the order of live, and no-ops are included.
+//
+// live is everything the refresh listed; notebooks outside the workspaces
+// the fleet uses (the target's and the notebooks' workspace_id, "0" when
+// empty) are ignored, and so are DELETED ones. See the package
+// documentation for the ownership and field rules.
+func Diff(desired *spec.Fleet, live []modelarts.Notebook, opts Options) *Plan {
+	p := &Plan{FormatVersion: FormatVersion, Fleet: desired.Name, Changes: []Change{}}
+	ws := map[string]bool{workspace(desired.Target.WorkspaceID): true}
+	for i := range desired.Notebooks {
+		ws[workspace(desired.Notebooks[i].WorkspaceID)] = true
+	}
+	byName := map[string][]*modelarts.Notebook{}
+	for i := range live {
+		l := &live[i]
+		if !ws[workspace(l.WorkspaceID)] || l.Status == modelarts.StatusDeleted {
+			continue
+		}
+		byName[l.Name] = append(byName[l.Name], l)
+	}
+	for _, ls := range byName {
+		sort.Slice(ls, func(i, j int) bool { return ls[i].ID < ls[j].ID })
+	}
+	forced := map[string]bool{}
+	for _, n := range opts.Replace {
+		forced[n] = true
+	}
+	declared := map[string]bool{}
+	for i := range desired.Notebooks {
+		nb := &desired.Notebooks[i]
+		declared[nb.Name] = true
+		if !opts.keep(nb.Name) {
+			continue
+		}
+		p.Changes = append(p.Changes, diffOne(desired, nb, byName[nb.Name], forced[nb.Name]))
+	}
+	for name, ls := range byName {
+		if declared[name] || !opts.keep(name) {
+			continue
+		}
+		for _, l := range ls {
+			if owner, ok := Owner(l.Description); ok && owner == desired.Name {
+				if c, ok := prune(l); ok {
+					p.Changes = append(p.Changes, c)
+				}
+			}
+		}
+	}
+	sort.SliceStable(p.Changes, func(i, j int) bool {
+		a, b := &p.Changes[i], &p.Changes[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.ID < b.ID
+	})
+	return p
+}
+
+func workspace(id string) string {
+	if id == "" {
+		return "0"
+	}
+	return id
+}
+
+func wantStatus(nb *spec.Notebook) string {
+	if nb.State == spec.Stopped {
+		return modelarts.StatusStopped
+	}
+	return modelarts.StatusRunning
+}
+
+// settle maps a live status to the status it is heading to, and whether
+// the notebook is busy (a wait step must come first). ok is false for
+// statuses the plan does not act on from here.
+func settle(status string) (eff string, busy, ok bool) {
+	switch status {
+	case modelarts.StatusRunning, modelarts.StatusStopped:
+		return status, false, true
+	case modelarts.StatusInit, modelarts.StatusCreating, modelarts.StatusStarting, modelarts.StatusSnapshotting:
+		return modelarts.StatusRunning, true, true
+	case modelarts.StatusStopping:
+		return modelarts.StatusStopped, true, true
+	}
+	return "", false, false
+}
+
+func broken(status string) bool {
+	switch status {
+	case modelarts.StatusCreateFailed, modelarts.StatusError, modelarts.StatusStartFailed:
+		return true
+	}
+	return false
+}
+
+func statusWithReason(l *modelarts.Notebook) string {
+	if l.FailReason == "" {
+		return l.Status
+	}
+	return fmt.Sprintf("%s (fail_reason: %s)", l.Status, l.FailReason)
+}
+
+const destroyWarning = "REPLACING DESTROYS THE NOTEBOOK'S STORAGE: everything saved in it is lost"
+
+func diffOne(f *spec.Fleet, nb *spec.Notebook, lives []*modelarts.Notebook, forced bool) Change {
+	c := Change{Name: nb.Name, WantStatus: wantStatus(nb)}
+	var present, deleting []*modelarts.Notebook
+	for _, l := range lives {
+		if l.Status == modelarts.StatusDeleting {
+			deleting = append(deleting, l)
+		} else {
+			present = append(present, l)
+		}
+	}
+	conflict := func(format string, args ...any) Change {
+		c.Action = Conflict
+		c.Reason = fmt.Sprintf(format, args...)
+		c.Steps = nil
+		c.Fields = nil
+		c.DestroysData = false
+		return c
+	}
+	switch {
+	case len(present) == 0:
+		c.Action = Create
+		c.Reason = "declared, not live"
+		for _, d := range deleting {
+			c.Steps = append(c.Steps, Step{Op: StepWait, ID: d.ID})
+			c.Reason += fmt.Sprintf("; waits for the old copy %s to finish deleting", d.ID)
+		}
+		c.Steps = append(c.Steps, createSteps(f, nb)...)
+		return c
+	case len(present) >= 2:
+		for _, l := range present {
+			c.IDs = append(c.IDs, l.ID)
+		}
+		return conflict("%d live notebooks are named %q (ids %s): nbfleet touches none of them; delete or rename the extra ones by hand",
+			len(present), nb.Name, strings.Join(c.IDs, ", "))
+	}
+	l := present[0]
+	c.ID = l.ID
+	owner, marked := Owner(l.Description)
+	if marked && owner != f.Name {
+		c.IDs = []string{l.ID}
+		return conflict("the live notebook %s belongs to fleet %q (its description ends with %s): nbfleet never touches another fleet's notebook",
+			l.ID, owner, spec.OwnerMarker(owner))
+	}
+	adopt := !marked
+	switch l.Status {
+	case modelarts.StatusFrozen:
+		c.IDs = []string{l.ID}
+		return conflict("the account is frozen (in arrears, ModelArts.6326): nothing can change %s until the account is settled", l.ID)
+	case modelarts.StatusDeleteFailed:
+		c.IDs = []string{l.ID}
+		return conflict("deleting %s failed earlier (%s): check it in the console and delete it by hand", l.ID, statusWithReason(l))
+	}
+	fields := compareFields(nb, l)
+	var causes []string
+	if broken(l.Status) {
+		causes = append(causes, "live status "+statusWithReason(l))
+	} else if _, _, ok := settle(l.Status); !ok {
+		c.IDs = []string{l.ID}
+		return conflict("the live notebook %s has status %q, which nbfleet does not know how to handle", l.ID, l.Status)
+	}
+	for _, fc := range fields {
+		if fc.Forces == "replace" {
+			causes = append(causes, fc.Path+" cannot change in place")
+		}
+	}
+	if forced {
+		causes = append(causes, "replace forced (--replace)")
+	}
+	if len(causes) > 0 {
+		if adopt {
+			c.IDs = []string{l.ID}
+			return conflict("the live notebook %s was not created by nbfleet (no %s marker) and would have to be replaced (%s): nbfleet never destroys a notebook it does not own; delete it by hand or change the fleet file to match it",
+				l.ID, spec.OwnerMarker(f.Name), strings.Join(causes, "; "))
+		}
+		c.Action = Replace
+		c.Fields = fields
+		c.DestroysData = true
+		c.Protected = nb.Protect
+		c.Reason = strings.Join(causes, "; ") + "; " + destroyWarning
+		if _, busy, _ := settle(l.Status); busy {
+			c.Steps = append(c.Steps, Step{Op: StepWait})
+		}
+		c.Steps = append(c.Steps, Step{Op: StepDelete})
+		c.Steps = append(c.Steps, createSteps(f, nb)...)
+		return c
+	}
+	return inPlace(f, nb, l, c, fields, adopt)
+}
+
+// inPlace plans an update, adopt, start, stop or no-op of a live notebook
+// owned by (or adoptable into) the fleet.
+func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, fields []FieldChange, adopt bool) Change {
+	eff, busy, _ := settle(l.Status)
+	running := eff == modelarts.StatusRunning
+	wantRunning := c.WantStatus == modelarts.StatusRunning
+	if adopt {
+		fields = append(fields, FieldChange{Path: "marker", Before: nil, After: spec.OwnerMarker(f.Name)})
+	}
+	var restricted, free []string
+	for _, fc := range fields {
+		if fc.Forces == "stop" {
+			restricted = append(restricted, fc.Path)
+		} else {
+			free = append(free, fc.Path)
+		}
+	}
+	c.Fields = fields
+	if busy {
+		c.Steps = append(c.Steps, Step{Op: StepWait})
+	}
+	var why []string
+	switch {
+	case adopt:
+		why = append(why, fmt.Sprintf("exists without an ownership marker: adopt it (add %s to its description)", spec.OwnerMarker(f.Name)))
+	}
+	var changed []string
+	for _, fc := range fields {
+		if fc.Path != "marker" {
+			changed = append(changed, fc.Path)
+		}
+	}
+	if len(changed) > 0 {
+		why = append(why, strings.Join(changed, ", ")+" differ")
+	}
+	stateDiff := running != wantRunning
+	switch {
+	case len(restricted) > 0:
+		paths := append(append([]string(nil), restricted...), free...)
+		if running {
+			c.Steps = append(c.Steps, Step{Op: StepStop})
+		}
+		c.Steps = append(c.Steps, Step{Op: StepUpdate, Update: UpdateRequest(f, nb, paths)})
+		if wantRunning {
+			c.Steps = append(c.Steps, Step{Op: StepStart, Lease: LeaseRequest(nb)})
+		}
+		switch {
+		case running && wantRunning:
+			why = append(why, strings.Join(restricted, ", ")+" can only change while stopped: stop, update, start")
+		case running:
+			why = append(why, "stop, update; it stays stopped as declared")
+		case wantRunning:
+			why = append(why, "update while stopped, then start as declared")
+		}
+	case len(free) > 0:
+		c.Steps = append(c.Steps, Step{Op: StepUpdate, Update: UpdateRequest(f, nb, free)})
+		if stateDiff {
+			if wantRunning {
+				c.Steps = append(c.Steps, Step{Op: StepStart, Lease: LeaseRequest(nb)})
+				why = append(why, "then start: declared running, live "+l.Status)
+			} else {
+				c.Steps = append(c.Steps, Step{Op: StepStop})
+				why = append(why, "then stop: declared stopped, live "+l.Status)
+			}
+		}
+	case stateDiff:
+		if wantRunning {
+			c.Action = Start
+			c.Steps = append(c.Steps, Step{Op: StepStart, Lease: LeaseRequest(nb)})
+			why = append(why, "declared running, live "+l.Status)
+		} else {
+			c.Action = Stop
+			c.Steps = append(c.Steps, Step{Op: StepStop})
+			why = append(why, "declared stopped, live "+l.Status)
+		}
+	default:
+		c.Action = NoOp
+		c.Steps = nil
+		c.Reason = "matches the fleet file"
+		if busy {
+			c.Reason += fmt.Sprintf(" (live %s, heading to %s)", l.Status, eff)
+		}
+		return c
+	}
+	switch {
+	case adopt:
+		c.Action = Adopt
+	case len(restricted)+len(free) > 0:
+		c.Action = Update
+	}
+	if busy {
+		why = append(why, fmt.Sprintf("waits for it to leave %s first", l.Status))
+	}
+	c.Reason = strings.Join(why, "; ")
+	return c
+}
+
+func createSteps(f *spec.Fleet, nb *spec.Notebook) []Step {
+	s := []Step{{Op: StepCreate, Create: CreateRequest(f, nb)}}
+	if nb.State == spec.Stopped {
+		s = append(s, Step{Op: StepStop})
+	}
+	return s
+}
+
+// prune plans the delete of a live notebook owned by the fleet that the
+// fleet no longer declares.
+func prune(l *modelarts.Notebook) (Change, bool) {
+	c := Change{Name: l.Name, ID: l.ID, Action: Delete, DestroysData: true}
+	switch {
+	case l.Status == modelarts.StatusDeleting:
+		return c, false // already going
+	case l.Status == modelarts.StatusFrozen:
+		c.Action, c.DestroysData, c.IDs = Conflict, false, []string{l.ID}
+		c.Reason = "owned by the fleet and no longer declared, but the account is frozen (in arrears, ModelArts.6326): it cannot be deleted until the account is settled"
+		return c, true
+	case l.Status == modelarts.StatusDeleteFailed:
+		c.Action, c.DestroysData, c.IDs = Conflict, false, []string{l.ID}
+		c.Reason = fmt.Sprintf("owned by the fleet and no longer declared, but deleting it failed earlier (%s): check it in the console and delete it by hand", statusWithReason(l))
+		return c, true
+	}
+	c.Reason = "owned by the fleet, no longer declared; DELETING DESTROYS THE NOTEBOOK'S STORAGE"
+	if _, busy, _ := settle(l.Status); busy {
+		c.Steps = append(c.Steps, Step{Op: StepWait})
+		c.Reason += fmt.Sprintf("; waits for it to leave %s first", l.Status)
+	}
+	c.Steps = append(c.Steps, Step{Op: StepDelete})
+	return c, true
+}
+
+// compareFields returns the differences between the desired notebook and
+// its live copy, in a fixed order, leaving out ignore_changes paths.
+func compareFields(nb *spec.Notebook, l *modelarts.Notebook) []FieldChange {
+	var out []FieldChange
+	add := func(p string, before, after any, forces string) {
+		for _, ig := range nb.IgnoreChanges {
+			if p == ig || strings.HasPrefix(p, ig+".") {
+				return
+			}
+		}
+		out = append(out, FieldChange{Path: p, Before: before, After: after, Forces: forces})
+	}
+	if d := StripMarker(l.Description); d != nb.Description {
+		add("description", d, nb.Description, "")
+	}
+	if l.Flavor != "" && l.Flavor != nb.Flavor {
+		add("flavor", l.Flavor, nb.Flavor, "stop")
+	}
+	if l.Image != nil && nb.ImageID != "" && l.Image.ID != nb.ImageID {
+		add("image_id", l.Image.ID, nb.ImageID, "stop")
+	}
+	if len(nb.Endpoints) > 0 {
+		before, after := normEndpoints(l.Endpoints), normEndpoints(Endpoints(nb.Endpoints))
+		if !reflect.DeepEqual(before, after) {
+			add("endpoints", before, after, "stop")
+		}
+	}
+	if l.Hooks != nil {
+		before, after := normHooks(l.Hooks), normHooks(Hooks(nb.Hooks))
+		if !reflect.DeepEqual(before, after) {
+			add("hooks", before, after, "stop")
+		}
+	}
+	if v := l.Volume; v != nil {
+		if want := nb.Volume.Capacity; want > 0 && v.Capacity > 0 && want != v.Capacity {
+			forces := ""
+			if want < v.Capacity {
+				forces = "replace"
+			}
+			add("volume.capacity", v.Capacity, want, forces)
+		}
+		if v.Category != "" && nb.Volume.Category != "" && !strings.EqualFold(v.Category, nb.Volume.Category) {
+			add("volume.category", v.Category, nb.Volume.Category, "replace")
+		}
+		if v.Ownership != "" && nb.Volume.Ownership != "" && !strings.EqualFold(v.Ownership, nb.Volume.Ownership) {
+			add("volume.ownership", v.Ownership, nb.Volume.Ownership, "replace")
+		}
+		if nb.Volume.URI != "" && v.URI != nb.Volume.URI {
+			add("volume.uri", v.URI, nb.Volume.URI, "replace")
+		}
+		if nb.Volume.ID != "" && v.ID != nb.Volume.ID {
+			add("volume.id", v.ID, nb.Volume.ID, "replace")
+		}
+	}
+	if nb.PoolID != "" {
+		live := ""
+		if l.Pool != nil {
+			live = l.Pool.ID
+		}
+		if live != nb.PoolID {
+			add("pool_id", live, nb.PoolID, "replace")
+		}
+	}
+	if workspace(l.WorkspaceID) != workspace(nb.WorkspaceID) {
+		add("workspace_id", workspace(l.WorkspaceID), workspace(nb.WorkspaceID), "replace")
+	}
+	if l.Feature != "" && !strings.EqualFold(l.Feature, feature(nb.Feature)) {
+		add("feature", l.Feature, feature(nb.Feature), "replace")
+	}
+	return out
+}
+
+func feature(f string) string {
+	if f == "" {
+		return "NOTEBOOK"
+	}
+	return f
+}
+
+// normEndpoints returns endpoints as plain JSON values in a canonical
+// order: SSH keys and allowed IPs sorted, endpoints sorted; the
+// response-only URI left out. nil for none.
+func normEndpoints(eps []modelarts.Endpoint) any {
+	if len(eps) == 0 {
+		return nil
+	}
+	type key struct {
+		s string
+		m map[string]any
+	}
+	var ks []key
+	for _, e := range eps {
+		keys, ips := sortedAny(e.KeyPairNames), sortedAny(e.AllowedAccessIPs)
+		m := map[string]any{"dev_service": strings.ToUpper(e.Service), "ssh_keys": keys, "allowed_access_ips": ips}
+		ks = append(ks, key{fmt.Sprint(m["dev_service"], keys, ips), m})
+	}
+	sort.Slice(ks, func(i, j int) bool { return ks[i].s < ks[j].s })
+	out := make([]any, len(ks))
+	for i, k := range ks {
+		out[i] = k.m
+	}
+	return out
+}
+
+func sortedAny(ss []string) []any {
+	c := append([]string(nil), ss...)
+	sort.Strings(c)
+	out := make([]any, len(c))
+	for i, s := range c {
+		out[i] = s
+	}
+	return out
+}
+
+// normHooks returns hooks as plain JSON values; nil for none.
+func normHooks(h *modelarts.Hooks) any {
+	if h == nil || h.ContainerHooks == nil {
+		return nil
+	}
+	m := map[string]any{}
+	for name, k := range map[string]*modelarts.HookConfig{"pre_start": h.ContainerHooks.PreStart, "post_start": h.ContainerHooks.PostStart} {
+		if k != nil && (k.Script != "" || k.Type != "") {
+			m[name] = map[string]any{"script": k.Script, "type": strings.ToUpper(k.Type)}
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}

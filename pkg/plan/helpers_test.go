@@ -1,0 +1,111 @@
+package plan
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const testFleetName = "ml101"
+
+// fleet returns a fleet named ml101 in workspace 0 with the notebooks.
+func fleet(nbs ...spec.Notebook) *spec.Fleet {
+	return &spec.Fleet{
+		File: "fleet.yaml", Version: 1, Name: testFleetName,
+		Target:    spec.Target{Cloud: "huaweicloud", Region: "eu-west-101", ProjectID: "p1"},
+		Notebooks: nbs,
+	}
+}
+
+// nb returns a desired notebook with the house defaults, changed by mods.
+func nb(name string, mods ...func(*spec.Notebook)) spec.Notebook {
+	n := spec.Notebook{
+		Name: name, Description: "notebook " + name, Flavor: "modelarts.vm.cpu.2u",
+		ImageID: "img-1", Feature: "NOTEBOOK", WorkspaceID: "0",
+		Volume: spec.Volume{Category: "EVS", Ownership: "MANAGED", Capacity: 50},
+		Lease:  &spec.Lease{Duration: 4 * time.Hour, Type: "timing"},
+		State:  spec.Running,
+		Origin: spec.Origin{File: "fleet.yaml", Line: 10, Col: 5},
+	}
+	for _, m := range mods {
+		m(&n)
+	}
+	return n
+}
+
+// live returns the live notebook nbfleet would have created from nb(name),
+// RUNNING, owned by ml101, changed by mods.
+func live(name, id string, mods ...func(*modelarts.Notebook)) modelarts.Notebook {
+	l := modelarts.Notebook{
+		ID: id, Name: name, Description: "notebook " + name + " " + spec.OwnerMarker(testFleetName),
+		Status: modelarts.StatusRunning, Feature: "NOTEBOOK", Flavor: "modelarts.vm.cpu.2u",
+		Image:       &modelarts.Image{ID: "img-1", Name: "pytorch"},
+		Lease:       &modelarts.Lease{Duration: 3600000, Enable: true, Type: "TIMING"},
+		Volume:      &modelarts.VolumeRes{Category: "EVS", Ownership: "MANAGED", Capacity: 50, MountPath: "/home/ma-user/work"},
+		URL:         "https://console.example/" + id,
+		Token:       modelarts.Secret("tok-" + id + "-SECRET"),
+		WorkspaceID: "0", CreateAt: 1700000000000, UpdateAt: 1700000000000,
+	}
+	for _, m := range mods {
+		m(&l)
+	}
+	return l
+}
+
+func status(s string) func(*modelarts.Notebook) {
+	return func(l *modelarts.Notebook) { l.Status = s }
+}
+
+func unmarked(l *modelarts.Notebook) { l.Description = StripMarker(l.Description) }
+
+func ownedBy(f string) func(*modelarts.Notebook) {
+	return func(l *modelarts.Notebook) { l.Description = StripMarker(l.Description) + " " + spec.OwnerMarker(f) }
+}
+
+func stopped(n *spec.Notebook) { n.State = spec.Stopped }
+
+// brief is a one-line summary of a change for table tests.
+func brief(c Change) string {
+	var fields, steps []string
+	for _, f := range c.Fields {
+		p := f.Path
+		if f.Forces != "" {
+			p += "(" + f.Forces + ")"
+		}
+		fields = append(fields, p)
+	}
+	for _, s := range c.Steps {
+		op := string(s.Op)
+		if s.ID != "" {
+			op += ":" + s.ID
+		}
+		steps = append(steps, op)
+	}
+	id := c.ID
+	if len(c.IDs) > 0 {
+		id = strings.Join(c.IDs, ",")
+	}
+	s := fmt.Sprintf("%s %s id=%s fields=[%s] steps=[%s] want=%s", c.Name, c.Action, id,
+		strings.Join(fields, " "), strings.Join(steps, " "), c.WantStatus)
+	if c.DestroysData {
+		s += " destroys"
+	}
+	if c.Protected {
+		s += " protected"
+	}
+	return s
+}
+
+func briefs(p *Plan) []string {
+	out := []string{}
+	for _, c := range p.Changes {
+		out = append(out, brief(c))
+	}
+	return out
+}

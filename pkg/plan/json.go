@@ -1,0 +1,94 @@
+package plan
+
+import (
+	"encoding/json"
+	"io"
+)
+
+// jsonPlan is the document WriteJSON writes: close to Terraform's
+// `terraform show -json` resource_changes, so jq habits carry over.
+type jsonPlan struct {
+	FormatVersion   string       `json:"format_version"`
+	Fleet           string       `json:"fleet"`
+	ResourceChanges []jsonChange `json:"resource_changes"`
+	Summary         Summary      `json:"summary"`
+	HasChanges      bool         `json:"has_changes"`
+}
+
+type jsonChange struct {
+	Name         string         `json:"name"`
+	Action       Action         `json:"action"`
+	Reason       string         `json:"reason"`
+	ID           string         `json:"id,omitempty"`
+	IDs          []string       `json:"ids,omitempty"`
+	Before       map[string]any `json:"before"`
+	After        map[string]any `json:"after"`
+	Fields       []FieldChange  `json:"fields,omitempty"`
+	Steps        []Step         `json:"steps,omitempty"`
+	DestroysData bool           `json:"destroys_data,omitempty"`
+	Protected    bool           `json:"protected,omitempty"`
+	WantStatus   string         `json:"want_status,omitempty"`
+}
+
+// WriteJSON writes the plan as one indented JSON document:
+//
+//	{"format_version": "1", "fleet": …, "resource_changes": [{"name", "action",
+//	 "reason", "id", "ids", "before", "after", "fields", "steps", "destroys_data",
+//	 "protected", "want_status"}], "summary": {"create": …, …}, "has_changes": …}
+//
+// Every change is listed, no-ops included. before and after map the changed
+// field paths to their values; a create has before null and after the
+// create request; a delete has before {"name", "id"} and after null.
+func WriteJSON(w io.Writer, p *Plan) error {
+	doc := jsonPlan{
+		FormatVersion:   FormatVersion,
+		Fleet:           p.Fleet,
+		ResourceChanges: make([]jsonChange, 0, len(p.Changes)),
+		Summary:         p.Summary(),
+		HasChanges:      p.HasChanges(),
+	}
+	for _, c := range p.Changes {
+		jc := jsonChange{
+			Name: c.Name, Action: c.Action, Reason: c.Reason, ID: c.ID, IDs: c.IDs,
+			Fields: c.Fields, Steps: c.Steps, DestroysData: c.DestroysData,
+			Protected: c.Protected, WantStatus: c.WantStatus,
+		}
+		switch c.Action {
+		case Create:
+			jc.After = createAfter(c)
+		case Delete:
+			jc.Before = map[string]any{"name": c.Name, "id": c.ID}
+		default:
+			if len(c.Fields) > 0 {
+				jc.Before, jc.After = map[string]any{}, map[string]any{}
+				for _, f := range c.Fields {
+					jc.Before[f.Path] = f.Before
+					jc.After[f.Path] = f.After
+				}
+			}
+		}
+		doc.ResourceChanges = append(doc.ResourceChanges, jc)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+// createAfter is the create request of a create change as plain JSON.
+func createAfter(c Change) map[string]any {
+	for _, s := range c.Steps {
+		if s.Op == StepCreate && s.Create != nil {
+			b, err := json.Marshal(toStepDoc(s).Create)
+			if err != nil {
+				return nil
+			}
+			var m map[string]any
+			if json.Unmarshal(b, &m) != nil {
+				return nil
+			}
+			return m
+		}
+	}
+	return nil
+}

@@ -1,0 +1,288 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/spec"
+	"pgregory.net/rapid"
+)
+
+// sim is a tiny model of the cloud that carries out plan steps as strictly
+// as the real API: restricted fields change only while STOPPED, and no
+// operation is accepted on a busy notebook (ModelArts.6357).
+type sim struct {
+	t    *rapid.T
+	nbs  map[string]*modelarts.Notebook
+	next int
+}
+
+func newSim(t *rapid.T, live []modelarts.Notebook) *sim {
+	s := &sim{t: t, nbs: map[string]*modelarts.Notebook{}}
+	for i := range live {
+		l := live[i]
+		s.nbs[l.ID] = &l
+	}
+	return s
+}
+
+func (s *sim) list() []modelarts.Notebook {
+	var out []modelarts.Notebook
+	for _, n := range s.nbs {
+		out = append(out, *n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func (s *sim) get(id, op string) *modelarts.Notebook {
+	n := s.nbs[id]
+	if n == nil {
+		s.t.Fatalf("%s of %s: no such notebook", op, id)
+	}
+	if _, busy, _ := settle(n.Status); busy || n.Status == modelarts.StatusDeleting {
+		s.t.Fatalf("%s of %s: notebook is %s (ModelArts.6357)", op, id, n.Status)
+	}
+	return n
+}
+
+func (s *sim) apply(p *Plan) {
+	for _, c := range p.Changes {
+		id := c.ID
+		for _, st := range c.Steps {
+			switch st.Op {
+			case StepWait:
+				wid := id
+				if st.ID != "" {
+					wid = st.ID
+				}
+				n := s.nbs[wid]
+				if n == nil {
+					continue
+				}
+				if n.Status == modelarts.StatusDeleting {
+					delete(s.nbs, wid)
+				} else if eff, _, ok := settle(n.Status); ok {
+					n.Status = eff
+				}
+			case StepDelete:
+				s.get(id, "delete")
+				delete(s.nbs, id)
+			case StepCreate:
+				s.next++
+				id = fmt.Sprintf("new-%03d", s.next)
+				r := st.Create
+				n := &modelarts.Notebook{
+					ID: id, Name: r.Name, Description: r.Description, Status: modelarts.StatusRunning,
+					Feature: feature(r.Feature), Flavor: r.Flavor, Image: &modelarts.Image{ID: r.ImageID},
+					Volume:      &modelarts.VolumeRes{Category: r.Volume.Category, Ownership: r.Volume.Ownership, Capacity: r.Volume.Capacity, URI: r.Volume.URI, ID: r.Volume.ID},
+					Endpoints:   r.Endpoints,
+					Hooks:       r.Hooks,
+					WorkspaceID: workspace(r.WorkspaceID),
+				}
+				if r.PoolID != "" {
+					n.Pool = &modelarts.Pool{ID: r.PoolID}
+				}
+				s.nbs[id] = n
+			case StepStop:
+				n := s.get(id, "stop")
+				if n.Status != modelarts.StatusRunning {
+					s.t.Fatalf("stop of %s in %s", id, n.Status)
+				}
+				n.Status = modelarts.StatusStopped
+			case StepStart:
+				n := s.get(id, "start")
+				if n.Status != modelarts.StatusStopped {
+					s.t.Fatalf("start of %s in %s", id, n.Status)
+				}
+				n.Status = modelarts.StatusRunning
+			case StepUpdate:
+				n := s.get(id, "update")
+				r := st.Update
+				restricted := r.Flavor != "" || r.ImageID != "" || r.Endpoints != nil || r.Hooks != nil
+				if restricted && n.Status != modelarts.StatusStopped {
+					s.t.Fatalf("update of restricted fields of %s while %s", id, n.Status)
+				}
+				if r.Description != nil {
+					n.Description = *r.Description
+				}
+				if r.Flavor != "" {
+					n.Flavor = r.Flavor
+				}
+				if r.ImageID != "" {
+					n.Image = &modelarts.Image{ID: r.ImageID}
+				}
+				if r.Endpoints != nil {
+					n.Endpoints = r.Endpoints
+				}
+				if r.Hooks != nil {
+					n.Hooks = r.Hooks
+				}
+				if r.StorageNewSize != 0 {
+					if r.StorageNewSize < n.Volume.Capacity {
+						s.t.Fatalf("storage_new_size %d shrinks %s", r.StorageNewSize, id)
+					}
+					n.Volume.Capacity = r.StorageNewSize
+				}
+			}
+		}
+	}
+}
+
+var (
+	names    = []string{"n0", "n1", "n2", "n3", "n4", "n5"}
+	statuses = []string{"RUNNING", "RUNNING", "STOPPED", "STOPPED", "INIT", "CREATING", "STARTING", "STOPPING", "DELETING",
+		"SNAPSHOTTING", "CREATE_FAILED", "START_FAILED", "ERROR", "DELETE_FAILED", "FROZEN", "DELETED"}
+)
+
+func genFleet(t *rapid.T) *spec.Fleet {
+	chosen := rapid.SliceOfNDistinct(rapid.SampledFrom(names), 0, len(names), rapid.ID[string]).Draw(t, "declared")
+	var nbs []spec.Notebook
+	for _, name := range chosen {
+		n := nb(name)
+		n.Description = rapid.SampledFrom([]string{"", "d1", "d2"}).Draw(t, name+".description")
+		n.Flavor = rapid.SampledFrom([]string{"f1", "f2"}).Draw(t, name+".flavor")
+		n.ImageID = rapid.SampledFrom([]string{"i1", "i2"}).Draw(t, name+".image")
+		n.Volume.Capacity = rapid.SampledFrom([]int{0, 10, 50, 100}).Draw(t, name+".capacity")
+		n.Volume.Category = rapid.SampledFrom([]string{"EVS", "SFS"}).Draw(t, name+".category")
+		n.PoolID = rapid.SampledFrom([]string{"", "p1"}).Draw(t, name+".pool")
+		if rapid.Bool().Draw(t, name+".stopped") {
+			n.State = spec.Stopped
+		}
+		if rapid.Bool().Draw(t, name+".ssh") {
+			n.Endpoints = []spec.Endpoint{{DevService: "SSH", SSHKeys: []string{"k1"}}}
+		}
+		if rapid.Bool().Draw(t, name+".hooks") {
+			n.Hooks = &spec.Hooks{PreStart: &spec.Hook{Script: "s1", Type: "COMMAND"}}
+		}
+		if rapid.Bool().Draw(t, name+".ignore") {
+			n.IgnoreChanges = []string{"flavor"}
+		}
+		n.Protect = rapid.Bool().Draw(t, name+".protect")
+		nbs = append(nbs, n)
+	}
+	return fleet(nbs...)
+}
+
+func genLive(t *rapid.T) []modelarts.Notebook {
+	k := rapid.IntRange(0, 10).Draw(t, "live")
+	var out []modelarts.Notebook
+	for i := 0; i < k; i++ {
+		id := fmt.Sprintf("id-%02d", i)
+		l := live(rapid.SampledFrom(names).Draw(t, id+".name"), id)
+		desc := rapid.SampledFrom([]string{"", "d1", "d2"}).Draw(t, id+".description")
+		switch rapid.SampledFrom([]string{"mine", "mine", "none", "other"}).Draw(t, id+".owner") {
+		case "mine":
+			l.Description = withMarker(desc, spec.OwnerMarker(testFleetName))
+		case "none":
+			l.Description = desc
+		case "other":
+			l.Description = withMarker(desc, spec.OwnerMarker("other"))
+		}
+		l.Status = rapid.SampledFrom(statuses).Draw(t, id+".status")
+		l.Flavor = rapid.SampledFrom([]string{"f1", "f2"}).Draw(t, id+".flavor")
+		l.Image.ID = rapid.SampledFrom([]string{"i1", "i2"}).Draw(t, id+".image")
+		l.Volume.Capacity = rapid.SampledFrom([]int{10, 50, 100}).Draw(t, id+".capacity")
+		l.Volume.Category = rapid.SampledFrom([]string{"EVS", "evs", "SFS"}).Draw(t, id+".category")
+		if rapid.Bool().Draw(t, id+".pool") {
+			l.Pool = &modelarts.Pool{ID: "p1"}
+		}
+		l.WorkspaceID = rapid.SampledFrom([]string{"", "0", "0", "ws2"}).Draw(t, id+".workspace")
+		if rapid.Bool().Draw(t, id+".ssh") {
+			l.Endpoints = []modelarts.Endpoint{{Service: "SSH", KeyPairNames: []string{"k2"}}}
+		}
+		if rapid.Bool().Draw(t, id+".hooks") {
+			l.Hooks = &modelarts.Hooks{ContainerHooks: &modelarts.ContainerHooks{PostStart: &modelarts.HookConfig{Script: "s2", Type: "COMMAND"}}}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func withMarker(desc, marker string) string {
+	if desc == "" {
+		return marker
+	}
+	return desc + " " + marker
+}
+
+func conflicts(p *Plan) []string {
+	var out []string
+	for _, c := range p.Changes {
+		if c.Action == Conflict {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// TestPropApplyConverges: carrying a plan out on the simulated cloud and
+// planning again leaves nothing to do but the conflicts that were there.
+func TestPropApplyConverges(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		f, l := genFleet(t), genLive(t)
+		p := Diff(f, l, Options{})
+		s := newSim(t, l)
+		s.apply(p)
+		again := Diff(f, s.list(), Options{})
+		for _, c := range again.Changes {
+			if c.Action != NoOp && c.Action != Conflict {
+				t.Fatalf("after apply, %s: %s (%s)\nfirst plan: %v\nlive after: %+v", c.Name, c.Action, c.Reason, briefs(p), s.list())
+			}
+		}
+		if diff := cmp.Diff(conflicts(p), conflicts(again)); diff != "" {
+			t.Fatalf("conflicts changed (-before +after):\n%s", diff)
+		}
+	})
+}
+
+// TestPropOwnership: no step touches a notebook without this fleet's
+// marker, except the adopt of a declared name.
+func TestPropOwnership(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		f, l := genFleet(t), genLive(t)
+		opts := Options{Replace: rapid.SliceOfN(rapid.SampledFrom(names), 0, 2).Draw(t, "replace")}
+		p := Diff(f, l, opts)
+		byID := map[string]modelarts.Notebook{}
+		for _, n := range l {
+			byID[n.ID] = n
+		}
+		declared := map[string]bool{}
+		for _, n := range f.Notebooks {
+			declared[n.Name] = true
+		}
+		for _, c := range p.Changes {
+			if c.ID == "" {
+				continue
+			}
+			touches := false
+			for _, s := range c.Steps {
+				if s.Op != StepWait && s.Op != StepCreate {
+					touches = true
+				}
+			}
+			if !touches {
+				continue
+			}
+			owner, ok := Owner(byID[c.ID].Description)
+			mine := ok && owner == testFleetName
+			if !mine && !(c.Action == Adopt && declared[c.Name]) {
+				t.Fatalf("%s %s touches %s whose description is %q", c.Action, c.Name, c.ID, byID[c.ID].Description)
+			}
+		}
+	})
+}
+
+// TestPropDeterministic: the plan does not depend on the order of live.
+func TestPropDeterministic(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		f, l := genFleet(t), genLive(t)
+		shuffled := rapid.Permutation(l).Draw(t, "shuffled")
+		if diff := cmp.Diff(Diff(f, l, Options{}), Diff(f, shuffled, Options{})); diff != "" {
+			t.Fatalf("plan depends on live order:\n%s", diff)
+		}
+	})
+}

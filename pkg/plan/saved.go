@@ -1,0 +1,359 @@
+package plan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nbfleet/nbfleet/internal/atomicfile"
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/spec"
+)
+
+// SavedKind is the "kind" of a saved plan document.
+const SavedKind = "nbfleet-plan"
+
+// ErrStale is wrapped by (*Saved).CheckFresh when the fleet file or the
+// notebooks a saved plan read have changed since: the plan is not what
+// would be planned now, so it must not be applied.
+var ErrStale = errors.New("the saved plan is stale")
+
+// ErrApplied is the sentinel for a saved plan that has already been
+// applied (see (*Saved).Applied and (*Saved).CheckApplicable).
+var ErrApplied = errors.New("the saved plan has already been applied")
+
+// ErrCorrupt is wrapped by Open when the file is not a saved plan, or its
+// checksum does not match its content (it was damaged or edited by hand).
+var ErrCorrupt = errors.New("not a valid saved plan")
+
+// Meta is what Save records besides the plan.
+type Meta struct {
+	// CreatedAt is when the plan was made (the package reads no clock).
+	CreatedAt time.Time
+	// FleetFile is the fleet file's path, as given on the command line.
+	FleetFile string
+	// FleetFingerprint is FleetFingerprint of the fleet the plan was made from.
+	FleetFingerprint string
+	// Target is where the plan applies, after the environment filled it.
+	Target spec.Target
+	// Live is every notebook the refresh read. Save records a snapshot of
+	// those whose name the plan mentions; never their tokens.
+	Live []modelarts.Notebook
+}
+
+// SavedTarget is the target of a saved plan. It holds no credentials.
+type SavedTarget struct {
+	Cloud       string `json:"cloud,omitempty"`
+	Region      string `json:"region,omitempty"`
+	Endpoint    string `json:"endpoint,omitempty"`
+	ProjectID   string `json:"project_id,omitempty"`
+	WorkspaceID string `json:"workspace_id,omitempty"`
+}
+
+// LiveSnapshot is what a saved plan remembers of one live notebook: enough
+// to tell whether it changed, nothing secret.
+type LiveSnapshot struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Status   string `json:"status"`
+	UpdateAt int64  `json:"update_at,omitempty"`
+	// Fields is a hash of the fields the plan compares.
+	Fields string `json:"fields"`
+}
+
+// Saved is a saved plan read back by Open.
+type Saved struct {
+	FormatVersion    string         `json:"format_version"`
+	Kind             string         `json:"kind"`
+	CreatedAt        time.Time      `json:"created_at"`
+	AppliedAt        *time.Time     `json:"applied_at,omitempty"`
+	Fleet            string         `json:"fleet"`
+	FleetFile        string         `json:"fleet_file"`
+	FleetFingerprint string         `json:"fleet_fingerprint"`
+	Target           SavedTarget    `json:"target"`
+	Live             []LiveSnapshot `json:"live"`
+	Plan             *Plan          `json:"plan"`
+	// Checksum is "sha256:" and the hex SHA-256 of the document encoded
+	// with Checksum empty.
+	Checksum string `json:"checksum"`
+}
+
+// Applied reports whether MarkApplied has recorded an apply of this plan.
+func (s *Saved) Applied() bool { return s.AppliedAt != nil }
+
+// Save writes p with meta to path as a saved plan (JSON, mode 0600),
+// atomically: a reader sees the old file or the new one.
+func Save(path string, p *Plan, meta Meta) error {
+	names := map[string]bool{}
+	for i := range p.Changes {
+		names[p.Changes[i].Name] = true
+	}
+	s := &Saved{
+		FormatVersion:    FormatVersion,
+		Kind:             SavedKind,
+		CreatedAt:        meta.CreatedAt.UTC(),
+		Fleet:            p.Fleet,
+		FleetFile:        meta.FleetFile,
+		FleetFingerprint: meta.FleetFingerprint,
+		Target: SavedTarget{
+			Cloud: meta.Target.Cloud, Region: meta.Target.Region, Endpoint: meta.Target.Endpoint,
+			ProjectID: meta.Target.ProjectID, WorkspaceID: meta.Target.WorkspaceID,
+		},
+		Live: snapshots(meta.Live, names),
+		Plan: p,
+	}
+	return write(path, s)
+}
+
+func snapshots(live []modelarts.Notebook, names map[string]bool) []LiveSnapshot {
+	out := []LiveSnapshot{}
+	for i := range live {
+		l := &live[i]
+		if !names[l.Name] {
+			continue
+		}
+		out = append(out, LiveSnapshot{ID: l.ID, Name: l.Name, Status: l.Status, UpdateAt: l.UpdateAt, Fields: liveHash(l)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// liveHash hashes the fields of a live notebook that Diff compares.
+func liveHash(l *modelarts.Notebook) string {
+	v := struct {
+		Description, Flavor, Image, Pool, Workspace, Feature string
+		Volume                                               *modelarts.VolumeRes
+		Endpoints, Hooks                                     any
+	}{Description: l.Description, Flavor: l.Flavor, Workspace: l.WorkspaceID, Feature: l.Feature,
+		Volume: l.Volume, Endpoints: normEndpoints(l.Endpoints), Hooks: normHooks(l.Hooks)}
+	if l.Image != nil {
+		v.Image = l.Image.ID
+	}
+	if l.Pool != nil {
+		v.Pool = l.Pool.ID
+	}
+	b, _ := json.Marshal(v) // plain values: cannot fail
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:16])
+}
+
+func write(path string, s *Saved) error {
+	s.Checksum = ""
+	body, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("save plan %s: %w", path, err)
+	}
+	s.Checksum = checksum(body)
+	out, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save plan %s: %w", path, err)
+	}
+	out = append(out, '\n')
+	if err := atomicfile.WriteFile(path, out, 0o600); err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	return nil
+}
+
+func checksum(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// maxSaved bounds what Open reads: a plan for tens of thousands of
+// notebooks is far smaller.
+const maxSaved = 256 << 20
+
+// Open reads a saved plan. A file that is not a saved plan, has an unknown
+// format_version, or whose checksum does not match (damaged or edited by
+// hand) is refused with an error wrapping ErrCorrupt. An applied plan opens;
+// check Applied.
+func Open(path string) (*Saved, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open saved plan: %w", err)
+	}
+	if st.Size() > maxSaved {
+		return nil, fmt.Errorf("open saved plan %s: %w: larger than %d bytes", path, ErrCorrupt, maxSaved)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("open saved plan: %w", err)
+	}
+	s, err := decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("open saved plan %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func decode(b []byte) (*Saved, error) {
+	var head struct {
+		FormatVersion string `json:"format_version"`
+		Kind          string `json:"kind"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if head.Kind != SavedKind {
+		return nil, fmt.Errorf("%w: kind is %q, want %q (is this a file written by nbfleet plan --out?)", ErrCorrupt, head.Kind, SavedKind)
+	}
+	if head.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("%w: format_version %q is not %q; make the plan again with this version of nbfleet", ErrCorrupt, head.FormatVersion, FormatVersion)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	var s Saved
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: data after the document", ErrCorrupt)
+	}
+	want := s.Checksum
+	s.Checksum = ""
+	body, err := json.Marshal(&s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if got := checksum(body); got != want {
+		return nil, fmt.Errorf("%w: the checksum does not match the content: the file was damaged or edited by hand; make the plan again with nbfleet plan --out", ErrCorrupt)
+	}
+	s.Checksum = want
+	if s.Plan == nil {
+		return nil, fmt.Errorf("%w: no plan in the file", ErrCorrupt)
+	}
+	if err := s.Plan.validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return &s, nil
+}
+
+// validate checks what the executor relies on: known actions and steps
+// that carry their requests.
+func (p *Plan) validate() error {
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Action < NoOp || c.Action > Conflict {
+			return fmt.Errorf("change %d (%s): unknown action", i, c.Name)
+		}
+		for j, s := range c.Steps {
+			switch s.Op {
+			case StepCreate:
+				if s.Create == nil {
+					return fmt.Errorf("change %d (%s): step %d: create without a request", i, c.Name, j)
+				}
+			case StepUpdate:
+				if s.Update == nil {
+					return fmt.Errorf("change %d (%s): step %d: update without a request", i, c.Name, j)
+				}
+			case StepDelete, StepStop, StepStart, StepWait:
+			default:
+				return fmt.Errorf("change %d (%s): step %d: unknown op %q", i, c.Name, j, s.Op)
+			}
+		}
+	}
+	return nil
+}
+
+// MarkApplied records in the saved plan at path that it was applied at the
+// given time, rewriting the file atomically (its checksum included).
+func MarkApplied(path string, at time.Time) error {
+	s, err := Open(path)
+	if err != nil {
+		return err
+	}
+	t := at.UTC()
+	s.AppliedAt = &t
+	return write(path, s)
+}
+
+// CheckApplicable returns an error wrapping ErrApplied when the plan was
+// applied already, else the result of CheckFresh.
+func (s *Saved) CheckApplicable(fleetFingerprint string, live []modelarts.Notebook) error {
+	if s.Applied() {
+		return fmt.Errorf("%w (at %s); run nbfleet plan again", ErrApplied, s.AppliedAt.Format(time.RFC3339))
+	}
+	return s.CheckFresh(fleetFingerprint, live)
+}
+
+// CheckFresh compares the saved plan with the fleet's fingerprint now and
+// the live notebooks a refresh reads now. When anything the plan depends
+// on changed it returns an error wrapping ErrStale that names every change:
+// the fleet file changed, a notebook changed status or fields, a notebook
+// the plan names appeared or is gone.
+func (s *Saved) CheckFresh(fleetFingerprint string, live []modelarts.Notebook) error {
+	var why []string
+	if fleetFingerprint != s.FleetFingerprint {
+		why = append(why, fmt.Sprintf("the fleet file %s changed", s.FleetFile))
+	}
+	names := map[string]bool{}
+	for i := range s.Plan.Changes {
+		names[s.Plan.Changes[i].Name] = true
+	}
+	now := map[string]LiveSnapshot{}
+	for _, n := range snapshots(live, names) {
+		now[n.ID] = n
+	}
+	then := map[string]bool{}
+	for _, old := range s.Live {
+		then[old.ID] = true
+		cur, ok := now[old.ID]
+		switch {
+		case !ok:
+			why = append(why, fmt.Sprintf("notebook %s (%s) is gone", old.Name, old.ID))
+		case cur.Status != old.Status:
+			why = append(why, fmt.Sprintf("notebook %s (%s) changed status %s→%s", old.Name, old.ID, old.Status, cur.Status))
+		case cur.Name != old.Name:
+			why = append(why, fmt.Sprintf("notebook %s (%s) was renamed to %s", old.Name, old.ID, cur.Name))
+		case cur.Fields != old.Fields || cur.UpdateAt != old.UpdateAt:
+			why = append(why, fmt.Sprintf("notebook %s (%s) was modified", old.Name, old.ID))
+		}
+	}
+	var added []LiveSnapshot
+	for _, n := range now {
+		if !then[n.ID] {
+			added = append(added, n)
+		}
+	}
+	sort.Slice(added, func(i, j int) bool { return added[i].Name+added[i].ID < added[j].Name+added[j].ID })
+	for _, n := range added {
+		why = append(why, fmt.Sprintf("a new notebook %s (%s) appeared", n.Name, n.ID))
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s; run nbfleet plan again and review the new plan", ErrStale, strings.Join(why, "; "))
+}
+
+// FleetFingerprint returns "sha256:" and the hex SHA-256 of the expanded
+// fleet: its name, target and notebooks, where each notebook was declared
+// (Origin) and the file's path left out. Two loads of an unchanged fleet
+// file give the same fingerprint.
+func FleetFingerprint(f *spec.Fleet) string {
+	nbs := make([]spec.Notebook, len(f.Notebooks))
+	copy(nbs, f.Notebooks)
+	for i := range nbs {
+		nbs[i].Origin = spec.Origin{}
+	}
+	b, _ := json.Marshal(struct {
+		Version   int
+		Name      string
+		Target    spec.Target
+		Notebooks []spec.Notebook
+	}{f.Version, f.Name, f.Target, nbs}) // plain values: cannot fail
+	return checksum(b)
+}

@@ -1,0 +1,262 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/spec"
+)
+
+var planTime = time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
+
+func savedFixture(t *testing.T) (path string, f *spec.Fleet, l []modelarts.Notebook, p *Plan) {
+	t.Helper()
+	f, l, p = everyAction()
+	path = filepath.Join(t.TempDir(), "plan.nbplan")
+	meta := Meta{CreatedAt: planTime, FleetFile: "fleets/ml101.yaml", FleetFingerprint: FleetFingerprint(f), Target: f.Target, Live: l}
+	if err := Save(path, p, meta); err != nil {
+		t.Fatal(err)
+	}
+	return path, f, l, p
+}
+
+func TestSavedRoundTrip(t *testing.T) {
+	path, f, l, p := savedFixture(t)
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", st.Mode().Perm())
+	}
+	raw, _ := os.ReadFile(path)
+	for _, secret := range []string{"SECRET", "tok-"} {
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("saved plan contains %q", secret)
+		}
+	}
+	if bytes.Contains(raw, []byte("someone-else")) {
+		t.Error("saved plan records a notebook the plan does not name")
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Kind != SavedKind || s.FormatVersion != FormatVersion || !s.CreatedAt.Equal(planTime) || s.Fleet != "ml101" ||
+		s.FleetFile != "fleets/ml101.yaml" || s.Target.ProjectID != "p1" || s.Applied() {
+		t.Errorf("header = %+v", s)
+	}
+	// The plan reads back the same, up to JSON numbers.
+	var want, got bytes.Buffer
+	WriteJSON(&want, p)
+	WriteJSON(&got, s.Plan)
+	if want.String() != got.String() {
+		t.Errorf("plan changed in the round trip:\nwant %s\ngot  %s", want.String(), got.String())
+	}
+	for i := range p.Changes {
+		for j, st := range p.Changes[i].Steps {
+			g := s.Plan.Changes[i].Steps[j]
+			if st.Create != nil && (g.Create == nil || g.Create.Name != st.Create.Name || g.Create.Lease == nil) {
+				t.Errorf("%s: create step lost: %+v", p.Changes[i].Name, g)
+			}
+		}
+	}
+	if err := s.CheckFresh(FleetFingerprint(f), l); err != nil {
+		t.Errorf("CheckFresh on unchanged state: %v", err)
+	}
+	if err := s.CheckApplicable(FleetFingerprint(f), l); err != nil {
+		t.Errorf("CheckApplicable on unchanged state: %v", err)
+	}
+}
+
+func TestSavedStale(t *testing.T) {
+	path, f, l, _ := savedFixture(t)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := FleetFingerprint(f)
+	mod := func(fn func([]modelarts.Notebook) []modelarts.Notebook) []modelarts.Notebook {
+		c := append([]modelarts.Notebook(nil), l...)
+		return fn(c)
+	}
+	tests := []struct {
+		name string
+		fp   string
+		live []modelarts.Notebook
+		want []string
+	}{
+		{"fleet file", "sha256:other", l, []string{"the fleet file fleets/ml101.yaml changed"}},
+		{"status", fp, mod(func(c []modelarts.Notebook) []modelarts.Notebook {
+			c[0].Status = modelarts.StatusStopped
+			return c
+		}), []string{"notebook ml101-bob (id-bob) changed status RUNNING→STOPPED"}},
+		{"fields", fp, mod(func(c []modelarts.Notebook) []modelarts.Notebook {
+			c[0].Flavor = "x"
+			return c
+		}), []string{"notebook ml101-bob (id-bob) was modified"}},
+		{"update_at", fp, mod(func(c []modelarts.Notebook) []modelarts.Notebook {
+			c[1].UpdateAt++
+			return c
+		}), []string{"notebook ml101-carol (id-carol) was modified"}},
+		{"gone", fp, mod(func(c []modelarts.Notebook) []modelarts.Notebook { return c[1:] }),
+			[]string{"notebook ml101-bob (id-bob) is gone"}},
+		{"appeared", fp, append(append([]modelarts.Notebook(nil), l...), live("ml101-alice", "id-alice", unmarked)),
+			[]string{"a new notebook ml101-alice (id-alice) appeared"}},
+		{"several", "sha256:other", mod(func(c []modelarts.Notebook) []modelarts.Notebook {
+			c[0].Status = modelarts.StatusStopped
+			return c[:len(c)-3]
+		}), []string{"fleet file", "RUNNING→STOPPED", "ml101-heidi (id-heidi) is gone", "ml101-old (id-old) is gone"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.CheckFresh(tt.fp, tt.live)
+			if !errors.Is(err, ErrStale) {
+				t.Fatalf("CheckFresh = %v, want ErrStale", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+	// A foreign notebook the plan does not name may come and go.
+	other := append(append([]modelarts.Notebook(nil), l...), live("unrelated", "id-u", unmarked))
+	if err := s.CheckFresh(fp, other); err != nil {
+		t.Errorf("CheckFresh with an unrelated new notebook: %v", err)
+	}
+}
+
+func TestMarkApplied(t *testing.T) {
+	path, f, l, _ := savedFixture(t)
+	at := planTime.Add(time.Hour)
+	if err := MarkApplied(path, at); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Applied() || !s.AppliedAt.Equal(at) {
+		t.Errorf("AppliedAt = %v", s.AppliedAt)
+	}
+	if err := s.CheckApplicable(FleetFingerprint(f), l); !errors.Is(err, ErrApplied) {
+		t.Errorf("CheckApplicable = %v, want ErrApplied", err)
+	}
+	st, _ := os.Stat(path)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode after MarkApplied = %v", st.Mode().Perm())
+	}
+}
+
+func TestOpenCorrupt(t *testing.T) {
+	path, _, _, _ := savedFixture(t)
+	good, _ := os.ReadFile(path)
+	edit := func(old, new string) []byte {
+		if !bytes.Contains(good, []byte(old)) {
+			t.Fatalf("fixture lacks %q", old)
+		}
+		return bytes.Replace(good, []byte(old), []byte(new), 1)
+	}
+	var generic map[string]any
+	json.Unmarshal(good, &generic)
+	delete(generic, "applied_at")
+	generic["extra"] = 1
+	extra, _ := json.Marshal(generic)
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "not a valid saved plan"},
+		{"not json", []byte("hello"), "not a valid saved plan"},
+		{"truncated", good[:len(good)/2], "not a valid saved plan"},
+		{"wrong kind", []byte(`{"format_version":"1","kind":"report"}`), "kind is \"report\""},
+		{"future version", edit(`"format_version": "1",`, `"format_version": "9",`), "format_version \"9\""},
+		{"hand-edited action", edit(`"action": "delete"`, `"action": "no-op"`), "checksum does not match"},
+		{"hand-edited id", edit(`"id-old"`, `"id-xxx"`), "checksum does not match"},
+		{"bad checksum", edit(`"checksum": "sha256:`, `"checksum": "sha256:0`), "checksum does not match"},
+		{"unknown field", extra, "not a valid saved plan"},
+		{"unknown action", edit(`"action": "delete"`, `"action": "explode"`), "not a valid saved plan"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "p.json")
+			os.WriteFile(p, tt.data, 0o600)
+			_, err := Open(p)
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Open = %v, want ErrCorrupt", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), p) {
+				t.Errorf("error %q lacks %q or the path", err, tt.want)
+			}
+		})
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "missing")); err == nil || errors.Is(err, ErrCorrupt) {
+		t.Errorf("Open of a missing file = %v", err)
+	}
+}
+
+func TestFleetFingerprint(t *testing.T) {
+	a := fleet(nb("a"), nb("b"))
+	b := fleet(nb("a"), nb("b"))
+	b.Notebooks[0].Origin = spec.Origin{File: "other.yaml", Line: 99}
+	b.File = "elsewhere.yaml"
+	if FleetFingerprint(a) != FleetFingerprint(b) {
+		t.Error("fingerprint depends on origins or the file path")
+	}
+	b.Notebooks[1].Flavor = "big"
+	if FleetFingerprint(a) == FleetFingerprint(b) {
+		t.Error("fingerprint ignores a flavor change")
+	}
+	if a.Notebooks[0].Origin.Line != 10 {
+		t.Error("FleetFingerprint modified the fleet")
+	}
+}
+
+func FuzzOpen(f *testing.F) {
+	dir := f.TempDir()
+	fl, l, p := everyAction()
+	good := filepath.Join(dir, "good.json")
+	if err := Save(good, p, Meta{CreatedAt: planTime, FleetFingerprint: FleetFingerprint(fl), Live: l}); err != nil {
+		f.Fatal(err)
+	}
+	b, _ := os.ReadFile(good)
+	f.Add(b)
+	f.Add([]byte(`{"format_version":"1","kind":"nbfleet-plan"}`))
+	f.Add([]byte(`{"format_version":"1","kind":"nbfleet-plan","plan":{"changes":[{"action":"create","steps":[{"op":"create"}]}]}}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "p.json")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(path)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Open error does not wrap ErrCorrupt: %v", err)
+			}
+			return
+		}
+		// Whatever opens must be self-consistent and usable.
+		if s.Plan == nil {
+			t.Fatal("Open returned no plan")
+		}
+		if !bytes.Equal(data, b) && !strings.Contains(string(data), s.Checksum) {
+			t.Fatalf("opened a document whose checksum is not in it")
+		}
+		var out bytes.Buffer
+		WriteText(&out, s.Plan, TextOptions{})
+		WriteJSON(&out, s.Plan)
+		WriteMarkdown(&out, s.Plan, MarkdownOptions{})
+		s.CheckFresh("", nil)
+	})
+}
