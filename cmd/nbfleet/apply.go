@@ -132,7 +132,8 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 			return withHint(fmt.Errorf("%s: %w", o.arg, plan.ErrApplied), "make a new plan: nbfleet plan FLEET --out FILE")
 		}
 		j.saved = saved
-		j.target = saved.Target()
+		t := saved.Target
+		j.target = spec.Target{Cloud: t.Cloud, Region: t.Region, Endpoint: t.Endpoint, ProjectID: t.ProjectID, WorkspaceID: t.WorkspaceID}
 		j.fleetName = saved.Plan.Fleet
 	} else {
 		fleet, err := loadFleet(o.arg)
@@ -235,7 +236,7 @@ func commandName(o applyOptions) string {
 func (j *job) plan(ctx context.Context, e *env, client *modelarts.Client, o applyOptions) (*plan.Plan, error) {
 	if j.saved != nil {
 		fp := ""
-		if ff := j.saved.FleetFile(); ff != "" {
+		if ff := j.saved.FleetFile; ff != "" {
 			if f, err := spec.Load(ff); err == nil {
 				fp = plan.FleetFingerprint(f)
 			} else if !errors.Is(err, os.ErrNotExist) {
@@ -244,7 +245,11 @@ func (j *job) plan(ctx context.Context, e *env, client *modelarts.Client, o appl
 				e.warnf("the fleet file %s the plan was made from is gone; applying the saved plan as reviewed", ff)
 			}
 		}
-		live, err := refresh(ctx, client, j.saved.Workspaces())
+		wss := j.saved.Target.Workspaces
+		if len(wss) == 0 {
+			wss = []string{j.saved.Target.WorkspaceID}
+		}
+		live, err := refresh(ctx, client, wss)
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +258,7 @@ func (j *job) plan(ctx context.Context, e *env, client *modelarts.Client, o appl
 		}
 		return j.saved.Plan, nil
 	}
-	live, err := refresh(ctx, client, workspaces(j.fleet))
+	live, err := refresh(ctx, client, plan.Workspaces(j.fleet))
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +270,7 @@ func (j *job) plan(ctx context.Context, e *env, client *modelarts.Client, o appl
 
 // openIfPlan opens path as a saved plan if it is one, else returns nil.
 func openIfPlan(path string) (*plan.Saved, error) {
-	if !plan.IsSaved(path) {
+	if !looksLikeSavedPlan(path) {
 		return nil, nil
 	}
 	s, err := plan.Open(path)
@@ -273,6 +278,28 @@ func openIfPlan(path string) (*plan.Saved, error) {
 		return nil, withHint(err, "make a new plan: nbfleet plan FLEET --out FILE")
 	}
 	return s, nil
+}
+
+// looksLikeSavedPlan tells a saved plan (JSON) from a fleet file (YAML):
+// fleet files are YAML mappings in block style, saved plans JSON objects.
+func looksLikeSavedPlan(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	buf := make([]byte, 512)
+	n, _ := f.Read(buf)
+	for _, b := range buf[:n] {
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 func destructive(p *plan.Plan) int {

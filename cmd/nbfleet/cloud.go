@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -45,28 +44,6 @@ func (e *env) newClient(t spec.Target, f cloudFlags) (*modelarts.Client, modelar
 		return nil, cfg, err
 	}
 	return c, cfg, nil
-}
-
-// workspaces returns every workspace the fleet lives in, sorted: the
-// target's and each notebook's.
-func workspaces(f *spec.Fleet) []string {
-	set := map[string]bool{}
-	ws := f.Target.WorkspaceID
-	if ws == "" {
-		ws = "0"
-	}
-	set[ws] = true
-	for _, nb := range f.Notebooks {
-		if nb.WorkspaceID != "" {
-			set[nb.WorkspaceID] = true
-		}
-	}
-	out := make([]string, 0, len(set))
-	for w := range set {
-		out = append(out, w)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // refresh lists the live notebooks of every workspace the fleet uses, with

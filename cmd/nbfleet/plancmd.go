@@ -78,7 +78,7 @@ func computePlan(ctx context.Context, e *env, path string, sel selectFlags, cf c
 	if err != nil {
 		return nil, nil, cfg, nil, nil, err
 	}
-	live, err := refresh(ctx, client, workspaces(fleet))
+	live, err := refresh(ctx, client, plan.Workspaces(fleet))
 	if err != nil {
 		return nil, nil, cfg, nil, nil, err
 	}
@@ -92,6 +92,11 @@ func runPlan(ctx context.Context, e *env, o planOptions) error {
 	default:
 		return withHint(fmt.Errorf("unknown --format %q", o.format), "use text, json or markdown")
 	}
+	if err := o.sel.options().Validate(); err != nil {
+		return err
+	}
+	ctx, stop := e.cancelOnInterrupt(ctx)
+	defer stop()
 	fleet, _, cfg, live, p, err := computePlan(ctx, e, o.fleet, o.sel, o.cloud)
 	if err != nil {
 		return err
@@ -104,17 +109,18 @@ func runPlan(ctx context.Context, e *env, o planOptions) error {
 	}
 	if o.out != "" {
 		meta := plan.Meta{
-			CreatedAt: e.now(),
-			FleetFile: o.fleet,
-			Fleet:     fleet,
-			Target: plan.Target{
+			CreatedAt:        e.now(),
+			FleetFile:        o.fleet,
+			FleetFingerprint: plan.FleetFingerprint(fleet),
+			Target: spec.Target{
 				Cloud:       string(cfg.Cloud),
 				Region:      cfg.Region,
 				Endpoint:    cfg.Endpoint,
 				ProjectID:   cfg.ProjectID,
 				WorkspaceID: fleet.Target.WorkspaceID,
 			},
-			Live: live,
+			Workspaces: plan.Workspaces(fleet),
+			Live:       live,
 		}
 		if err := plan.Save(o.out, p, meta); err != nil {
 			return err

@@ -66,7 +66,7 @@ func runRenew(ctx context.Context, e *env, o renewOptions) error {
 	if err != nil {
 		return err
 	}
-	live, err := refresh(ctx, client, workspaces(fleet))
+	live, err := refresh(ctx, client, plan.Workspaces(fleet))
 	if err != nil {
 		return err
 	}

@@ -114,7 +114,7 @@ func runStatus(ctx context.Context, e *env, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	live, err := refresh(ctx, client, workspaces(fleet))
+	live, err := refresh(ctx, client, plan.Workspaces(fleet))
 	if err != nil {
 		return err
 	}
