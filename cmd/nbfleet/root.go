@@ -42,6 +42,9 @@ func newRootCmd(e *env) *cobra.Command {
 		newImportCmd(e),
 		newVersionCmd(e),
 		newEmulatorCmd(e),
+		newValidateCmd(e),
+		newExpandCmd(e),
+		newSchemaCmd(e),
 	)
 	return root
 }

@@ -3,56 +3,436 @@
 // (AK/SK signing, IAM tokens, IAM password auth), retries through
 // go-retryablehttp and a shared adaptive rate limiter.
 //
-// It knows nothing about fleets or plans.
+// It knows nothing about fleets or plans, never prints and never puts a
+// credential in an error: secrets are modelarts.Secret values, and response
+// snippets quoted in errors have every known secret replaced.
 package modelarts
-
-// SKELETON: the signatures below are the contract other packages build on;
-// the implementation lands with issue 3.
 
 import (
 	"context"
 	"errors"
-)
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
 
-var errTODO = errors.New("modelarts: not implemented yet")
+	"github.com/hashicorp/go-retryablehttp"
+)
 
 // Client talks to one project of one ModelArts endpoint. It is safe for
 // concurrent use.
-type Client struct{}
+type Client struct {
+	cloud     Cloud
+	region    string
+	base      *url.URL
+	iam       *url.URL
+	creds     Credentials
+	userAgent string
+	limiter   *Limiter
+	retry     RetryPolicy
+	now       func() time.Time
+	observer  func(Event)
+	rc        *retryablehttp.Client
+	plain     *http.Client
+
+	authMu      sync.Mutex // projectID
+	projectID   string
+	projectName string
+	projMu      sync.Mutex // serialises the project lookup
+	tokMu       sync.Mutex // token, tokenExp
+	token       string
+	tokenExp    time.Time
+	secMu       sync.Mutex
+	secrets     []string
+
+	counters counters
+}
+
+// New returns a client for cfg. It does no I/O: a project id that must be
+// resolved, or an IAM token, is fetched by the first call.
+func New(cfg Config) (*Client, error) {
+	if cfg.Endpoint == "" {
+		return nil, errors.New("modelarts: no endpoint: set a region or an endpoint")
+	}
+	base, err := checkEndpoint("endpoint", cfg.Endpoint, cfg.AllowInsecureEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("modelarts: %w", err)
+	}
+	c := &Client{
+		cloud: cloudOf(cfg.Cloud, cfg.Region), region: cfg.Region, base: base, creds: cfg.Credentials,
+		userAgent: cfg.UserAgent, limiter: cfg.Limiter, retry: cfg.Retry.withDefaults(),
+		now: cfg.Now, observer: cfg.Observer, projectID: cfg.ProjectID, projectName: cfg.ProjectName,
+	}
+	if c.cloud != HuaweiCloud && c.cloud != OTC {
+		return nil, fmt.Errorf("modelarts: unknown cloud %q (want %q or %q)", c.cloud, HuaweiCloud, OTC)
+	}
+	if c.projectName == "" {
+		c.projectName = cfg.Region
+	}
+	if c.userAgent == "" {
+		c.userAgent = "nbfleet"
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.limiter == nil {
+		c.limiter = NewAdaptiveLimiter(LimiterOptions{})
+	}
+	for _, s := range cfg.Credentials.secrets() {
+		if s != "" {
+			c.secrets = append(c.secrets, s)
+		}
+	}
+	switch cfg.Credentials.mode() {
+	case "":
+		return nil, errors.New("modelarts: no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or OS_AUTH_TOKEN, or OS_USERNAME, OS_PASSWORD and OS_DOMAIN_NAME")
+	case "aksk":
+		if cfg.Credentials.AK == "" || cfg.Credentials.SK == "" {
+			return nil, errors.New("modelarts: AK/SK credentials need both the access key and the secret key")
+		}
+	case "password":
+		if cfg.Credentials.Username == "" || cfg.Credentials.Password == "" || cfg.Credentials.DomainName == "" {
+			return nil, errors.New("modelarts: IAM password authentication needs a user name, a password and a domain name")
+		}
+	case "token":
+		if cfg.ProjectID == "" {
+			return nil, errors.New("modelarts: an IAM token needs a project id")
+		}
+	}
+	needIAM := cfg.Credentials.mode() == "password" || (cfg.ProjectID == "" && cfg.Credentials.mode() == "aksk")
+	if cfg.IAMEndpoint != "" {
+		if c.iam, err = checkEndpoint("IAM endpoint", cfg.IAMEndpoint, cfg.AllowInsecureEndpoint); err != nil {
+			return nil, fmt.Errorf("modelarts: %w", err)
+		}
+	} else if needIAM {
+		return nil, errors.New("modelarts: no IAM endpoint: set OS_AUTH_URL or NBFLEET_IAM_ENDPOINT")
+	}
+	if c.rc, c.plain, err = c.newHTTP(cfg); err != nil {
+		return nil, fmt.Errorf("modelarts: %w", err)
+	}
+	return c, nil
+}
+
+// Cloud returns the cloud the client targets.
+func (c *Client) Cloud() Cloud { return c.cloud }
+
+// Limiter returns the client's rate limiter, to read or tune it.
+func (c *Client) Limiter() *Limiter { return c.limiter }
+
+// ProjectID returns the project id, resolving it if needed.
+func (c *Client) ProjectID(ctx context.Context) (string, error) { return c.project(ctx) }
+
+func (c *Client) secretList() []string {
+	c.secMu.Lock()
+	defer c.secMu.Unlock()
+	return c.secrets
+}
+
+func (c *Client) addSecret(s string) {
+	c.secMu.Lock()
+	defer c.secMu.Unlock()
+	c.secrets = append(slices.Clip(c.secrets), s)
+}
+
+// checkID refuses ids that could change the path: ids are UUIDs.
+func checkID(id string) error {
+	if id == "" {
+		return errors.New("empty notebook id")
+	}
+	for i := 0; i < len(id); i++ {
+		b := id[i]
+		if !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '-' || b == '_' || b == '.') || id == "." || id == ".." {
+			return fmt.Errorf("notebook id %q has characters other than letters, digits, -, _ and .", id)
+		}
+	}
+	return nil
+}
 
 // Create sends CreateNotebook once. It is never retried by the client: a
-// create is not idempotent, so the caller decides (see package execute).
+// create is not idempotent, so the caller decides (see package execute and
+// IsAmbiguous). It still waits on the rate limiter.
 func (c *Client) Create(ctx context.Context, req *CreateRequest) (*Notebook, error) {
-	return nil, errTODO
+	if req == nil {
+		return nil, errors.New("create notebook: nil request")
+	}
+	var nb Notebook
+	op := fmt.Sprintf("create notebook %q", req.Name)
+	if _, err := c.do(ctx, op, http.MethodPost, "/notebooks", nil, createBody(c.cloud, req), false, &nb); err != nil {
+		return nil, err
+	}
+	if nb.ID == "" {
+		return nil, fmt.Errorf("%s: the answer carries no notebook id", op)
+	}
+	return &nb, nil
 }
 
-// List returns every notebook matching opts, paging with limit=50,
-// de-duplicated by id.
-func (c *Client) List(ctx context.Context, opts ListOptions) ([]Notebook, error) { return nil, errTODO }
+// PageLimit is the page size List uses (the API allows 10, 20 or 50).
+const PageLimit = 50
+
+// Page is one page of ListNotebooks.
+type Page struct {
+	Current int        `json:"current"`
+	Data    []Notebook `json:"data"`
+	Pages   int        `json:"pages"`
+	Size    int        `json:"size"`
+	Total   int        `json:"total"`
+}
+
+func listQuery(opts ListOptions, offset, limit int) url.Values {
+	q := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(offset)}}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("name", opts.Name)
+	set("status", opts.Status)
+	set("feature", opts.Feature)
+	set("pool_id", opts.PoolID)
+	// The HWC SDK says workspace_id, the OTC doc workspaceId: send both.
+	set("workspace_id", opts.WorkspaceID)
+	set("workspaceId", opts.WorkspaceID)
+	return q
+}
+
+// ListPage returns one page of notebooks at a record offset; limit must be
+// 10, 20 or 50.
+func (c *Client) ListPage(ctx context.Context, opts ListOptions, offset, limit int) (*Page, error) {
+	if limit != 10 && limit != 20 && limit != 50 {
+		return nil, fmt.Errorf("list notebooks: limit %d is not 10, 20 or 50", limit)
+	}
+	var p Page
+	op := fmt.Sprintf("list notebooks (offset %d)", offset)
+	if _, err := c.do(ctx, op, http.MethodGet, "/notebooks", listQuery(opts, offset, limit), nil, true, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// List returns every notebook matching opts, paging with limit=50 and
+// offset += len(data), de-duplicated by id, in the order first seen. It
+// stops when a page is short, adds no new id, or the offset reaches the
+// reported total (a total of 0 with data is ignored as a lie).
+func (c *Client) List(ctx context.Context, opts ListOptions) ([]Notebook, error) {
+	var out []Notebook
+	seen := map[string]bool{}
+	offset := 0
+	for {
+		p, err := c.ListPage(ctx, opts, offset, PageLimit)
+		if err != nil {
+			return nil, err
+		}
+		added := 0
+		for _, nb := range p.Data {
+			if nb.ID == "" || seen[nb.ID] {
+				continue
+			}
+			seen[nb.ID] = true
+			out = append(out, nb)
+			added++
+		}
+		offset += len(p.Data)
+		if added == 0 || len(p.Data) < PageLimit || (p.Total > 0 && offset >= p.Total) {
+			return out, nil
+		}
+	}
+}
 
 // Get returns one notebook; errors.Is(err, ErrNotFound) when it is gone.
-func (c *Client) Get(ctx context.Context, id string) (*Notebook, error) { return nil, errTODO }
-
-// Update sends UpdateNotebook (PUT).
-func (c *Client) Update(ctx context.Context, id string, req *UpdateRequest) (*Notebook, error) {
-	return nil, errTODO
+func (c *Client) Get(ctx context.Context, id string) (*Notebook, error) {
+	op := "show notebook " + id
+	if err := checkID(id); err != nil {
+		return nil, fmt.Errorf("show notebook: %w", err)
+	}
+	var nb Notebook
+	if _, err := c.do(ctx, op, http.MethodGet, "/notebooks/"+id, nil, nil, true, &nb); err != nil {
+		return nil, err
+	}
+	return &nb, nil
 }
 
-// Delete sends DeleteNotebook.
-func (c *Client) Delete(ctx context.Context, id string) error { return errTODO }
+// Update sends UpdateNotebook (PUT). Endpoints are sent in the client's
+// cloud spelling; a non-nil empty Endpoints clears them.
+func (c *Client) Update(ctx context.Context, id string, req *UpdateRequest) (*Notebook, error) {
+	if err := checkID(id); err != nil {
+		return nil, fmt.Errorf("update notebook: %w", err)
+	}
+	if req == nil {
+		return nil, errors.New("update notebook: nil request")
+	}
+	var nb Notebook
+	if _, err := c.do(ctx, "update notebook "+id, http.MethodPut, "/notebooks/"+id, nil, updateBody(c.cloud, req), true, &nb); err != nil {
+		return nil, err
+	}
+	return &nb, nil
+}
 
-// Start sends StartNotebook with an optional lease.
+// Delete sends DeleteNotebook. A not-found answer is returned as an error
+// matching ErrNotFound; the caller decides whether that means done.
+func (c *Client) Delete(ctx context.Context, id string) error {
+	if err := checkID(id); err != nil {
+		return fmt.Errorf("delete notebook: %w", err)
+	}
+	_, err := c.do(ctx, "delete notebook "+id, http.MethodDelete, "/notebooks/"+id, nil, nil, true, nil)
+	return err
+}
+
+// Start sends StartNotebook with an optional lease, given as the query
+// parameters duration (ms) and type (lower case).
 func (c *Client) Start(ctx context.Context, id string, lease *LeaseReq) (*Notebook, error) {
-	return nil, errTODO
+	if err := checkID(id); err != nil {
+		return nil, fmt.Errorf("start notebook: %w", err)
+	}
+	q := url.Values{}
+	if l := wireLease(lease); l != nil {
+		if l.Duration != 0 {
+			q.Set("duration", strconv.FormatInt(l.Duration, 10))
+		}
+		if l.Type != "" {
+			q.Set("type", l.Type)
+		}
+	}
+	var nb Notebook
+	if _, err := c.do(ctx, "start notebook "+id, http.MethodPost, "/notebooks/"+id+"/start", q, nil, true, &nb); err != nil {
+		return nil, err
+	}
+	return &nb, nil
 }
 
 // Stop sends StopNotebook.
-func (c *Client) Stop(ctx context.Context, id string) (*Notebook, error) { return nil, errTODO }
+func (c *Client) Stop(ctx context.Context, id string) (*Notebook, error) {
+	if err := checkID(id); err != nil {
+		return nil, fmt.Errorf("stop notebook: %w", err)
+	}
+	var nb Notebook
+	if _, err := c.do(ctx, "stop notebook "+id, http.MethodPost, "/notebooks/"+id+"/stop", nil, nil, true, &nb); err != nil {
+		return nil, err
+	}
+	return &nb, nil
+}
 
-// RenewLease extends a running notebook's lease (PATCH …/lease).
+// RenewLease extends a running notebook's lease (PATCH …/lease), sending
+// the duration both as the documented query parameter and in a LeaseReq
+// body. An empty answer (204) is followed by GetLease.
 func (c *Client) RenewLease(ctx context.Context, id string, lease LeaseReq) (*Lease, error) {
-	return nil, errTODO
+	if err := checkID(id); err != nil {
+		return nil, fmt.Errorf("renew lease: %w", err)
+	}
+	l := wireLease(&lease)
+	q := url.Values{}
+	if l.Duration != 0 {
+		q.Set("duration", strconv.FormatInt(l.Duration, 10))
+	}
+	var out Lease
+	var got bool
+	if _, err := c.do(ctx, "renew lease of notebook "+id, http.MethodPatch, "/notebooks/"+id+"/lease", q, l, true, &leaseOut{&out, &got}); err != nil {
+		return nil, err
+	}
+	if !got {
+		return c.GetLease(ctx, id)
+	}
+	return &out, nil
+}
+
+// leaseOut decodes a Lease and notes that there was one.
+type leaseOut struct {
+	l   *Lease
+	got *bool
+}
+
+func (o *leaseOut) UnmarshalJSON(b []byte) error {
+	*o.got = true
+	return jsonUnmarshal(b, o.l)
 }
 
 // GetLease shows a notebook's lease.
-func (c *Client) GetLease(ctx context.Context, id string) (*Lease, error) { return nil, errTODO }
+func (c *Client) GetLease(ctx context.Context, id string) (*Lease, error) {
+	if err := checkID(id); err != nil {
+		return nil, fmt.Errorf("show lease: %w", err)
+	}
+	var out Lease
+	if _, err := c.do(ctx, "show lease of notebook "+id, http.MethodGet, "/notebooks/"+id+"/lease", nil, nil, true, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListFlavors returns every notebook flavor of the region (with sold_out),
+// paging by offset until a short or empty page or the reported total.
+func (c *Client) ListFlavors(ctx context.Context) ([]Flavor, error) {
+	var out []Flavor
+	seen := map[string]bool{}
+	for offset := 0; ; {
+		var p struct {
+			Flavors []Flavor `json:"flavors"`
+			Total   int      `json:"total"`
+		}
+		q := url.Values{"limit": {strconv.Itoa(PageLimit)}, "offset": {strconv.Itoa(offset)}}
+		if _, err := c.do(ctx, "list flavors", http.MethodGet, "/notebooks/flavors", q, nil, true, &p); err != nil {
+			return nil, err
+		}
+		added := 0
+		for _, f := range p.Flavors {
+			if !seen[f.ID] {
+				seen[f.ID] = true
+				out = append(out, f)
+				added++
+			}
+		}
+		offset += len(p.Flavors)
+		if added == 0 || len(p.Flavors) < PageLimit || (p.Total > 0 && offset >= p.Total) {
+			return out, nil
+		}
+	}
+}
+
+// ImageListOptions filters ListImages. Empty fields are not sent.
+type ImageListOptions struct {
+	Name        string // exact unless NameFuzzy
+	NameFuzzy   bool
+	Type        string // BUILD_IN, DEDICATED
+	WorkspaceID string
+}
+
+// ListImages returns every image matching opts, paging like List.
+func (c *Client) ListImages(ctx context.Context, opts ImageListOptions) ([]Image, error) {
+	var out []Image
+	seen := map[string]bool{}
+	for offset := 0; ; {
+		var p struct {
+			Data  []Image `json:"data"`
+			Total int     `json:"total"`
+		}
+		q := url.Values{"limit": {strconv.Itoa(PageLimit)}, "offset": {strconv.Itoa(offset)}}
+		if opts.Name != "" {
+			q.Set("name", opts.Name)
+			if opts.NameFuzzy {
+				q.Set("name_fuzzy_match", "true")
+			}
+		}
+		if opts.Type != "" {
+			q.Set("type", opts.Type)
+		}
+		if opts.WorkspaceID != "" {
+			q.Set("workspace_id", opts.WorkspaceID)
+		}
+		if _, err := c.do(ctx, "list images", http.MethodGet, "/images", q, nil, true, &p); err != nil {
+			return nil, err
+		}
+		added := 0
+		for _, im := range p.Data {
+			if !seen[im.ID] {
+				seen[im.ID] = true
+				out = append(out, im)
+				added++
+			}
+		}
+		offset += len(p.Data)
+		if added == 0 || len(p.Data) < PageLimit || (p.Total > 0 && offset >= p.Total) {
+			return out, nil
+		}
+	}
+}

@@ -165,33 +165,34 @@ type LeaseReq struct {
 }
 
 // CreateRequest is the body of CreateNotebook (CreateNotebook.rst Table 2).
-// Endpoints are encoded in the client's cloud spelling.
+// Its JSON form (snake_case, neutral endpoint spelling) is for saved plans;
+// on the wire the client encodes endpoints in its cloud's spelling.
 type CreateRequest struct {
-	Name        string
-	Description string
-	Duration    int64 // ms; zero omits it
-	Endpoints   []Endpoint
-	Feature     string
-	Flavor      string
-	ImageID     string
-	PoolID      string
-	Volume      VolumeReq
-	WorkspaceID string
-	Hooks       *Hooks
-	Lease       *LeaseReq
+	Name        string     `json:"name"`
+	Description string     `json:"description,omitempty"`
+	Duration    int64      `json:"duration,omitempty"` // ms; zero omits it
+	Endpoints   []Endpoint `json:"endpoints,omitempty"`
+	Feature     string     `json:"feature,omitempty"`
+	Flavor      string     `json:"flavor"`
+	ImageID     string     `json:"image_id"`
+	PoolID      string     `json:"pool_id,omitempty"`
+	Volume      VolumeReq  `json:"volume"`
+	WorkspaceID string     `json:"workspace_id,omitempty"`
+	Hooks       *Hooks     `json:"hooks,omitempty"`
+	Lease       *LeaseReq  `json:"lease,omitempty"`
 }
 
 // UpdateRequest is the body of UpdateNotebook (PUT). Zero fields are omitted.
 // Flavor, ImageID and Endpoints may only change while the notebook is
 // STOPPED; Name, Description and StorageNewSize while it runs.
 type UpdateRequest struct {
-	Name           string
-	Description    *string // nil leaves it; a pointer to "" clears it
-	Flavor         string
-	ImageID        string
-	Endpoints      []Endpoint // nil leaves them
-	StorageNewSize int        // GB, grow only; zero omits it
-	Hooks          *Hooks
+	Name           string     `json:"name,omitempty"`
+	Description    *string    `json:"description,omitempty"` // nil leaves it; a pointer to "" clears it
+	Flavor         string     `json:"flavor,omitempty"`
+	ImageID        string     `json:"image_id,omitempty"`
+	Endpoints      []Endpoint `json:"endpoints,omitempty"`        // nil leaves them
+	StorageNewSize int        `json:"storage_new_size,omitempty"` // GB, grow only; zero omits it
+	Hooks          *Hooks     `json:"hooks,omitempty"`
 }
 
 // ListOptions filters ListNotebooks. Empty fields are not sent.

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/nbfleet/nbfleet/pkg/spec"
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+)
+
+// expandOptions are the flags and arguments of `nbfleet expand`.
+type expandOptions struct {
+	format string // yaml or json
+	file   string
+}
+
+func newExpandCmd(e *env) *cobra.Command {
+	opts := &expandOptions{}
+	cmd := &cobra.Command{
+		Use:   "expand FLEET [--format yaml|json]",
+		Short: "Print the fully expanded notebooks of a fleet",
+		Long: `Expand loads a fleet file and prints every notebook it declares, as the
+create call would receive it: defaults merged, rosters and counts expanded,
+templates rendered, hook script files base64-encoded, durations in
+milliseconds and the ownership marker appended to the description. Each
+notebook carries its origin (file:line:col, or roster.csv:ROW).`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return withHint(fmt.Errorf("expand needs exactly one fleet file, got %d", len(args)), "run 'nbfleet expand --help' for usage")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.file = args[0]
+			return runExpand(e, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.format, "format", "yaml", "output format: yaml or json")
+	return cmd
+}
+
+func runExpand(e *env, opts *expandOptions) error {
+	if opts.format != "yaml" && opts.format != "json" {
+		return withHint(fmt.Errorf("unknown --format %q", opts.format), "use --format yaml or json")
+	}
+	f, err := spec.Load(opts.file)
+	if err != nil {
+		return err
+	}
+	doc := f.Document()
+	if opts.format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	enc := yaml.NewEncoder(e.stdout)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	return enc.Close()
+}

@@ -1,0 +1,296 @@
+package modelarts
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Credentials authenticate the client. Exactly one mode is used, in this
+// order: AK/SK (with an optional SecurityToken for temporary keys), a
+// ready IAM Token, or IAM password authentication (Username, Password,
+// DomainName).
+type Credentials struct {
+	AK            string
+	SK            Secret
+	SecurityToken Secret
+	Token         Secret
+	Username      string
+	Password      Secret
+	DomainName    string
+}
+
+// mode names the authentication mode the credentials select ("" for none).
+func (c Credentials) mode() string {
+	switch {
+	case c.AK != "" || c.SK != "":
+		return "aksk"
+	case c.Token != "":
+		return "token"
+	case c.Username != "" || c.Password != "":
+		return "password"
+	}
+	return ""
+}
+
+func (c Credentials) secrets() []string {
+	return []string{c.SK.Reveal(), c.SecurityToken.Reveal(), c.Token.Reveal(), c.Password.Reveal()}
+}
+
+// RetryPolicy bounds the client's retries of everything but create.
+// Zero fields take the defaults of DefaultRetryPolicy.
+type RetryPolicy struct {
+	MaxAttempts int           // attempts per call, the first included
+	WaitMin     time.Duration // smallest backoff
+	WaitMax     time.Duration // largest backoff (Retry-After may be longer)
+	MaxElapsed  time.Duration // no retry starts after this much time in one call
+}
+
+// DefaultRetryPolicy is what the client uses when Config.Retry is zero.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 5, WaitMin: 500 * time.Millisecond, WaitMax: 20 * time.Second, MaxElapsed: 2 * time.Minute}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy
+	if p.MaxAttempts > 0 {
+		d.MaxAttempts = p.MaxAttempts
+	}
+	if p.WaitMin > 0 {
+		d.WaitMin = p.WaitMin
+	}
+	if p.WaitMax > 0 {
+		d.WaitMax = p.WaitMax
+	}
+	if d.WaitMax < d.WaitMin {
+		d.WaitMax = d.WaitMin
+	}
+	if p.MaxElapsed > 0 {
+		d.MaxElapsed = p.MaxElapsed
+	}
+	return d
+}
+
+// Config configures a Client. Endpoint and Credentials are required; the
+// project id is required unless it can be resolved (password auth takes it
+// from the token; AK/SK asks IAM for the project named Region).
+type Config struct {
+	Cloud       Cloud
+	Region      string
+	Endpoint    string // ModelArts base URL, e.g. https://modelarts.eu-de.otc.t-systems.com
+	IAMEndpoint string // IAM base URL, with or without /v3
+	ProjectID   string
+	ProjectName string // scope of password auth; defaults to Region
+	Credentials Credentials
+
+	// UserAgent is sent on every request, e.g. "nbfleet/1.2.3".
+	UserAgent string
+	// HTTPClient, when set, is used for every request (its Transport is
+	// wrapped; the value itself is not modified). Otherwise the client
+	// builds one that trusts the system roots plus CACertFile.
+	HTTPClient *http.Client
+	CACertFile string
+	// AllowInsecureEndpoint permits plain http to a host that is not a
+	// loopback address. TLS verification is never skipped.
+	AllowInsecureEndpoint bool
+
+	// Limiter paces every request of the client; nil means a new
+	// adaptive limiter (NewAdaptiveLimiter with zero options).
+	Limiter *Limiter
+	Retry   RetryPolicy
+	// RequestTimeout bounds one attempt, reading the body included
+	// (default 60 s).
+	RequestTimeout time.Duration
+	// Now is the signing clock (default time.Now).
+	Now func() time.Time
+	// Observer, when set, is called after every HTTP attempt, from the
+	// goroutine that made it. It must be safe for concurrent use.
+	Observer func(Event)
+}
+
+// Overrides are the values a fleet file's target gives; they take
+// precedence over the environment as ConfigFromEnv documents.
+type Overrides struct {
+	Cloud     Cloud
+	Region    string
+	Endpoint  string
+	ProjectID string
+}
+
+// ModelArtsEndpoint returns the documented ModelArts endpoint of a region
+// (modelarts-api.md §3): modelarts.{region}.myhuaweicloud.com on Huawei
+// Cloud, .myhuaweicloud.cn for ap-southeast-1, .myhuaweicloud.eu for the
+// eu-west-1xx regions, and modelarts.{region}.otc.t-systems.com on OTC.
+func ModelArtsEndpoint(cloud Cloud, region string) (string, error) {
+	return derive("modelarts", cloud, region)
+}
+
+// IAMEndpoint returns the IAM endpoint of a region, by the same rules as
+// ModelArtsEndpoint except that ap-southeast-1 keeps .myhuaweicloud.com.
+func IAMEndpoint(cloud Cloud, region string) (string, error) {
+	return derive("iam", cloud, region)
+}
+
+func derive(service string, cloud Cloud, region string) (string, error) {
+	if region == "" {
+		return "", errors.New("no region")
+	}
+	for _, r := range region {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-') {
+			return "", fmt.Errorf("region %q is not a region name (lower case letters, digits and -)", region)
+		}
+	}
+	switch cloudOf(cloud, region) {
+	case OTC:
+		return "https://" + service + "." + region + ".otc.t-systems.com", nil
+	case HuaweiCloud:
+		domain := "myhuaweicloud.com"
+		switch {
+		case region == "ap-southeast-1" && service == "modelarts":
+			domain = "myhuaweicloud.cn"
+		case strings.HasPrefix(region, "eu-west-1") && len(region) > len("eu-west-1"):
+			domain = "myhuaweicloud.eu"
+		}
+		return "https://" + service + "." + region + "." + domain, nil
+	}
+	return "", fmt.Errorf("unknown cloud %q (want %q or %q)", cloud, HuaweiCloud, OTC)
+}
+
+// otcRegions are the Open Telekom Cloud regions; a config without a cloud
+// and with one of these regions targets OTC.
+var otcRegions = map[string]bool{"eu-de": true, "eu-nl": true, "eu-ch2": true}
+
+func cloudOf(cloud Cloud, region string) Cloud {
+	if cloud != "" {
+		return cloud
+	}
+	if otcRegions[region] {
+		return OTC
+	}
+	return HuaweiCloud
+}
+
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// ConfigFromEnv builds a Config from environment variables (read with
+// getenv) and the fleet's target overrides.
+//
+// Precedence: endpoint NBFLEET_ENDPOINT > o.Endpoint > derived from cloud
+// and region; IAM NBFLEET_IAM_ENDPOINT > OS_AUTH_URL > the overridden
+// endpoint (an emulator serves both) > derived; region o.Region >
+// HUAWEICLOUD_SDK_REGION > OS_REGION_NAME; project o.ProjectID >
+// HUAWEICLOUD_SDK_PROJECT_ID > OS_PROJECT_ID. Credentials, first match wins:
+// HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK (or OS_ACCESS_KEY/OS_SECRET_KEY)
+// with optional HUAWEICLOUD_SDK_SECURITY_TOKEN; OS_AUTH_TOKEN; OS_USERNAME,
+// OS_PASSWORD and OS_DOMAIN_NAME (or OS_USER_DOMAIN_NAME) with
+// OS_PROJECT_NAME or OS_PROJECT_ID. The cloud is o.Cloud, else OTC for the
+// OTC regions (eu-de, eu-nl, eu-ch2), else Huawei Cloud.
+func ConfigFromEnv(getenv func(string) string, o Overrides) (Config, error) {
+	var c Config
+	c.Region = firstOf(o.Region, getenv("HUAWEICLOUD_SDK_REGION"), getenv("OS_REGION_NAME"))
+	c.Cloud = cloudOf(o.Cloud, c.Region)
+	if c.Cloud != HuaweiCloud && c.Cloud != OTC {
+		return c, fmt.Errorf("unknown cloud %q (want %q or %q)", c.Cloud, HuaweiCloud, OTC)
+	}
+
+	overridden := firstOf(getenv("NBFLEET_ENDPOINT"), o.Endpoint)
+	switch {
+	case overridden != "":
+		c.Endpoint = strings.TrimRight(overridden, "/")
+	case c.Region == "":
+		return c, errors.New("no region: set target.region in the fleet file, HUAWEICLOUD_SDK_REGION or OS_REGION_NAME, or an endpoint with target.endpoint or NBFLEET_ENDPOINT")
+	default:
+		ep, err := ModelArtsEndpoint(c.Cloud, c.Region)
+		if err != nil {
+			return c, err
+		}
+		c.Endpoint = ep
+	}
+	c.IAMEndpoint = firstOf(getenv("NBFLEET_IAM_ENDPOINT"), getenv("OS_AUTH_URL"))
+	if c.IAMEndpoint == "" {
+		if overridden != "" {
+			c.IAMEndpoint = c.Endpoint
+		} else if ep, err := IAMEndpoint(c.Cloud, c.Region); err == nil {
+			c.IAMEndpoint = ep
+		}
+	}
+	c.ProjectID = firstOf(o.ProjectID, getenv("HUAWEICLOUD_SDK_PROJECT_ID"), getenv("OS_PROJECT_ID"))
+	c.ProjectName = firstOf(getenv("OS_PROJECT_NAME"), getenv("OS_TENANT_NAME"))
+
+	ak := firstOf(getenv("HUAWEICLOUD_SDK_AK"), getenv("OS_ACCESS_KEY"))
+	sk := firstOf(getenv("HUAWEICLOUD_SDK_SK"), getenv("OS_SECRET_KEY"))
+	token := firstOf(getenv("OS_AUTH_TOKEN"))
+	user, pass := firstOf(getenv("OS_USERNAME")), getenv("OS_PASSWORD")
+	switch {
+	case ak != "" || sk != "":
+		if ak == "" {
+			return c, errors.New("HUAWEICLOUD_SDK_SK is set but HUAWEICLOUD_SDK_AK (or OS_ACCESS_KEY) is not")
+		}
+		if sk == "" {
+			return c, errors.New("HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK (or OS_SECRET_KEY) is not")
+		}
+		c.Credentials = Credentials{AK: ak, SK: Secret(sk), SecurityToken: Secret(firstOf(getenv("HUAWEICLOUD_SDK_SECURITY_TOKEN")))}
+		if c.ProjectID == "" && c.Region == "" {
+			return c, errors.New("no project id: set target.project_id, HUAWEICLOUD_SDK_PROJECT_ID or OS_PROJECT_ID, or a region to look the project up by name")
+		}
+	case token != "":
+		c.Credentials = Credentials{Token: Secret(token)}
+		if c.ProjectID == "" {
+			return c, errors.New("OS_AUTH_TOKEN needs a project id: set target.project_id, HUAWEICLOUD_SDK_PROJECT_ID or OS_PROJECT_ID")
+		}
+	case user != "" || pass != "":
+		domain := firstOf(getenv("OS_DOMAIN_NAME"), getenv("OS_USER_DOMAIN_NAME"))
+		var missing []string
+		for _, m := range []struct{ v, name string }{{user, "OS_USERNAME"}, {pass, "OS_PASSWORD"}, {domain, "OS_DOMAIN_NAME"}} {
+			if m.v == "" {
+				missing = append(missing, m.name)
+			}
+		}
+		if len(missing) > 0 {
+			return c, fmt.Errorf("IAM password authentication needs %s", strings.Join(missing, ", "))
+		}
+		if c.IAMEndpoint == "" {
+			return c, errors.New("IAM password authentication needs an IAM endpoint: set OS_AUTH_URL, NBFLEET_IAM_ENDPOINT or a region")
+		}
+		if c.ProjectID == "" && c.ProjectName == "" && c.Region == "" {
+			return c, errors.New("IAM password authentication needs a project: set OS_PROJECT_NAME, OS_PROJECT_ID or a region")
+		}
+		c.Credentials = Credentials{Username: user, Password: Secret(pass), DomainName: domain}
+	default:
+		return c, errors.New("no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or OS_ACCESS_KEY and OS_SECRET_KEY), or OS_AUTH_TOKEN, or OS_USERNAME, OS_PASSWORD and OS_DOMAIN_NAME")
+	}
+	return c, nil
+}
+
+// checkEndpoint parses a base URL and refuses plain http to a non-loopback
+// host unless allowed.
+func checkEndpoint(what, raw string, allowInsecure bool) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("%s %q is not an http(s) URL", what, raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s %q must not carry user info, a query or a fragment", what, u.Redacted())
+	}
+	if u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("%s %q uses plain http to a host that is not loopback; use https (or allow an insecure endpoint explicitly)", what, raw)
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

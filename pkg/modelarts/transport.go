@@ -1,0 +1,369 @@
+package modelarts
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"github.com/nbfleet/nbfleet/internal/sdkhmac"
+)
+
+// Event describes one HTTP attempt, for progress display and counting.
+type Event struct {
+	Op       string // e.g. "create notebook", "list notebooks"
+	Method   string
+	Path     string // URL path only: never the query
+	Status   int    // 0 when no response arrived
+	Code     string // error_code of an error answer
+	Attempt  int    // 1 for the first attempt of a call
+	Duration time.Duration
+	Err      error // transport error, when no response arrived
+}
+
+// Stats are a client's request counters.
+type Stats struct {
+	Requests        int64         // HTTP attempts, IAM calls included
+	ByStatus        map[int]int64 // attempts by HTTP status; 0 = no response
+	Throttled       int64         // 429 answers
+	Retries         int64         // attempts after the first of a call
+	TokenRenewals   int64         // IAM tokens fetched after a 401
+	TransportErrors int64         // attempts without a response
+}
+
+type counters struct {
+	mu       sync.Mutex
+	requests int64
+	byStatus map[int]int64
+	throttle int64
+	retries  int64
+	renewals int64
+	terrs    int64
+}
+
+func (k *counters) record(status, attempt int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.byStatus == nil {
+		k.byStatus = map[int]int64{}
+	}
+	k.requests++
+	k.byStatus[status]++
+	if status == http.StatusTooManyRequests {
+		k.throttle++
+	}
+	if status == 0 {
+		k.terrs++
+	}
+	if attempt > 1 {
+		k.retries++
+	}
+}
+
+// Stats returns a snapshot of the client's counters.
+func (c *Client) Stats() Stats {
+	k := &c.counters
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := Stats{Requests: k.requests, ByStatus: map[int]int64{}, Throttled: k.throttle, Retries: k.retries,
+		TokenRenewals: k.renewals, TransportErrors: k.terrs}
+	for st, n := range k.byStatus {
+		s.ByStatus[st] = n
+	}
+	return s
+}
+
+// call is the state of one client call, shared by its attempts.
+type call struct {
+	op      string
+	retry   bool
+	start   time.Time
+	body    []byte
+	attempt atomic.Int32
+	written atomic.Bool
+	token   string // IAM token used by the last attempt
+}
+
+type callKey struct{}
+
+func callOf(ctx context.Context) *call {
+	cl, _ := ctx.Value(callKey{}).(*call)
+	return cl
+}
+
+// roundTripper waits on the limiter, authenticates (a fresh signature for
+// every attempt), sends, reads error bodies and reports the attempt.
+type roundTripper struct {
+	c    *Client
+	base http.RoundTripper
+}
+
+func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	cl := callOf(ctx)
+	if cl == nil {
+		return nil, errors.New("modelarts: request without call state")
+	}
+	attempt := int(cl.attempt.Add(1))
+	cl.written.Store(false)
+	if err := t.c.limiter.Wait(ctx); err != nil {
+		return nil, err
+	}
+	r := req.Clone(ctx)
+	if err := t.c.authenticate(ctx, r, cl); err != nil {
+		return nil, err
+	}
+	r = r.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { cl.written.Store(true) },
+	}))
+	began := time.Now()
+	resp, err := t.base.RoundTrip(r)
+	ev := Event{Op: cl.op, Method: req.Method, Path: req.URL.Path, Attempt: attempt}
+	if err != nil {
+		ev.Err = err
+	} else {
+		ev.Status = resp.StatusCode
+		if resp.StatusCode >= 300 {
+			// Read the (capped) error body now so that the code can be
+			// reported and the limiter told; hand a copy on.
+			body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+			resp.Body.Close()
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			if rerr == nil && len(body) <= maxBody {
+				ev.Code = parseAPIError(resp.StatusCode, resp.Header, body, false, t.c.now(), t.c.secretList()).Code
+			}
+		}
+		if resp.StatusCode == http.StatusTooManyRequests {
+			t.c.limiter.OnThrottle(parseRetryAfter(resp.Header.Get("Retry-After"), t.c.now()))
+		} else {
+			t.c.limiter.OnSuccess()
+		}
+	}
+	ev.Duration = time.Since(began)
+	t.c.counters.record(ev.Status, attempt)
+	if t.c.observer != nil {
+		t.c.observer(ev)
+	}
+	return resp, err
+}
+
+// checkRetry is the retry policy: only calls marked retryable; 429, 5xx and
+// connection errors; never APIG.0301; never past MaxElapsed; never a
+// cancelled context or a certificate error.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	cl := callOf(ctx)
+	if cl == nil || !cl.retry {
+		return false, nil
+	}
+	elapsed := c.now().Sub(cl.start)
+	if elapsed >= c.retry.MaxElapsed {
+		return false, nil
+	}
+	if err != nil {
+		var ae *authError
+		if errors.As(err, &ae) {
+			return false, nil
+		}
+		var ce *tls.CertificateVerificationError
+		var ua x509.UnknownAuthorityError
+		var he x509.HostnameError
+		if errors.As(err, &ce) || errors.As(err, &ua) || errors.As(err, &he) {
+			return false, nil
+		}
+		return true, nil
+	}
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode < 500 {
+		return false, nil
+	}
+	if ra := parseRetryAfter(resp.Header.Get("Retry-After"), c.now()); elapsed+ra > c.retry.MaxElapsed {
+		return false, nil
+	}
+	return true, nil
+}
+
+// backoff honours Retry-After and otherwise waits a random time between
+// WaitMin and min(WaitMax, WaitMin·2^n) (jittered exponential backoff).
+func (c *Client) backoff(_, _ time.Duration, n int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if ra := parseRetryAfter(resp.Header.Get("Retry-After"), c.now()); ra > 0 {
+			return ra
+		}
+	}
+	lo, hi := c.retry.WaitMin, c.retry.WaitMax
+	ceil := lo
+	for i := 0; i < n && ceil < hi; i++ {
+		ceil *= 2
+	}
+	ceil = min(ceil, hi)
+	if ceil <= lo {
+		return lo
+	}
+	return lo + time.Duration(rand.Int64N(int64(ceil-lo)+1))
+}
+
+func passthrough(resp *http.Response, err error, _ int) (*http.Response, error) { return resp, err }
+
+// newHTTP builds the retrying HTTP client.
+func (c *Client) newHTTP(cfg Config) (*retryablehttp.Client, *http.Client, error) {
+	var hc http.Client
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient
+	}
+	base := hc.Transport
+	if base == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		tr.MaxIdleConnsPerHost = 64
+		if cfg.CACertFile != "" {
+			pem, err := os.ReadFile(cfg.CACertFile)
+			if err != nil {
+				return nil, nil, fmt.Errorf("read CA certificate: %w", err)
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil || pool == nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, nil, fmt.Errorf("CA certificate file %s holds no PEM certificate", cfg.CACertFile)
+			}
+			tr.TLSClientConfig.RootCAs = pool
+		}
+		base = tr
+	}
+	if cfg.RequestTimeout > 0 {
+		hc.Timeout = cfg.RequestTimeout
+	} else if hc.Timeout == 0 {
+		hc.Timeout = 60 * time.Second
+	}
+	plain := hc // for IAM: no limiter, no call state
+	plain.Transport = base
+	hc.Transport = &roundTripper{c: c, base: base}
+	rc := &retryablehttp.Client{
+		HTTPClient:   &hc,
+		RetryWaitMin: c.retry.WaitMin,
+		RetryWaitMax: c.retry.WaitMax,
+		RetryMax:     c.retry.MaxAttempts - 1,
+		CheckRetry:   c.checkRetry,
+		Backoff:      c.backoff,
+		ErrorHandler: passthrough,
+	}
+	return rc, &plain, nil
+}
+
+// readBody reads at most maxBody bytes and reports truncation.
+func readBody(r io.Reader) ([]byte, bool, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+	if len(b) > maxBody {
+		return b[:maxBody], true, err
+	}
+	return b, false, err
+}
+
+// do sends one call: encodes body (nil for none), retries as allowed,
+// renews an IAM password token once on a 401, and decodes a 2xx answer
+// into out (nil to ignore). It returns the HTTP status of the answer.
+func (c *Client) do(ctx context.Context, op, method, path string, query url.Values, body any, retry bool, out any) (int, error) {
+	var raw []byte
+	if body != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(body); err != nil {
+			return 0, fmt.Errorf("%s: encode body: %w", op, err)
+		}
+		raw = buf.Bytes()
+	}
+	project, err := c.project(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	u := *c.base
+	u.Path = c.base.Path + "/v1/" + project + path
+	u.RawQuery = sdkhmac.CanonicalQuery(query)
+
+	renewed := false
+	for {
+		cl := &call{op: op, retry: retry, start: c.now(), body: raw}
+		cctx := context.WithValue(ctx, callKey{}, cl)
+		var rbody any
+		if raw != nil {
+			rbody = raw
+		}
+		req, err := retryablehttp.NewRequestWithContext(cctx, method, u.String(), rbody)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", op, err)
+		}
+		req.Header.Set("User-Agent", c.userAgent)
+		req.Header.Set("X-Language", "en-us")
+		req.Header.Set("Accept", "application/json")
+		if raw != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := c.rc.Do(req)
+		if err != nil {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			return 0, fmt.Errorf("%s: %w", op, c.requestError(op, method, u.Path, cl, err))
+		}
+		data, truncated, rerr := readBody(resp.Body)
+		resp.Body.Close()
+		if rerr != nil && !truncated {
+			return resp.StatusCode, fmt.Errorf("%s: %w", op, c.requestError(op, method, u.Path, cl, rerr))
+		}
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			ae := parseAPIError(resp.StatusCode, resp.Header, data, truncated, c.now(), c.secretList())
+			if resp.StatusCode == http.StatusUnauthorized && c.creds.mode() == "password" && !renewed {
+				renewed = true
+				c.invalidateToken(cl.token)
+				c.counters.mu.Lock()
+				c.counters.renewals++
+				c.counters.mu.Unlock()
+				continue
+			}
+			return resp.StatusCode, fmt.Errorf("%s: %w", op, ae)
+		}
+		if out != nil && len(bytes.TrimSpace(data)) > 0 {
+			if truncated {
+				return resp.StatusCode, fmt.Errorf("%s: %w", op, &APIError{HTTPStatus: resp.StatusCode,
+					Message: fmt.Sprintf("response body larger than %d MiB", maxBody>>20), RequestID: resp.Header.Get("X-Request-Id")})
+			}
+			if err := json.Unmarshal(data, out); err != nil {
+				return resp.StatusCode, fmt.Errorf("%s: %w", op, &APIError{HTTPStatus: resp.StatusCode,
+					Message:   "malformed response body: " + sanitize(data, 120, c.secretList()),
+					RequestID: resp.Header.Get("X-Request-Id")})
+			}
+		}
+		return resp.StatusCode, nil
+	}
+}
+
+// requestError wraps a transport error without the URL (whose query is
+// not for error messages) and with whether the request was written.
+func (c *Client) requestError(op, method, path string, cl *call, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ae *authError
+	if errors.As(err, &ae) {
+		return ae.err
+	}
+	return &RequestError{Op: op, Method: method, Path: path, Written: cl.written.Load(), Err: err}
+}
