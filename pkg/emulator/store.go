@@ -260,9 +260,7 @@ func (s *Server) flush() error {
 func (s *Server) snapshotLocked() stateFile {
 	st := stateFile{FormatVersion: 1, NotebooksCreated: s.created, Notebooks: []*Notebook{}}
 	for _, id := range sortedKeys(s.projects) {
-		for _, nb := range s.projects[id].sorted() {
-			st.Notebooks = append(st.Notebooks, nb)
-		}
+		st.Notebooks = append(st.Notebooks, s.projects[id].sorted()...)
 	}
 	return st
 }
