@@ -2,12 +2,23 @@
 // limit, per-notebook step sequences, waiting for terminal states by bulk
 // polling, retries that never duplicate a create, cancellation, and the
 // report. It decides how, never what: that is the plan's.
+//
+// It never prints: progress goes to an Observer the caller supplies.
 package execute
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/plan"
+	"github.com/nbfleet/nbfleet/pkg/report"
 )
 
 // API is the part of *modelarts.Client the executor uses.
@@ -22,3 +33,345 @@ type API interface {
 }
 
 var _ API = (*modelarts.Client)(nil)
+
+// Wait modes of Options.Wait.
+const (
+	// WaitRunning waits for every notebook to reach its wanted status.
+	WaitRunning = "running"
+	// WaitNone returns once the last call of each change is accepted;
+	// the waits between steps (e.g. delete, wait gone, create) still happen.
+	WaitNone = "none"
+)
+
+// Options tune Apply. Zero values take the documented defaults.
+type Options struct {
+	// Parallelism is how many changes make calls at once (default 16). A
+	// change waiting for a status (polled in bulk) holds no slot.
+	Parallelism int
+	// Timeout bounds one change, its calls and its waits (default 20m).
+	Timeout time.Duration
+	// Wait is WaitRunning (default) or WaitNone.
+	Wait string
+	// CreateAttempts is how often a notebook that ends CREATE_FAILED is
+	// created in all: the failed one is deleted and created again, every
+	// fail_reason kept (default 2).
+	CreateAttempts int
+	// PollInterval is the time between two list calls while any change
+	// waits (default 10s); PollDelay is the time before the first list
+	// after a wait begins with nothing else waiting (default PollInterval).
+	PollInterval, PollDelay time.Duration
+	// RetryBase is the first backoff before re-sending a throttled, busy or
+	// ambiguous call, doubled up to RetryMax (defaults 2s, 30s). A
+	// Retry-After of the service is honoured up to RetryMax.
+	RetryBase, RetryMax time.Duration
+	// BusyTimeout bounds how long a call answered "busy" (another
+	// operation in progress) or "throttled" is tried again (default 5m).
+	BusyTimeout time.Duration
+	// Drain, when closed, stops launching changes (a first Ctrl-C): changes
+	// in flight send no new call and may keep waiting for at most
+	// DrainGrace (default 30s), then are recorded as not finished. Cancel
+	// ctx to abort calls in flight too (a second Ctrl-C).
+	Drain      <-chan struct{}
+	DrainGrace time.Duration
+	// Observer receives progress; calls to it are serialised. May be nil.
+	Observer Observer
+	// Now is the clock of the report's times (default time.Now).
+	Now func() time.Time
+	// Fleet and RunID are copied into the report.
+	Fleet, RunID string
+	// WorkspaceID scopes the list calls (empty: the service's default).
+	WorkspaceID string
+	// Marker is the fleet's ownership marker, the suffix of every create
+	// request's description. After an ambiguous create failure a live
+	// notebook with the same name is adopted only if its description ends
+	// with Marker (or, when Marker is empty, equals the request's).
+	Marker string
+}
+
+func (o Options) withDefaults() (Options, error) {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if o.Parallelism <= 0 {
+		o.Parallelism = 16
+	}
+	if o.CreateAttempts <= 0 {
+		o.CreateAttempts = 2
+	}
+	def(&o.Timeout, 20*time.Minute)
+	def(&o.PollInterval, 10*time.Second)
+	def(&o.PollDelay, o.PollInterval)
+	def(&o.RetryBase, 2*time.Second)
+	def(&o.RetryMax, 30*time.Second)
+	def(&o.BusyTimeout, 5*time.Minute)
+	def(&o.DrainGrace, 30*time.Second)
+	switch o.Wait {
+	case "":
+		o.Wait = WaitRunning
+	case WaitRunning, WaitNone:
+	default:
+		return o, fmt.Errorf("wait mode %q: want %q or %q", o.Wait, WaitRunning, WaitNone)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
+	return o, nil
+}
+
+// Observer is told what Apply does, for progress displays. Apply serialises
+// the calls, so implementations need no locking, but they must return
+// quickly: the workers wait for them.
+type Observer interface {
+	// Planned is called once, first, with the plan about to be applied.
+	Planned(p *plan.Plan)
+	// Started is called when a change is launched.
+	Started(c *plan.Change)
+	// Progress is called when a step begins and when a waited-for
+	// notebook's status changes.
+	Progress(ev Event)
+	// Finished is called once per change of the plan, launched or not.
+	Finished(e report.Entry)
+	// Summary is called once, last, with the complete report.
+	Summary(r *report.Report)
+}
+
+// Event is one step of progress of one change.
+type Event struct {
+	Name string
+	ID   string
+	// Step is the step under way.
+	Step plan.StepOp
+	// Status is the notebook's status when it changed; "" when a step
+	// begins, "GONE" when a deleted notebook disappeared.
+	Status string
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Planned(*plan.Plan)     {}
+func (nopObserver) Started(*plan.Change)   {}
+func (nopObserver) Progress(Event)         {}
+func (nopObserver) Finished(report.Entry)  {}
+func (nopObserver) Summary(*report.Report) {}
+
+type lockedObserver struct {
+	mu  sync.Mutex
+	obs Observer
+}
+
+func (l *lockedObserver) Planned(p *plan.Plan)   { l.mu.Lock(); defer l.mu.Unlock(); l.obs.Planned(p) }
+func (l *lockedObserver) Started(c *plan.Change) { l.mu.Lock(); defer l.mu.Unlock(); l.obs.Started(c) }
+func (l *lockedObserver) Progress(ev Event)      { l.mu.Lock(); defer l.mu.Unlock(); l.obs.Progress(ev) }
+func (l *lockedObserver) Finished(e report.Entry) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.obs.Finished(e)
+}
+func (l *lockedObserver) Summary(r *report.Report) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.obs.Summary(r)
+}
+
+// Apply carries out p against api and returns the report of what happened,
+// with one entry per change in plan order. One notebook's failure never
+// stops the others. The error is non-nil only when nothing could run at all
+// (no plan, no API, bad options); then the report is nil.
+func Apply(ctx context.Context, p *plan.Plan, api API, opts Options) (*report.Report, error) {
+	if p == nil {
+		return nil, errors.New("apply: no plan")
+	}
+	if api == nil {
+		return nil, errors.New("apply: no API client")
+	}
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	r := &runner{api: api, opts: opts, obs: &lockedObserver{obs: opts.Observer}}
+	return r.run(ctx, p), nil
+}
+
+type runner struct {
+	api  API
+	opts Options
+	obs  *lockedObserver
+	poll *poller
+	// hard is the caller's context: cancelled means abort everything.
+	hard context.Context
+	// grace ends DrainGrace after a drain, or with hard: waits use it.
+	grace   context.Context
+	drained atomic.Bool
+	// slots holds one token per change making calls.
+	slots chan struct{}
+}
+
+func (r *runner) run(ctx context.Context, p *plan.Plan) *report.Report {
+	rep := &report.Report{
+		FormatVersion: report.FormatVersion,
+		Fleet:         r.opts.Fleet,
+		RunID:         r.opts.RunID,
+		StartedAt:     r.opts.Now(),
+	}
+	if rep.Fleet == "" {
+		rep.Fleet = p.Fleet
+	}
+	r.obs.Planned(p)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	grace, cancelGrace := context.WithCancel(ctx)
+	defer cancelGrace()
+	r.hard, r.grace = ctx, grace
+	drainCh := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-r.opts.Drain:
+		case <-done:
+			return
+		}
+		r.drained.Store(true)
+		close(drainCh)
+		t := time.NewTimer(r.opts.DrainGrace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelGrace()
+		case <-done:
+		}
+	}()
+	defer close(done)
+
+	r.poll = newPoller(r.api, r.opts)
+	pollDone := make(chan struct{})
+	go func() { r.poll.run(grace); close(pollDone) }()
+
+	entries := make([]report.Entry, len(p.Changes))
+	// The errgroup runs one goroutine per launched change and isolates
+	// failures (no WithContext). Its limit is not the parallelism: a change
+	// that waits for a status holds no slot, else 64 slots and a create
+	// time of 2 minutes would cap a run at 32 creates a minute whatever the
+	// service allows. Parallelism bounds the changes making calls (r.slots).
+	var g errgroup.Group
+	r.slots = make(chan struct{}, r.opts.Parallelism)
+	stopAt := len(p.Changes)
+launch:
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if e, ok := static(c); ok {
+			entries[i] = e
+			r.obs.Finished(e)
+			continue
+		}
+		select {
+		case r.slots <- struct{}{}:
+		case <-drainCh:
+			stopAt = i
+			break launch
+		case <-ctx.Done():
+			stopAt = i
+			break launch
+		}
+		if r.isDrained() || ctx.Err() != nil {
+			<-r.slots
+			stopAt = i
+			break
+		}
+		r.obs.Started(c)
+		g.Go(func() error {
+			entries[i] = r.change(c)
+			r.obs.Finished(entries[i])
+			return nil
+		})
+	}
+	for i := stopAt; i < len(p.Changes); i++ {
+		c := &p.Changes[i]
+		e, ok := static(c)
+		if !ok {
+			e = report.Entry{Name: c.Name, ID: c.ID, Action: c.Action.String(), Outcome: report.Skipped,
+				Note: "not started: interrupted"}
+		}
+		entries[i] = e
+		r.obs.Finished(e)
+	}
+	g.Wait()
+	cancelGrace()
+	<-pollDone
+
+	rep.Notebooks = entries
+	rep.Interrupted = r.isDrained() || ctx.Err() != nil
+	if ctx.Err() == nil && !r.isDrained() {
+		r.describeUnchanged(ctx, entries)
+	}
+	rep.FinishedAt = r.opts.Now()
+	rep.Summarize()
+	r.obs.Summary(rep)
+	return rep
+}
+
+// static returns the entry of a change that makes no call.
+func static(c *plan.Change) (report.Entry, bool) {
+	e := report.Entry{Name: c.Name, ID: c.ID, Action: c.Action.String()}
+	switch {
+	case c.Action == plan.NoOp:
+		e.Outcome = report.Unchanged
+	case c.Action == plan.Conflict:
+		e.Outcome, e.Note = report.Skipped, "conflict: "+c.Reason
+	case c.Protected:
+		e.Outcome, e.Note = report.Skipped, "protected: the fleet forbids deleting or replacing this notebook"
+	case len(c.Steps) == 0:
+		e.Outcome, e.Note = report.Unchanged, "nothing to do"
+	default:
+		return e, false
+	}
+	return e, true
+}
+
+// describeUnchanged fills the status and URL of unchanged notebooks from one
+// list call, so the report lists every URL. Best effort.
+func (r *runner) describeUnchanged(ctx context.Context, entries []report.Entry) {
+	need := false
+	for _, e := range entries {
+		if e.Outcome == report.Unchanged && e.ID != "" {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return
+	}
+	live, err := r.api.List(ctx, modelarts.ListOptions{WorkspaceID: r.opts.WorkspaceID})
+	if err != nil {
+		return
+	}
+	byID := make(map[string]*modelarts.Notebook, len(live))
+	for i := range live {
+		byID[live[i].ID] = &live[i]
+	}
+	for i := range entries {
+		e := &entries[i]
+		if nb := byID[e.ID]; e.Outcome == report.Unchanged && nb != nil {
+			e.Status, e.URL = nb.Status, nb.URL
+		}
+	}
+}
+
+// isDrained reports whether the drain channel was closed.
+func (r *runner) isDrained() bool {
+	if r.drained.Load() {
+		return true
+	}
+	select {
+	case <-r.opts.Drain:
+		r.drained.Store(true)
+		return true
+	default:
+		return false
+	}
+}

@@ -1,0 +1,665 @@
+package execute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/plan"
+	"github.com/nbfleet/nbfleet/pkg/report"
+)
+
+// maxAmbiguous bounds the re-sends of one create after ambiguous failures.
+const maxAmbiguous = 5
+
+// maxLookups bounds the list calls of one lookup after an ambiguous create.
+const maxLookups = 6
+
+// state is what a change knows of its notebook. It never holds the token.
+type state struct {
+	c      *plan.Change
+	e      *report.Entry
+	id     string
+	status string
+	url    string
+	gone   bool
+	// createAt is the notebook's create_at (epoch ms), 0 when unknown.
+	createAt int64
+	// held is true while the change holds a parallelism slot.
+	held bool
+}
+
+// see records a notebook's answer or sighting.
+func (st *state) see(nb *modelarts.Notebook) {
+	if nb == nil {
+		return
+	}
+	if nb.ID != "" {
+		st.id = nb.ID
+	}
+	if nb.Status != "" {
+		st.status = nb.Status
+	}
+	if nb.URL != "" {
+		st.url = nb.URL
+	}
+	if nb.CreateAt != 0 {
+		st.createAt = nb.CreateAt
+	}
+	st.gone = false
+}
+
+// failed records the fail_reason of a notebook that ended in a failure
+// status.
+func (st *state) failed(nb *modelarts.Notebook) {
+	reason := nb.FailReason
+	if reason == "" {
+		reason = "(no fail_reason given)"
+	}
+	st.e.FailReason = reason
+	st.e.FailReasons = append(st.e.FailReasons, reason)
+}
+
+// change carries out one change and returns its entry.
+func (r *runner) change(c *plan.Change) report.Entry {
+	start := r.opts.Now()
+	e := report.Entry{Name: c.Name, ID: c.ID, Action: c.Action.String(), Attempts: 1, StartedAt: &start}
+	st := &state{c: c, e: &e, id: c.ID, held: true}
+	defer r.release(st)
+	deadline := time.Now().Add(r.opts.Timeout)
+	cctx, cancel := context.WithDeadline(r.hard, deadline)
+	defer cancel()
+	wctx, wcancel := context.WithDeadline(r.grace, deadline)
+	defer wcancel()
+
+	err := r.steps(cctx, wctx, st)
+	if err == errNotStarted {
+		e.Outcome, e.Note, e.Attempts, e.StartedAt = report.Skipped, "not started: interrupted", 0, nil
+		return e
+	}
+	if err != nil {
+		e.Outcome = report.Failed
+		e.Error = r.describe(err, st)
+	} else {
+		e.Outcome = report.Succeeded
+	}
+	e.ID = st.id
+	e.Status = st.status
+	e.URL = st.url
+	if st.gone {
+		e.Status, e.URL = "", ""
+	}
+	fin := r.opts.Now()
+	e.FinishedAt = &fin
+	e.ElapsedMS = fin.Sub(start).Milliseconds()
+	return e
+}
+
+func (r *runner) progress(st *state, op plan.StepOp, status string) {
+	r.obs.Progress(Event{Name: st.c.Name, ID: st.id, Step: op, Status: status})
+}
+
+// steps runs the change's steps in order. cctx bounds calls (hard cancel,
+// timeout); wctx bounds waits (also ended DrainGrace after a drain).
+func (r *runner) steps(cctx, wctx context.Context, st *state) error {
+	steps := st.c.Steps
+	for i, s := range steps {
+		if r.isDrained() {
+			if i == 0 {
+				return errNotStarted
+			}
+			return &interruptError{what: fmt.Sprintf("before step %s", s.Op)}
+		}
+		next := plan.StepOp("")
+		if i+1 < len(steps) {
+			next = steps[i+1].Op
+		}
+		wait := i+1 < len(steps) || r.opts.Wait != WaitNone
+		if err := r.acquire(cctx, st); err != nil {
+			return err
+		}
+		r.progress(st, s.Op, "")
+		var err error
+		switch s.Op {
+		case plan.StepCreate:
+			err = r.create(cctx, wctx, st, s, next, wait)
+		case plan.StepDelete:
+			err = r.delete(cctx, wctx, st, wait)
+		case plan.StepStop:
+			err = r.stop(cctx, wctx, st, wait)
+		case plan.StepStart:
+			err = r.start(cctx, wctx, st, s, next, wait)
+		case plan.StepUpdate:
+			err = r.update(cctx, wctx, st, s, wait)
+		case plan.StepWait:
+			err = r.waitStep(wctx, st, s)
+		default:
+			err = fmt.Errorf("step %d: unknown op %q", i+1, s.Op)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// running is the goal after a create or a start: RUNNING, or also STOPPED
+// when the next step stops it anyway.
+func running(next plan.StepOp) goal {
+	g := goal{statuses: []string{modelarts.StatusRunning}}
+	if next == plan.StepStop {
+		g.statuses = append(g.statuses, modelarts.StatusStopped)
+	}
+	return g
+}
+
+func (r *runner) create(cctx, wctx context.Context, st *state, s plan.Step, next plan.StepOp, wait bool) error {
+	if s.Create == nil {
+		return errors.New("create step without a request")
+	}
+	exclude := map[string]bool{}
+	for attempt := 1; ; attempt++ {
+		st.e.Attempts = attempt
+		nb, err := r.sendCreate(cctx, st, s.Create, exclude)
+		if err != nil {
+			return err
+		}
+		st.see(nb)
+		r.progress(st, plan.StepCreate, st.status)
+		if !wait {
+			return nil
+		}
+		err = r.waitFor(wctx, st, plan.StepCreate, running(next))
+		var se *statusError
+		if !errors.As(err, &se) || se.status != modelarts.StatusCreateFailed || attempt >= r.opts.CreateAttempts {
+			return err
+		}
+		if r.isDrained() {
+			return err
+		}
+		// Delete the failed notebook, wait for it to go, create again.
+		exclude[st.id] = true
+		if err := r.acquire(cctx, st); err != nil {
+			return err
+		}
+		if err := r.delete(cctx, wctx, st, true); err != nil {
+			return fmt.Errorf("delete notebook left CREATE_FAILED by attempt %d: %w", attempt, err)
+		}
+		st.id = ""
+		if err := r.acquire(cctx, st); err != nil {
+			return err
+		}
+	}
+}
+
+// acquire takes a parallelism slot for st unless it holds one.
+func (r *runner) acquire(ctx context.Context, st *state) error {
+	if st.held {
+		return nil
+	}
+	select {
+	case r.slots <- struct{}{}:
+		st.held = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// release gives st's slot back while it waits, or when it is done.
+func (r *runner) release(st *state) {
+	if st.held {
+		st.held = false
+		<-r.slots
+	}
+}
+
+// sendCreate sends the create until it is accepted. A throttled create was
+// refused, so it is sent again; after an ambiguous failure the name is
+// looked up first and a notebook found is adopted, so a create never
+// makes a duplicate.
+func (r *runner) sendCreate(ctx context.Context, st *state, req *modelarts.CreateRequest, exclude map[string]bool) (*modelarts.Notebook, error) {
+	b := r.backoff()
+	ambiguous := 0
+	for {
+		nb, err := r.api.Create(ctx, req)
+		if err == nil {
+			return nb, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		switch {
+		case isTerminal(err):
+			return nil, &opError{op: "create", err: err, terminal: true}
+		case isThrottled(err):
+			if time.Since(b.start) > r.opts.BusyTimeout {
+				return nil, &opError{op: "create", err: err}
+			}
+		case isAmbiguous(err) || isRetryable(err):
+			ambiguous++
+			if ambiguous > maxAmbiguous {
+				return nil, &opError{op: "create", err: err}
+			}
+			if !b.sleep(ctx, retryAfter(err)) {
+				return nil, ctx.Err()
+			}
+			found, lerr := r.lookup(ctx, req, exclude)
+			if lerr != nil {
+				return nil, lerr
+			}
+			if found != nil {
+				return found, nil
+			}
+			if r.isDrained() {
+				return nil, &interruptError{what: "before re-sending the create"}
+			}
+			continue
+		default:
+			return nil, &opError{op: "create", err: err}
+		}
+		if r.isDrained() {
+			return nil, &interruptError{what: "before re-sending the create"}
+		}
+		if !b.sleep(ctx, retryAfter(err)) {
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// lookup finds the notebook an ambiguous create may have made: same name
+// exactly, carrying the fleet's marker, not one already given up.
+func (r *runner) lookup(ctx context.Context, req *modelarts.CreateRequest, exclude map[string]bool) (*modelarts.Notebook, error) {
+	b := r.backoff()
+	for tries := 1; ; tries++ {
+		live, err := r.api.List(ctx, modelarts.ListOptions{Name: req.Name, WorkspaceID: r.opts.WorkspaceID})
+		if err == nil {
+			var found *modelarts.Notebook
+			for i := range live {
+				n := &live[i]
+				if n.Name != req.Name || exclude[n.ID] || n.Status == modelarts.StatusDeleting || n.Status == modelarts.StatusDeleted {
+					continue
+				}
+				if r.opts.Marker != "" && !strings.HasSuffix(n.Description, r.opts.Marker) ||
+					r.opts.Marker == "" && n.Description != req.Description {
+					continue
+				}
+				if found == nil || n.CreateAt > found.CreateAt {
+					found = n
+				}
+			}
+			return found, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if isTerminal(err) || tries >= maxLookups {
+			return nil, &opError{op: "look up after an ambiguous create", err: err}
+		}
+		if !b.sleep(ctx, retryAfter(err)) {
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// retryCall runs call until it succeeds or settled says the failure means
+// done. Busy, throttled and other retryable answers are tried again with
+// backoff for at most BusyTimeout.
+func (r *runner) retryCall(ctx context.Context, op string, call func() error, settled func(error) bool) error {
+	b := r.backoff()
+	for {
+		err := call()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if settled != nil && settled(err) {
+			return nil
+		}
+		retry := isBusy(err) || isRetryable(err)
+		if !retry || isTerminal(err) || time.Since(b.start) > r.opts.BusyTimeout {
+			return &opError{op: op, err: err, terminal: isTerminal(err)}
+		}
+		if r.isDrained() {
+			return &interruptError{what: "before re-sending " + op}
+		}
+		if !b.sleep(ctx, retryAfter(err)) {
+			return ctx.Err()
+		}
+	}
+}
+
+// already asks for the notebook after a busy answer: it settles the call
+// when the notebook already is in (or heading to) one of statuses.
+func (r *runner) already(ctx context.Context, st *state, statuses ...string) bool {
+	nb, err := r.api.Get(ctx, st.id)
+	if errors.Is(err, modelarts.ErrNotFound) {
+		st.gone = true
+		return in(statuses, "")
+	}
+	if err != nil {
+		return false
+	}
+	st.see(nb)
+	return in(statuses, nb.Status)
+}
+
+func (r *runner) needID(st *state, op plan.StepOp) error {
+	if st.id == "" {
+		return fmt.Errorf("%s: no notebook id", op)
+	}
+	return nil
+}
+
+func (r *runner) delete(cctx, wctx context.Context, st *state, wait bool) error {
+	if err := r.needID(st, plan.StepDelete); err != nil {
+		return err
+	}
+	err := r.retryCall(cctx, "delete", func() error { return r.api.Delete(cctx, st.id) }, func(err error) bool {
+		if errors.Is(err, modelarts.ErrNotFound) {
+			st.gone = true
+			return true
+		}
+		return isBusy(err) && r.already(cctx, st, "", modelarts.StatusDeleting)
+	})
+	if err != nil {
+		return err
+	}
+	if st.gone || !wait {
+		if !st.gone {
+			st.status = modelarts.StatusDeleting
+		}
+		return nil
+	}
+	st.status = modelarts.StatusDeleting
+	return r.waitFor(wctx, st, plan.StepDelete, goal{gone: true})
+}
+
+func (r *runner) stop(cctx, wctx context.Context, st *state, wait bool) error {
+	if err := r.needID(st, plan.StepStop); err != nil {
+		return err
+	}
+	if st.status == modelarts.StatusStopped {
+		return nil
+	}
+	err := r.retryCall(cctx, "stop", func() error {
+		nb, err := r.api.Stop(cctx, st.id)
+		st.see(nb)
+		return err
+	}, func(err error) bool {
+		return isBusy(err) && r.already(cctx, st, modelarts.StatusStopped, modelarts.StatusStopping)
+	})
+	if err != nil || !wait {
+		return err
+	}
+	return r.waitFor(wctx, st, plan.StepStop, goal{statuses: []string{modelarts.StatusStopped}})
+}
+
+func (r *runner) start(cctx, wctx context.Context, st *state, s plan.Step, next plan.StepOp, wait bool) error {
+	if err := r.needID(st, plan.StepStart); err != nil {
+		return err
+	}
+	err := r.retryCall(cctx, "start", func() error {
+		nb, err := r.api.Start(cctx, st.id, s.Lease)
+		st.see(nb)
+		return err
+	}, func(err error) bool {
+		return isBusy(err) && r.already(cctx, st, modelarts.StatusRunning, modelarts.StatusStarting)
+	})
+	if err != nil || !wait {
+		return err
+	}
+	return r.waitFor(wctx, st, plan.StepStart, running(next))
+}
+
+func (r *runner) update(cctx, wctx context.Context, st *state, s plan.Step, wait bool) error {
+	if err := r.needID(st, plan.StepUpdate); err != nil {
+		return err
+	}
+	if s.Update == nil {
+		return errors.New("update step without a request")
+	}
+	err := r.retryCall(cctx, "update", func() error {
+		nb, err := r.api.Update(cctx, st.id, s.Update)
+		st.see(nb)
+		return err
+	}, nil)
+	if err != nil || !wait || stable(st.status) {
+		return err
+	}
+	// The notebook left its state (e.g. it restarts to apply the update):
+	// wait for it to settle.
+	return r.waitFor(wctx, st, plan.StepUpdate, goal{settled: true})
+}
+
+// waitStep waits for the change's notebook, or another one (s.ID: a
+// DELETING copy a create must wait out), to settle.
+func (r *runner) waitStep(ctx context.Context, st *state, s plan.Step) error {
+	if s.ID != "" && s.ID != st.id {
+		r.release(st)
+		other := &state{c: st.c, e: st.e, id: s.ID}
+		return r.waitFor(ctx, other, s.Op, goal{settled: true})
+	}
+	if st.id == "" || st.gone {
+		return nil
+	}
+	return r.waitFor(ctx, st, s.Op, goal{settled: true})
+}
+
+// goal is what a wait waits for.
+type goal struct {
+	statuses []string // any of these
+	gone     bool     // the notebook disappears
+	settled  bool     // any status that is not transitional, or gone
+}
+
+func stable(status string) bool {
+	switch status {
+	case modelarts.StatusRunning, modelarts.StatusStopped:
+		return true
+	}
+	return false
+}
+
+func failure(status string) bool {
+	switch status {
+	case modelarts.StatusCreateFailed, modelarts.StatusStartFailed, modelarts.StatusDeleteFailed, modelarts.StatusError:
+		return true
+	}
+	return false
+}
+
+func in(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// waitFor waits, through the poller, until the notebook reaches g, ends in
+// a failure status (a *statusError) or ctx ends.
+func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal) error {
+	r.release(st)
+	w := r.poll.add(st.id, st.createAt)
+	defer r.poll.remove(w)
+	for {
+		select {
+		case o := <-w.ch:
+			if o.gone {
+				st.gone = true
+				r.progress(st, op, "GONE")
+				if g.gone || g.settled {
+					return nil
+				}
+				return &statusError{op: op, status: "GONE", gone: true}
+			}
+			if o.nb.Status != st.status {
+				st.see(o.nb)
+				r.progress(st, op, st.status)
+			}
+			st.see(o.nb)
+			switch {
+			case in(g.statuses, o.nb.Status):
+				return nil
+			case g.settled && (stable(o.nb.Status) || failure(o.nb.Status) || o.nb.Status == modelarts.StatusFrozen):
+				return nil
+			case failure(o.nb.Status):
+				st.failed(o.nb)
+				return &statusError{op: op, status: o.nb.Status, reason: st.e.FailReason}
+			}
+		case <-ctx.Done():
+			return &waitError{op: op, goal: g, last: st.status}
+		}
+	}
+}
+
+// backoff is the jittered exponential delay between re-sends.
+type backoff struct {
+	start     time.Time
+	next, max time.Duration
+}
+
+func (r *runner) backoff() *backoff {
+	return &backoff{start: time.Now(), next: r.opts.RetryBase, max: r.opts.RetryMax}
+}
+
+// sleep waits the next delay (at least retryAfter, at most max) or until ctx
+// ends; it reports whether the delay passed.
+func (b *backoff) sleep(ctx context.Context, retryAfter time.Duration) bool {
+	d := b.next
+	b.next = min(2*b.next, b.max)
+	d = d/2 + rand.N(d/2+1)
+	if retryAfter > d {
+		d = min(retryAfter, b.max)
+	}
+	return sleep(ctx, d)
+}
+
+func retryAfter(err error) time.Duration {
+	if ae := apiError(err); ae != nil && ae.RetryAfter > 0 {
+		return time.Duration(ae.RetryAfter * float64(time.Second))
+	}
+	return 0
+}
+
+// opError is an API call that failed for good.
+type opError struct {
+	op       string
+	err      error
+	terminal bool
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
+
+// statusError is a notebook that ended in a failure status (or vanished).
+type statusError struct {
+	op     plan.StepOp
+	status string
+	reason string
+	gone   bool
+}
+
+func (e *statusError) Error() string {
+	if e.gone {
+		return fmt.Sprintf("%s: the notebook disappeared", e.op)
+	}
+	s := fmt.Sprintf("%s: notebook ended %s", e.op, e.status)
+	if e.reason != "" {
+		s += ": " + e.reason
+	}
+	return s
+}
+
+// waitError is a wait that ended before its goal.
+type waitError struct {
+	op   plan.StepOp
+	goal goal
+	last string
+}
+
+func (e *waitError) Error() string { return "wait" }
+
+func (g goal) String() string {
+	switch {
+	case g.gone:
+		return "the notebook to disappear"
+	case g.settled:
+		return "the notebook to settle"
+	}
+	return strings.Join(g.statuses, " or ")
+}
+
+// errNotStarted is a change drained before its first call.
+var errNotStarted = errors.New("not started: interrupted")
+
+// interruptError is a change stopped by a drain before a new call.
+type interruptError struct{ what string }
+
+func (e *interruptError) Error() string { return "interrupted " + e.what }
+
+// describe turns a change's error into the report's Error.
+func (r *runner) describe(err error, st *state) *report.Error {
+	last := st.status
+	if last == "" {
+		last = "none"
+	}
+	var (
+		oe *opError
+		se *statusError
+		we *waitError
+		ie *interruptError
+	)
+	switch {
+	case r.hard.Err() != nil && (errors.As(err, &we) || errors.Is(err, context.Canceled)):
+		return &report.Error{Code: "canceled", Message: fmt.Sprintf("canceled (last status %s); run apply again to finish", last)}
+	case errors.As(err, &ie):
+		return &report.Error{Code: "interrupted", Message: ie.Error() + "; run apply again to finish"}
+	case errors.As(err, &we) && r.isDrained():
+		return &report.Error{Code: "interrupted", Message: fmt.Sprintf("interrupted while waiting for %s (last status %s); run apply again to finish", we.goal, last)}
+	case errors.As(err, &we):
+		return &report.Error{Code: "timeout", Message: fmt.Sprintf("timed out after %s waiting for %s (last status %s)", r.opts.Timeout, we.goal, last)}
+	case errors.As(err, &se):
+		code := strings.ToLower(se.status)
+		if se.status == modelarts.StatusError {
+			code = "error_status"
+		}
+		if se.gone {
+			code = "gone"
+		}
+		msg := se.Error()
+		if st.e.Attempts > 1 {
+			msg += fmt.Sprintf(" (after %d attempts)", st.e.Attempts)
+		}
+		return &report.Error{Code: code, Message: msg}
+	case errors.As(err, &oe):
+		re := &report.Error{Code: "unknown", Message: err.Error()}
+		if ae := apiError(err); ae != nil {
+			re.Code = ae.Code
+			if re.Code == "" {
+				re.Code = fmt.Sprintf("http_%d", ae.HTTPStatus)
+			}
+			msg := ae.Message
+			if msg == "" {
+				msg = fmt.Sprintf("HTTP %d", ae.HTTPStatus)
+			}
+			re.Message = oe.op + ": " + msg
+			re.HTTPStatus, re.RequestID = ae.HTTPStatus, ae.RequestID
+		}
+		if oe.terminal {
+			re.Message += " (not retried)"
+		}
+		return re
+	case errors.Is(err, context.DeadlineExceeded):
+		return &report.Error{Code: "timeout", Message: fmt.Sprintf("timed out after %s (last status %s)", r.opts.Timeout, last)}
+	}
+	return &report.Error{Code: "unknown", Message: err.Error()}
+}

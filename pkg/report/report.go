@@ -1,0 +1,128 @@
+// Package report owns the record of one apply or destroy run: what was done
+// to each notebook, how it ended and why, and the writers that turn it into
+// report.json (the complete record), report.csv (what an instructor mails
+// out) and report.md (a pull request or CI job summary).
+//
+// It holds no notebook tokens and has no field for one: a report can be
+// handed to anybody. It performs no calls and reads no clock; every time in
+// a report was put there by its maker.
+package report
+
+import "time"
+
+// FormatVersion is the version of the report.json document.
+const FormatVersion = "1"
+
+// Outcome is how one notebook's change ended.
+type Outcome string
+
+const (
+	// Succeeded: every step was carried out and the notebook reached the
+	// wanted status (or, with --wait none, every call was accepted).
+	Succeeded Outcome = "succeeded"
+	// Failed: a step failed, timed out or was interrupted while in flight.
+	Failed Outcome = "failed"
+	// Skipped: nothing was done (interrupted before it started, a
+	// conflict, a protected notebook).
+	Skipped Outcome = "skipped"
+	// Unchanged: the notebook already matched the fleet.
+	Unchanged Outcome = "unchanged"
+)
+
+// Outcomes lists every outcome in display order.
+var Outcomes = []Outcome{Succeeded, Failed, Skipped, Unchanged}
+
+// Report is the record of one run. Notebooks are in plan order.
+type Report struct {
+	FormatVersion string    `json:"format_version"`
+	Fleet         string    `json:"fleet"`
+	RunID         string    `json:"run_id"`
+	StartedAt     time.Time `json:"started_at"`
+	FinishedAt    time.Time `json:"finished_at"`
+	// Interrupted is true when the run was stopped by an interrupt before
+	// every change was carried out.
+	Interrupted bool    `json:"interrupted"`
+	Summary     Summary `json:"summary"`
+	Notebooks   []Entry `json:"notebooks"`
+}
+
+// Summary counts the notebooks of a report.
+type Summary struct {
+	Total int `json:"total"`
+	// Outcomes counts notebooks per outcome; every outcome is present.
+	Outcomes map[Outcome]int `json:"outcomes"`
+	// Actions counts notebooks per plan action ("create", "delete", …).
+	Actions map[string]int `json:"actions"`
+}
+
+// Entry is what happened to one notebook.
+type Entry struct {
+	Name    string  `json:"name"`
+	ID      string  `json:"id,omitempty"`
+	Action  string  `json:"action"`
+	Outcome Outcome `json:"outcome"`
+	// Status is the last status seen ("" when gone or never seen).
+	Status string `json:"status,omitempty"`
+	URL    string `json:"url,omitempty"`
+	// FailReason is the service's fail_reason of the last failed attempt.
+	FailReason string `json:"fail_reason,omitempty"`
+	// FailReasons keeps the fail_reason of every attempt that ended in a
+	// failure status, in order (a CREATE_FAILED notebook is recreated).
+	FailReasons []string `json:"fail_reasons,omitempty"`
+	Error       *Error   `json:"error,omitempty"`
+	// Note explains a skipped or unchanged notebook to people.
+	Note string `json:"note,omitempty"`
+	// Attempts is how many times the notebook was tried: 1 for a change
+	// that ran, more when a failed create was deleted and created again,
+	// 0 when nothing was done.
+	Attempts   int        `json:"attempts"`
+	ElapsedMS  int64      `json:"elapsed_ms"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+}
+
+// Error is why a notebook failed. Code is the service's error code
+// ("ModelArts.6302", "APIG.0308") or one of nbfleet's own: "timeout",
+// "interrupted", "canceled", "create_failed", "start_failed",
+// "delete_failed", "error_status", "unknown".
+type Error struct {
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	HTTPStatus int    `json:"http_status,omitempty"`
+	RequestID  string `json:"request_id,omitempty"`
+}
+
+// Summarize recomputes r.Summary from r.Notebooks.
+func (r *Report) Summarize() {
+	s := Summary{Total: len(r.Notebooks), Outcomes: map[Outcome]int{}, Actions: map[string]int{}}
+	for _, o := range Outcomes {
+		s.Outcomes[o] = 0
+	}
+	for _, e := range r.Notebooks {
+		s.Outcomes[e.Outcome]++
+		s.Actions[e.Action]++
+	}
+	r.Summary = s
+}
+
+// Count returns how many notebooks ended with outcome o.
+func (r *Report) Count(o Outcome) int {
+	n := 0
+	for _, e := range r.Notebooks {
+		if e.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// Failures returns the failed entries, in plan order.
+func (r *Report) Failures() []Entry {
+	var out []Entry
+	for _, e := range r.Notebooks {
+		if e.Outcome == Failed {
+			out = append(out, e)
+		}
+	}
+	return out
+}
