@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -145,12 +146,14 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		j.fleetName = fleet.Name
 	}
 
-	client, cfg, err := e.newClient(j.target, o.cloud)
+	client, cfg, err := e.newClient(j.target, o.cloud, func(c *modelarts.Config) {
+		if o.rate > 0 {
+			// Still adaptive (it slows down on 429), but never above --rate.
+			c.Limiter = modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{Start: min(20, o.rate), Max: o.rate})
+		}
+	})
 	if err != nil {
 		return err
-	}
-	if o.rate > 0 {
-		client.Limiter().SetCap(o.rate)
 	}
 
 	lockPath := o.lockFile
@@ -191,7 +194,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 
 	ctx, drain, stop := e.interruptible(ctx)
 	defer stop()
-	obs := e.observer(o)
+	obs := newProgress(e, progressWriter(e, o), o.jsonEvents)
 	started := e.now()
 	rep, err := execute.Apply(ctx, p, client, execute.Options{
 		Parallelism:    o.parallelism,
@@ -205,6 +208,8 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		Now:            e.now,
 		Fleet:          j.fleetName,
 		RunID:          runID(started),
+		Marker:         spec.OwnerMarker(j.fleetName),
+		WorkspaceID:    workspaceOr0(j.target.WorkspaceID),
 	})
 	if j.saved != nil {
 		if merr := plan.MarkApplied(o.arg, e.now()); merr != nil {
@@ -372,6 +377,22 @@ func (e *env) cancelOnInterrupt(ctx context.Context) (context.Context, func()) {
 	return ctx, func() { close(done); cancel() }
 }
 
+// progressWriter is where progress goes: stdout for --json events (they
+// are the command's data), stderr otherwise.
+func progressWriter(e *env, o applyOptions) io.Writer {
+	if o.jsonEvents {
+		return e.stdout
+	}
+	return e.stderr
+}
+
+func workspaceOr0(ws string) string {
+	if ws == "" {
+		return "0"
+	}
+	return ws
+}
+
 func runID(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
 
 // exitCodeOf maps a finished run to the exit-code contract.
@@ -381,7 +402,7 @@ func exitCodeOf(r *report.Report) int {
 		return exitError
 	case r.Interrupted:
 		return exitInterrupted
-	case r.Summary.Failed > 0:
+	case r.Summary.Outcomes[report.Failed] > 0:
 		return exitPartial
 	}
 	return exitOK

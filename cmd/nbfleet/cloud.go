@@ -25,8 +25,9 @@ func (f *cloudFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.allowInsecure, "allow-insecure-endpoint", false, "allow a plain http:// endpoint that is not on loopback")
 }
 
-// newClient builds an API client for target from the environment and flags.
-func (e *env) newClient(t spec.Target, f cloudFlags) (*modelarts.Client, modelarts.Config, error) {
+// newClient builds an API client for target from the environment and
+// flags; tune adjusts the configuration before the client is made.
+func (e *env) newClient(t spec.Target, f cloudFlags, tune ...func(*modelarts.Config)) (*modelarts.Client, modelarts.Config, error) {
 	cfg, err := modelarts.ConfigFromEnv(e.getenv, modelarts.Overrides{
 		Cloud:     modelarts.Cloud(t.Cloud),
 		Region:    t.Region,
@@ -39,6 +40,9 @@ func (e *env) newClient(t spec.Target, f cloudFlags) (*modelarts.Client, modelar
 	cfg.UserAgent = "nbfleet/" + version()
 	cfg.CACertFile = f.caCert
 	cfg.AllowInsecureEndpoint = f.allowInsecure
+	for _, t := range tune {
+		t(&cfg)
+	}
 	c, err := modelarts.New(cfg)
 	if err != nil {
 		return nil, cfg, err
