@@ -160,10 +160,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	if lockPath == "" {
 		lockPath = defaultLockPath(j.fleetName, cfg.Endpoint, cfg.ProjectID)
 	}
-	host, _ := os.Hostname()
-	lock, err := fleetlock.Acquire(ctx, lockPath, o.lockTimeout, fleetlock.Holder{
-		PID: os.Getpid(), Host: host, Started: e.now(), Command: "nbfleet " + commandName(o),
-	})
+	lock, err := fleetlock.Acquire(ctx, lockPath, o.lockTimeout, fleetlock.Self(e.now(), "nbfleet "+commandName(o)))
 	if err != nil {
 		return withHint(err, "wait for the other run to finish, or raise --lock-timeout")
 	}
