@@ -47,6 +47,7 @@ func testEmulatorOptions() emulator.Options {
 //	emu-status NAME STATUS                 the only notebook named NAME has STATUS
 //	emu-faults SPEC                        set fault probabilities (as --faults)
 //	hold-lock FILE                         hold a fleet lock for the rest of the script
+//	nbfleet-nodup FLEET                    no two live notebooks of FLEET share a name
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
@@ -68,12 +69,13 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"emu-seed":   cmdEmuSeed,
-			"emu-count":  cmdEmuCount,
-			"emu-owned":  cmdEmuOwned,
-			"emu-status": cmdEmuStatus,
-			"emu-faults": cmdEmuFaults,
-			"hold-lock":  cmdHoldLock,
+			"emu-seed":      cmdEmuSeed,
+			"emu-count":     cmdEmuCount,
+			"emu-owned":     cmdEmuOwned,
+			"emu-status":    cmdEmuStatus,
+			"emu-faults":    cmdEmuFaults,
+			"hold-lock":     cmdHoldLock,
+			"nbfleet-nodup": cmdNoDup,
 		},
 	})
 }
@@ -176,4 +178,21 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Defer(func() { l.Release() })
 	fmt.Fprintf(ts.Stdout(), "holding %s\n", args[0])
+}
+
+func cmdNoDup(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: nbfleet-nodup FLEET")
+	}
+	seen := map[string]int{}
+	for _, nb := range emu(ts).Notebooks("") {
+		if strings.HasSuffix(nb.Description, spec.OwnerMarker(args[0])) && nb.Status != emulator.StatusDeleted {
+			seen[nb.Name]++
+		}
+	}
+	for name, n := range seen {
+		if n > 1 {
+			ts.Fatalf("%d live notebooks named %s: a duplicate", n, name)
+		}
+	}
 }
