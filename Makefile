@@ -19,12 +19,13 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# Each fuzz target for a bounded time (go test runs one target at a time).
+# Each fuzz target for a bounded time (go test fuzzes one target at a time).
 fuzz:
-	@set -e; for t in $$($(GO) run ./internal/tools/fuzztargets); do \
-		pkg=$${t%%:*}; name=$${t##*:}; \
-		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	@set -e; grep -rHo '^func Fuzz[A-Za-z0-9_]*' --include='*_test.go' pkg internal cmd | sort -u | \
+	while IFS=: read -r file fn; do \
+		name=$${fn#func }; dir=./$$(dirname $$file); \
+		echo "== fuzz $$dir $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$dir; \
 	done
 
 demo: build

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 )
 
@@ -13,7 +15,7 @@ func run(args []string, e *env) int {
 	}
 	root := newRootCmd(e)
 	root.SetArgs(args)
-	return e.report(root.Execute())
+	return e.report(root.ExecuteContext(context.Background()))
 }
 
 func newRootCmd(e *env) *cobra.Command {
@@ -31,6 +33,13 @@ func newRootCmd(e *env) *cobra.Command {
 		return withHint(err, "run 'nbfleet %s --help' for usage", c.Name())
 	})
 	root.AddCommand(
+		newPlanCmd(e),
+		newApplyCmd(e),
+		newDestroyCmd(e),
+		newStatusCmd(e),
+		newDriftCmd(e),
+		newRenewCmd(e),
+		newImportCmd(e),
 		newVersionCmd(e),
 		newEmulatorCmd(e),
 		newValidateCmd(e),

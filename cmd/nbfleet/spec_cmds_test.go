@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,20 +11,6 @@ import (
 
 	"github.com/nbfleet/nbfleet/schema"
 )
-
-// The -update flag may also be declared by another test file of this
-// package (as `var update = flag.Bool("update", …)`, initialised before any
-// init function); register it only when nobody has, so the two never clash.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-func updateGoldens() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // specTestEnv is an env with buffers for streams and an empty environment.
 func specTestEnv() (*env, *bytes.Buffer, *bytes.Buffer) {
@@ -62,7 +47,7 @@ func TestSpecCommands(t *testing.T) {
 			code := run(tt.args, e)
 			got := fmt.Sprintf("$ nbfleet %s\nexit %d\n-- stdout --\n%s-- stderr --\n%s", strings.Join(tt.args, " "), code, out, errb)
 			path := filepath.Join("testdata", "spec", tt.name+".golden")
-			if updateGoldens() {
+			if *update {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
 				}

@@ -62,10 +62,7 @@ func (o Options) keep(name string) bool {
 // documentation for the ownership and field rules.
 func Diff(desired *spec.Fleet, live []modelarts.Notebook, opts Options) *Plan {
 	p := &Plan{FormatVersion: FormatVersion, Fleet: desired.Name, Changes: []Change{}}
-	ws := map[string]bool{workspace(desired.Target.WorkspaceID): true}
-	for i := range desired.Notebooks {
-		ws[workspace(desired.Notebooks[i].WorkspaceID)] = true
-	}
+	ws := fleetWorkspaces(desired)
 	byName := map[string][]*modelarts.Notebook{}
 	for i := range live {
 		l := &live[i]
@@ -102,14 +99,40 @@ func Diff(desired *spec.Fleet, live []modelarts.Notebook, opts Options) *Plan {
 			}
 		}
 	}
-	sort.SliceStable(p.Changes, func(i, j int) bool {
-		a, b := &p.Changes[i], &p.Changes[j]
+	sortChanges(p.Changes)
+	return p
+}
+
+// fleetWorkspaces is the set of workspaces a fleet uses: the target's and
+// every notebook's ("0" when empty).
+func fleetWorkspaces(f *spec.Fleet) map[string]bool {
+	ws := map[string]bool{workspace(f.Target.WorkspaceID): true}
+	for i := range f.Notebooks {
+		ws[workspace(f.Notebooks[i].WorkspaceID)] = true
+	}
+	return ws
+}
+
+// Workspaces returns the workspaces a fleet uses, sorted: what a refresh
+// must list.
+func Workspaces(f *spec.Fleet) []string {
+	var out []string
+	for w := range fleetWorkspaces(f) {
+		out = append(out, w)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// sortChanges puts changes in plan order: by name, then id.
+func sortChanges(cs []Change) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := &cs[i], &cs[j]
 		if a.Name != b.Name {
 			return a.Name < b.Name
 		}
 		return a.ID < b.ID
 	})
-	return p
 }
 
 func workspace(id string) string {

@@ -43,6 +43,9 @@ type Meta struct {
 	FleetFingerprint string
 	// Target is where the plan applies, after the environment filled it.
 	Target spec.Target
+	// Workspaces are the workspaces the refresh listed (see Workspaces);
+	// apply lists the same ones to check the plan is fresh.
+	Workspaces []string
 	// Live is every notebook the refresh read. Save records a snapshot of
 	// those whose name the plan mentions; never their tokens.
 	Live []modelarts.Notebook
@@ -55,6 +58,8 @@ type SavedTarget struct {
 	Endpoint    string `json:"endpoint,omitempty"`
 	ProjectID   string `json:"project_id,omitempty"`
 	WorkspaceID string `json:"workspace_id,omitempty"`
+	// Workspaces are the workspaces the refresh listed.
+	Workspaces []string `json:"workspaces,omitempty"`
 }
 
 // LiveSnapshot is what a saved plan remembers of one live notebook: enough
@@ -105,6 +110,7 @@ func Save(path string, p *Plan, meta Meta) error {
 		Target: SavedTarget{
 			Cloud: meta.Target.Cloud, Region: meta.Target.Region, Endpoint: meta.Target.Endpoint,
 			ProjectID: meta.Target.ProjectID, WorkspaceID: meta.Target.WorkspaceID,
+			Workspaces: meta.Workspaces,
 		},
 		Live: snapshots(meta.Live, names),
 		Plan: p,

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/nbfleet/nbfleet/internal/fleetlock"
+	"github.com/nbfleet/nbfleet/pkg/emulator"
+	"github.com/nbfleet/nbfleet/pkg/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"nbfleet": func() { os.Exit(run(os.Args[1:], newEnv())) },
+	})
+}
+
+// testEmulatorOptions are the millisecond timings every CLI test runs with.
+func testEmulatorOptions() emulator.Options {
+	return emulator.Options{
+		CreateTime: 60 * time.Millisecond,
+		StartTime:  30 * time.Millisecond,
+		StopTime:   30 * time.Millisecond,
+		DeleteTime: 30 * time.Millisecond,
+		RetryAfter: -1, // Retry-After: 0, so throttled tests do not sleep seconds
+		Seed:       1,
+	}
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script against an
+// in-process emulator each: the real binary's code path, real HTTP, real
+// signing. Extra script commands steer and inspect the emulator:
+//
+//	emu-seed NAME [owner=FLEET] [status=STATUS] [flavor=F] [ws=W]   insert a live notebook
+//	emu-count NAME N                       exactly N live notebooks are named NAME
+//	emu-owned FLEET N                      exactly N live notebooks carry FLEET's marker
+//	emu-status NAME STATUS                 the only notebook named NAME has STATUS
+//	emu-faults SPEC                        set fault probabilities (as --faults)
+//	hold-lock FILE                         hold a fleet lock for the rest of the script
+//	nbfleet-nodup FLEET                    no two live notebooks of FLEET share a name
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:           "testdata/script",
+		UpdateScripts: *update,
+		Setup: func(env *testscript.Env) error {
+			srv, err := emulator.New(testEmulatorOptions())
+			if err != nil {
+				return err
+			}
+			env.Defer(func() { srv.Close() })
+			env.Values["emu"] = srv
+			env.Setenv("NBFLEET_ENDPOINT", srv.URL())
+			env.Setenv("NBFLEET_IAM_ENDPOINT", srv.URL()+"/v3")
+			env.Setenv("HUAWEICLOUD_SDK_AK", emulator.DefaultAK)
+			env.Setenv("HUAWEICLOUD_SDK_SK", emulator.DefaultSK)
+			env.Setenv("HUAWEICLOUD_SDK_PROJECT_ID", srv.ProjectID())
+			env.Setenv("NBFLEET_IN_AUTOMATION", "1")
+			env.Setenv("EMU", srv.URL())
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"emu-seed":      cmdEmuSeed,
+			"emu-count":     cmdEmuCount,
+			"emu-owned":     cmdEmuOwned,
+			"emu-status":    cmdEmuStatus,
+			"emu-faults":    cmdEmuFaults,
+			"hold-lock":     cmdHoldLock,
+			"nbfleet-nodup": cmdNoDup,
+		},
+	})
+}
+
+func emu(ts *testscript.TestScript) *emulator.Server { return ts.Value("emu").(*emulator.Server) }
+
+func cmdEmuSeed(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 {
+		ts.Fatalf("usage: emu-seed NAME [owner=FLEET] [status=STATUS] [flavor=F] [ws=W]")
+	}
+	sn := emulator.SeedNotebook{Name: args[0], Description: "made by hand"}
+	for _, a := range args[1:] {
+		k, v, _ := strings.Cut(a, "=")
+		switch k {
+		case "owner":
+			sn.Description += " " + spec.OwnerMarker(v)
+		case "status":
+			sn.Status = v
+		case "flavor":
+			sn.Flavor = v
+		case "ws":
+			sn.WorkspaceID = v
+		default:
+			ts.Fatalf("emu-seed: unknown %q", a)
+		}
+	}
+	if _, err := emu(ts).Seed("", sn); err != nil {
+		ts.Fatalf("emu-seed: %v", err)
+	}
+}
+
+func liveNamed(ts *testscript.TestScript, name string) []emulator.Notebook {
+	var out []emulator.Notebook
+	for _, nb := range emu(ts).Notebooks("") {
+		if nb.Name == name && nb.Status != emulator.StatusDeleted {
+			out = append(out, nb)
+		}
+	}
+	return out
+}
+
+func cmdEmuCount(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: emu-count NAME N")
+	}
+	want, _ := strconv.Atoi(args[1])
+	if got := len(liveNamed(ts, args[0])); (got == want) == neg {
+		ts.Fatalf("%d live notebooks named %s, want %d", got, args[0], want)
+	}
+}
+
+func cmdEmuOwned(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: emu-owned FLEET N")
+	}
+	want, _ := strconv.Atoi(args[1])
+	got := 0
+	for _, nb := range emu(ts).Notebooks("") {
+		if strings.HasSuffix(nb.Description, spec.OwnerMarker(args[0])) && nb.Status != emulator.StatusDeleted {
+			got++
+		}
+	}
+	if (got == want) == neg {
+		ts.Fatalf("%d live notebooks owned by %s, want %d", got, args[0], want)
+	}
+}
+
+func cmdEmuStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: emu-status NAME STATUS")
+	}
+	nbs := liveNamed(ts, args[0])
+	if len(nbs) != 1 {
+		ts.Fatalf("%d live notebooks named %s, want 1", len(nbs), args[0])
+	}
+	if (nbs[0].Status == args[1]) == neg {
+		ts.Fatalf("%s is %s, want %s", args[0], nbs[0].Status, args[1])
+	}
+}
+
+func cmdEmuFaults(ts *testscript.TestScript, neg bool, args []string) {
+	f, err := emulator.ParseFaults(strings.Join(args, ","))
+	if err != nil {
+		ts.Fatalf("emu-faults: %v", err)
+	}
+	if err := emu(ts).SetFaults(f); err != nil {
+		ts.Fatalf("emu-faults: %v", err)
+	}
+}
+
+func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: hold-lock FILE")
+	}
+	l, err := fleetlock.Acquire(context.Background(), ts.MkAbs(args[0]), 0, fleetlock.Holder{
+		PID: 4242, Host: "cron-host", Started: time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC), Command: "nbfleet apply (test)",
+	})
+	if err != nil {
+		ts.Fatalf("hold-lock: %v", err)
+	}
+	ts.Defer(func() { l.Release() })
+	fmt.Fprintf(ts.Stdout(), "holding %s\n", args[0])
+}
+
+func cmdNoDup(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: nbfleet-nodup FLEET")
+	}
+	seen := map[string]int{}
+	for _, nb := range emu(ts).Notebooks("") {
+		if strings.HasSuffix(nb.Description, spec.OwnerMarker(args[0])) && nb.Status != emulator.StatusDeleted {
+			seen[nb.Name]++
+		}
+	}
+	for name, n := range seen {
+		if n > 1 {
+			ts.Fatalf("%d live notebooks named %s: a duplicate", n, name)
+		}
+	}
+}
