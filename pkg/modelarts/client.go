@@ -195,6 +195,10 @@ func listQuery(opts ListOptions, offset, limit int) url.Values {
 	// The HWC SDK says workspace_id, the OTC doc workspaceId: send both.
 	set("workspace_id", opts.WorkspaceID)
 	set("workspaceId", opts.WorkspaceID)
+	// Oldest first: a notebook created while we page is appended at the
+	// end instead of pushing every later page back by one.
+	q.Set("sort_dir", "ASC")
+	q.Set("sort_key", "create_at")
 	return q
 }
 
@@ -213,30 +217,80 @@ func (c *Client) ListPage(ctx context.Context, opts ListOptions, offset, limit i
 }
 
 // List returns every notebook matching opts, paging with limit=50 and
-// offset += len(data), de-duplicated by id, in the order first seen. It
-// stops when a page is short, adds no new id, or the offset reaches the
-// reported total (a total of 0 with data is ignored as a lie).
+// offset += len(data), oldest first, de-duplicated by id, in the order
+// first seen. A pass stops when a page is short, adds no new id, or the
+// offset reaches the reported total (a total of 0 with data is ignored as
+// a lie).
+//
+// Offset paging is not a snapshot: a notebook deleted while we page shifts
+// the later ones back and one of them can be skipped. A refresh that
+// missed a notebook would plan a duplicate, so a pass counts as complete
+// only when every page reported the same total and the pass saw that many
+// notebooks; otherwise List pages again (at most maxListPasses passes, and
+// only while a pass still finds new ones) and returns the union. A notebook
+// deleted meanwhile may be included, which callers tolerate (it is gone
+// when acted on); one that exists is not left out. When no pass is
+// complete, List returns an error wrapping ErrIncompleteList rather than a
+// list that may lack a notebook.
 func (c *Client) List(ctx context.Context, opts ListOptions) ([]Notebook, error) {
 	var out []Notebook
 	seen := map[string]bool{}
-	offset := 0
-	for {
-		p, err := c.ListPage(ctx, opts, offset, PageLimit)
+	for pass := 1; ; pass++ {
+		complete, grew, err := c.listPass(ctx, opts, seen, &out)
 		if err != nil {
 			return nil, err
 		}
+		if complete {
+			return out, nil
+		}
+		if pass == maxListPasses || (pass > 1 && !grew) {
+			return nil, fmt.Errorf("list notebooks: %w: %d passes saw %d notebooks, fewer than the service reported; run again", ErrIncompleteList, pass, len(out))
+		}
+	}
+}
+
+// ErrIncompleteList reports that paging through the notebook list never
+// saw as many notebooks as the service said there are (the list kept
+// changing, or the service's pages are inconsistent).
+var ErrIncompleteList = errors.New("the notebook list could not be read completely")
+
+// maxListPasses bounds how often List pages again after an incomplete pass.
+const maxListPasses = 3
+
+// listPass pages once through the list, adding unseen notebooks to out. It
+// reports whether the pass was consistent (one total on every page, and
+// that many notebooks seen; a total of 0 counts as unknown) and whether it
+// added any notebook.
+func (c *Client) listPass(ctx context.Context, opts ListOptions, seen map[string]bool, out *[]Notebook) (complete, grew bool, err error) {
+	offset, count := 0, 0
+	total, steady := -1, true
+	passSeen := map[string]bool{}
+	for {
+		p, err := c.ListPage(ctx, opts, offset, PageLimit)
+		if err != nil {
+			return false, false, err
+		}
+		if total >= 0 && p.Total != total {
+			steady = false
+		}
+		total = p.Total
 		added := 0
 		for _, nb := range p.Data {
-			if nb.ID == "" || seen[nb.ID] {
+			if nb.ID == "" || passSeen[nb.ID] {
 				continue
 			}
-			seen[nb.ID] = true
-			out = append(out, nb)
+			passSeen[nb.ID] = true
+			count++
 			added++
+			if !seen[nb.ID] {
+				seen[nb.ID] = true
+				*out = append(*out, nb)
+				grew = true
+			}
 		}
 		offset += len(p.Data)
 		if added == 0 || len(p.Data) < PageLimit || (p.Total > 0 && offset >= p.Total) {
-			return out, nil
+			return steady && count >= total, grew, nil
 		}
 	}
 }

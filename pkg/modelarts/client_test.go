@@ -123,7 +123,7 @@ func TestSignedRequestVerifies(t *testing.T) {
 	}
 	want := []string{
 		"POST /v1/" + testProject + "/notebooks? ",
-		"GET /v1/" + testProject + "/notebooks?limit=50&name=n%201%2Fx&offset=0&workspaceId=0&workspace_id=0 ",
+		"GET /v1/" + testProject + "/notebooks?limit=50&name=n%201%2Fx&offset=0&sort_dir=ASC&sort_key=create_at&workspaceId=0&workspace_id=0 ",
 		"GET /v1/" + testProject + "/notebooks/nb1? ",
 		"PUT /v1/" + testProject + "/notebooks/nb1? ",
 		"DELETE /v1/" + testProject + "/notebooks/nb1? ",

@@ -2,6 +2,7 @@ package modelarts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -242,6 +243,8 @@ type pager struct {
 	totalLie  int  // reported total when not zero
 	ignoreOff bool // always the first page
 	emptyAt   int  // an empty page at this offset when > 0
+	deleteAt  int  // the first notebook is deleted before serving this offset, when > 0
+	deleted   bool
 	calls     int
 }
 
@@ -257,13 +260,20 @@ func (p *pager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.ignoreOff {
 		off = 0
 	}
+	if p.deleteAt > 0 && off == p.deleteAt && !p.deleted {
+		p.deleted = true // everything after id-0000 moves back by one
+	}
+	first := 0
+	if p.deleted {
+		first = 1
+	}
 	var data []Notebook
 	if !(p.emptyAt > 0 && off == p.emptyAt) {
-		for i := off; i < min(off+limit, p.n); i++ {
+		for i := first + off; i < min(first+off+limit, p.n); i++ {
 			data = append(data, Notebook{ID: fmt.Sprintf("id-%04d", i), Name: fmt.Sprintf("nb-%d", i)})
 		}
 	}
-	total := p.n
+	total := p.n - first
 	if p.totalLie != 0 {
 		total = p.totalLie
 	}
@@ -274,17 +284,24 @@ func TestListPagination(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		p         pager
-		want      int
+		want      int // -1: ErrIncompleteList
 		wantCalls int
 	}{
 		{"exact multiple", pager{n: 150}, 150, 3},
 		{"short last page", pager{n: 120}, 120, 3},
 		{"empty", pager{n: 0}, 0, 1},
-		{"duplicate pages", pager{n: 120, ignoreOff: true}, 50, 2},
+		// An incomplete pass (fewer notebooks than the total) is paged
+		// again; when a second pass finds nothing new the list cannot be
+		// trusted: an error, never a list that may lack a notebook.
+		{"duplicate pages", pager{n: 120, ignoreOff: true}, -1, 4},
 		{"total too small", pager{n: 200, totalLie: 60}, 100, 2},
-		{"total too large", pager{n: 70, totalLie: 1000}, 70, 2},
+		{"total too large", pager{n: 70, totalLie: 1000}, -1, 4},
 		{"total zero ignored", pager{n: 70, totalLie: -1}, 70, 2},
-		{"empty page mid-way", pager{n: 200, emptyAt: 100}, 100, 3},
+		{"empty page mid-way", pager{n: 200, emptyAt: 100}, -1, 6},
+		// A notebook deleted between two pages shifts id-0050 onto page 1,
+		// already read: the first pass misses it, the second finds it.
+		// id-0000 (deleted meanwhile) stays in the union.
+		{"delete while paging", pager{n: 120, deleteAt: 50}, 120, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.p
@@ -295,6 +312,12 @@ func TestListPagination(t *testing.T) {
 			defer srv.Close()
 			c := newClient(t, akskConfig(srv.URL))
 			got, err := c.List(context.Background(), ListOptions{})
+			if tc.want < 0 {
+				if !errors.Is(err, ErrIncompleteList) || p.calls != tc.wantCalls {
+					t.Errorf("List = %v after %d calls, want ErrIncompleteList after %d", err, p.calls, tc.wantCalls)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
