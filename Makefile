@@ -1,5 +1,10 @@
 # nbfleet — the README's commands: `make demo` and `make test`.
 GO       ?= go
+# The Go release nbfleet is built and tested with: the newest patch of 1.26,
+# which fixes the standard-library vulnerabilities govulncheck reports in
+# older ones. The go command fetches it from the module proxy once (~70 MB);
+# a machine that sets GOTOOLCHAIN=local is overridden here on purpose.
+export GOTOOLCHAIN := go1.26.11
 FUZZTIME ?= 15s
 BIN      := bin/nbfleet
 

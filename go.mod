@@ -2,6 +2,8 @@ module github.com/nbfleet/nbfleet
 
 go 1.26.0
 
+toolchain go1.26.11
+
 require (
 	github.com/gofrs/flock v0.13.2
 	github.com/google/go-cmp v0.7.0

@@ -44,8 +44,6 @@ func newEnv() *env {
 
 // inAutomation reports whether nbfleet runs unattended: no colour, no
 // prompts, no animation.
-//
-//lint:ignore U1000 contract helper for the progress output of apply (execute branch); drop the directive once it is called
 func (e *env) inAutomation() bool {
 	return e.getenv("NBFLEET_IN_AUTOMATION") != "" || e.getenv("CI") != "" || !e.stdoutTTY
 }

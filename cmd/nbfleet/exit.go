@@ -32,8 +32,6 @@ func (e *exitErr) Error() string {
 func (e *exitErr) Unwrap() error { return e.err }
 
 // withCode returns err (possibly nil) to exit with code.
-//
-//lint:ignore U1000 contract helper for the subcommands (validate, apply) landing from other branches; drop the directive once it is called
 func withCode(code int, err error) error { return &exitErr{code: code, err: err} }
 
 // hintError is an error with a hint line for the user.
@@ -73,7 +71,6 @@ func (e *env) report(err error) int {
 	return code
 }
 
-//lint:ignore U1000 contract helper for apply's warnings (cli branch); drop the directive once it is called
 func (e *env) warnf(format string, args ...any) {
 	fmt.Fprintf(e.stderr, "nbfleet: warning: "+format+"\n", args...)
 }

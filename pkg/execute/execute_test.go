@@ -364,7 +364,6 @@ func TestTimeout(t *testing.T) {
 
 // observer records events and may act on them.
 type observer struct {
-	mu       sync.Mutex
 	events   []string
 	finished []report.Entry
 	onStart  func(c *plan.Change)

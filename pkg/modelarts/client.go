@@ -145,7 +145,7 @@ func checkID(id string) error {
 	for i := 0; i < len(id); i++ {
 		b := id[i]
 		if !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '-' || b == '_' || b == '.') || id == "." || id == ".." {
-			return fmt.Errorf("notebook id %q has characters other than letters, digits, -, _ and .", id)
+			return fmt.Errorf("notebook id %q may only have letters, digits, '-', '_' and '.'", id)
 		}
 	}
 	return nil
