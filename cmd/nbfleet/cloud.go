@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
@@ -62,6 +63,32 @@ func refresh(ctx context.Context, c *modelarts.Client, wss []string) ([]modelart
 		live = append(live, nbs...)
 	}
 	return live, nil
+}
+
+// snapshot is a fleet file and the live notebooks of its workspaces.
+type snapshot struct {
+	fleet  *spec.Fleet
+	client *modelarts.Client
+	cfg    modelarts.Config
+	live   []modelarts.Notebook
+}
+
+// readFleet loads a fleet file, connects to its target and lists the live
+// notebooks of the workspaces it uses.
+func (e *env) readFleet(ctx context.Context, path string, cf cloudFlags) (*snapshot, error) {
+	fleet, err := loadFleet(path)
+	if err != nil {
+		return nil, err
+	}
+	client, cfg, err := e.newClient(fleet.Target, cf)
+	if err != nil {
+		return nil, err
+	}
+	live, err := refresh(ctx, client, plan.Workspaces(fleet))
+	if err != nil {
+		return nil, err
+	}
+	return &snapshot{fleet: fleet, client: client, cfg: cfg, live: live}, nil
 }
 
 // loadFleet loads a fleet file; errors are already positioned by spec.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
@@ -68,22 +67,13 @@ refuses if the cloud or the fleet file changed since.`,
 	return cmd
 }
 
-// computePlan loads the fleet, refreshes the live state and diffs.
-func computePlan(ctx context.Context, e *env, path string, sel selectFlags, cf cloudFlags) (*spec.Fleet, *modelarts.Client, modelarts.Config, []modelarts.Notebook, *plan.Plan, error) {
-	fleet, err := loadFleet(path)
+// computePlan reads the fleet and the cloud and diffs them.
+func computePlan(ctx context.Context, e *env, path string, sel selectFlags, cf cloudFlags) (*snapshot, *plan.Plan, error) {
+	s, err := e.readFleet(ctx, path, cf)
 	if err != nil {
-		return nil, nil, modelarts.Config{}, nil, nil, err
+		return nil, nil, err
 	}
-	client, cfg, err := e.newClient(fleet.Target, cf)
-	if err != nil {
-		return nil, nil, cfg, nil, nil, err
-	}
-	live, err := refresh(ctx, client, plan.Workspaces(fleet))
-	if err != nil {
-		return nil, nil, cfg, nil, nil, err
-	}
-	p := plan.Diff(fleet, live, sel.options())
-	return fleet, client, cfg, live, p, nil
+	return s, plan.Diff(s.fleet, s.live, sel.options()), nil
 }
 
 func runPlan(ctx context.Context, e *env, o planOptions) error {
@@ -97,10 +87,11 @@ func runPlan(ctx context.Context, e *env, o planOptions) error {
 	}
 	ctx, stop := e.cancelOnInterrupt(ctx)
 	defer stop()
-	fleet, _, cfg, live, p, err := computePlan(ctx, e, o.fleet, o.sel, o.cloud)
+	snap, p, err := computePlan(ctx, e, o.fleet, o.sel, o.cloud)
 	if err != nil {
 		return err
 	}
+	fleet, cfg := snap.fleet, snap.cfg
 	if err := renderPlan(e.stdout, e, p, o.format, o.verbose, o.noColor, o.markdownHint); err != nil {
 		return err
 	}
@@ -120,7 +111,7 @@ func runPlan(ctx context.Context, e *env, o planOptions) error {
 				WorkspaceID: fleet.Target.WorkspaceID,
 			},
 			Workspaces: plan.Workspaces(fleet),
-			Live:       live,
+			Live:       snap.live,
 		}
 		if err := plan.Save(o.out, p, meta); err != nil {
 			return err

@@ -58,18 +58,11 @@ func runRenew(ctx context.Context, e *env, o renewOptions) error {
 	}
 	ctx, stop := e.cancelOnInterrupt(ctx)
 	defer stop()
-	fleet, err := loadFleet(o.fleet)
+	snap, err := e.readFleet(ctx, o.fleet, o.cloud)
 	if err != nil {
 		return err
 	}
-	client, _, err := e.newClient(fleet.Target, o.cloud)
-	if err != nil {
-		return err
-	}
-	live, err := refresh(ctx, client, plan.Workspaces(fleet))
-	if err != nil {
-		return err
-	}
+	fleet, client, live := snap.fleet, snap.client, snap.live
 	declared := map[string]bool{}
 	for _, nb := range fleet.Notebooks {
 		declared[nb.Name] = true

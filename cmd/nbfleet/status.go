@@ -106,19 +106,12 @@ func runStatus(ctx context.Context, e *env, o statusOptions) error {
 	}
 	ctx, stop := e.cancelOnInterrupt(ctx)
 	defer stop()
-	fleet, err := loadFleet(o.fleet)
+	snap, err := e.readFleet(ctx, o.fleet, o.cloud)
 	if err != nil {
 		return err
 	}
-	client, _, err := e.newClient(fleet.Target, o.cloud)
-	if err != nil {
-		return err
-	}
-	live, err := refresh(ctx, client, plan.Workspaces(fleet))
-	if err != nil {
-		return err
-	}
-	rows := statusRows(fleet, live, o.sel)
+	fleet := snap.fleet
+	rows := statusRows(fleet, snap.live, o.sel)
 	switch o.format {
 	case "json":
 		enc := json.NewEncoder(e.stdout)
@@ -214,7 +207,7 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	}
 	ctx, stop := e.cancelOnInterrupt(ctx)
 	defer stop()
-	_, _, _, _, p, err := computePlan(ctx, e, o.fleet, o.sel, o.cloud)
+	_, p, err := computePlan(ctx, e, o.fleet, o.sel, o.cloud)
 	if err != nil {
 		return err
 	}
