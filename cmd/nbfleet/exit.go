@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
 )
 
 // Exit codes: the documented contract, decided here and nowhere else.
@@ -67,10 +69,31 @@ func (e *env) report(err error) int {
 	var he *hintError
 	if errors.As(err, &he) && he.hint != "" {
 		fmt.Fprintf(e.stderr, "nbfleet: hint: %s\n", he.hint)
+	} else if h := apiHint(err); h != "" {
+		fmt.Fprintf(e.stderr, "nbfleet: hint: %s\n", h)
 	}
 	return code
 }
 
 func (e *env) warnf(format string, args ...any) {
 	fmt.Fprintf(e.stderr, "nbfleet: warning: "+format+"\n", args...)
+}
+
+// apiHint says what to do about an error from the cloud, when the kind of
+// error tells.
+func apiHint(err error) string {
+	var re *modelarts.RequestError
+	switch {
+	case errors.Is(err, modelarts.ErrInsecureEndpoint):
+		return "use an https:// endpoint, or pass --allow-insecure-endpoint if you really mean plain http"
+	case modelarts.IsAuth(err):
+		return "check the credentials (HUAWEICLOUD_SDK_AK/SK, OS_AUTH_TOKEN or OS_USERNAME/OS_PASSWORD) and the project id; a signature failure also means the machine's clock may be off"
+	case modelarts.IsThrottled(err):
+		return "the service is throttling requests; try again later or lower --rate"
+	case errors.As(err, &re):
+		return "check the endpoint (NBFLEET_ENDPOINT, target.endpoint or target.region) and the network"
+	case errors.Is(err, modelarts.ErrIncompleteList):
+		return "the notebook list changed while it was read; run the command again"
+	}
+	return ""
 }
