@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"html"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,6 +51,11 @@ func testEmulatorOptions() emulator.Options {
 //	emu-faults SPEC                        set fault probabilities (as --faults)
 //	hold-lock FILE                         hold a fleet lock for the rest of the script
 //	nbfleet-nodup FLEET                    no two live notebooks of FLEET share a name
+//	edit FILE OLD NEW                      replace OLD (Go-quoted escapes allowed) by NEW, once
+//	html-urls DIR N                        DIR/report.html links the N notebook URLs of DIR/report.json
+//
+// $EXAMPLES is the repository's examples directory, so scripts run the
+// documented fleets and recipes themselves.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
@@ -66,6 +74,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HUAWEICLOUD_SDK_PROJECT_ID", srv.ProjectID())
 			env.Setenv("NBFLEET_IN_AUTOMATION", "1")
 			env.Setenv("EMU", srv.URL())
+			examples, err := filepath.Abs(filepath.Join("..", "..", "examples"))
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES", examples)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -76,6 +89,8 @@ func TestScripts(t *testing.T) {
 			"emu-faults":    cmdEmuFaults,
 			"hold-lock":     cmdHoldLock,
 			"nbfleet-nodup": cmdNoDup,
+			"edit":          cmdEdit,
+			"html-urls":     cmdHTMLURLs,
 		},
 	})
 }
@@ -194,5 +209,56 @@ func cmdNoDup(ts *testscript.TestScript, neg bool, args []string) {
 		if n > 1 {
 			ts.Fatalf("%d live notebooks named %s: a duplicate", n, name)
 		}
+	}
+}
+
+func cmdEdit(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: edit FILE OLD NEW")
+	}
+	unq := func(s string) string {
+		u, err := strconv.Unquote(`"` + s + `"`)
+		if err != nil {
+			ts.Fatalf("edit: %q: %v", s, err)
+		}
+		return u
+	}
+	old, repl := unq(args[1]), unq(args[2])
+	data := ts.ReadFile(args[0])
+	if n := strings.Count(data, old); n != 1 {
+		ts.Fatalf("edit: %q occurs %d times in %s, want once", old, n, args[0])
+	}
+	if err := os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Replace(data, old, repl, 1)), 0o666); err != nil {
+		ts.Fatalf("edit: %v", err)
+	}
+}
+
+func cmdHTMLURLs(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: html-urls DIR N")
+	}
+	want, _ := strconv.Atoi(args[1])
+	var rep struct {
+		Notebooks []struct {
+			Name string `json:"name"`
+			URL  string `json:"url"`
+		} `json:"notebooks"`
+	}
+	if err := json.Unmarshal([]byte(ts.ReadFile(filepath.Join(args[0], "report.json"))), &rep); err != nil {
+		ts.Fatalf("html-urls: %v", err)
+	}
+	page := ts.ReadFile(filepath.Join(args[0], "report.html"))
+	n := 0
+	for _, nb := range rep.Notebooks {
+		if nb.URL == "" {
+			continue
+		}
+		n++
+		if !strings.Contains(page, `href="`+html.EscapeString(nb.URL)+`"`) {
+			ts.Fatalf("html-urls: report.html has no link to %s's URL %s", nb.Name, nb.URL)
+		}
+	}
+	if n != want {
+		ts.Fatalf("html-urls: %d notebooks with a URL in report.json, want %d", n, want)
 	}
 }
