@@ -51,7 +51,9 @@ func testEmulatorOptions() emulator.Options {
 //	emu-faults SPEC                        set fault probabilities (as --faults)
 //	hold-lock FILE                         hold a fleet lock for the rest of the script
 //	nbfleet-nodup FLEET                    no two live notebooks of FLEET share a name
+//	hold-fleet-lock FLEET                  hold FLEET's default lock (in $TMPDIR) for the rest of the script
 //	edit FILE OLD NEW                      replace OLD (Go-quoted escapes allowed) by NEW, once
+//	json-lines stdout|stderr|FILE          every line is one JSON object
 //	html-urls DIR N                        DIR/report.html links the N notebook URLs of DIR/report.json
 //
 // $EXAMPLES is the repository's examples directory, so scripts run the
@@ -82,15 +84,17 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"emu-seed":      cmdEmuSeed,
-			"emu-count":     cmdEmuCount,
-			"emu-owned":     cmdEmuOwned,
-			"emu-status":    cmdEmuStatus,
-			"emu-faults":    cmdEmuFaults,
-			"hold-lock":     cmdHoldLock,
-			"nbfleet-nodup": cmdNoDup,
-			"edit":          cmdEdit,
-			"html-urls":     cmdHTMLURLs,
+			"emu-seed":        cmdEmuSeed,
+			"emu-count":       cmdEmuCount,
+			"emu-owned":       cmdEmuOwned,
+			"emu-status":      cmdEmuStatus,
+			"emu-faults":      cmdEmuFaults,
+			"hold-lock":       cmdHoldLock,
+			"nbfleet-nodup":   cmdNoDup,
+			"edit":            cmdEdit,
+			"hold-fleet-lock": cmdHoldFleetLock,
+			"html-urls":       cmdHTMLURLs,
+			"json-lines":      cmdJSONLines,
 		},
 	})
 }
@@ -195,6 +199,14 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintf(ts.Stdout(), "holding %s\n", args[0])
 }
 
+func cmdHoldFleetLock(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: hold-fleet-lock FLEET")
+	}
+	path := lockPathIn(ts.Getenv("TMPDIR"), args[0], emu(ts).URL(), emu(ts).ProjectID())
+	cmdHoldLock(ts, neg, []string{path})
+}
+
 func cmdNoDup(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: nbfleet-nodup FLEET")
@@ -260,5 +272,19 @@ func cmdHTMLURLs(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if n != want {
 		ts.Fatalf("html-urls: %d notebooks with a URL in report.json, want %d", n, want)
+	}
+}
+
+func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: json-lines stdout|stderr|FILE")
+	}
+	// ReadFile reads the last command's stdout and stderr by those names.
+	lines := strings.Split(strings.TrimSuffix(ts.ReadFile(args[0]), "\n"), "\n")
+	for i, line := range lines {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
+			ts.Fatalf("json-lines: %s line %d is not a JSON object: %v: %q", args[0], i+1, err, line)
+		}
 	}
 }
