@@ -641,3 +641,145 @@ func TestRecipesCrontab(t *testing.T) {
 		t.Fatalf("failed-check mail (the key must not appear):\n%s", m)
 	}
 }
+
+// ---- Kubernetes CronJob -------------------------------------------------------
+
+type k8sContainer struct {
+	Command []string `yaml:"command"`
+	Args    []string `yaml:"args"`
+	Env     []struct {
+		Name      string `yaml:"name"`
+		Value     string `yaml:"value"`
+		ValueFrom struct {
+			SecretKeyRef struct {
+				Name string `yaml:"name"`
+				Key  string `yaml:"key"`
+			} `yaml:"secretKeyRef"`
+		} `yaml:"valueFrom"`
+	} `yaml:"env"`
+	VolumeMounts []struct {
+		Name      string `yaml:"name"`
+		MountPath string `yaml:"mountPath"`
+	} `yaml:"volumeMounts"`
+}
+
+type k8sCronJob struct {
+	Kind string `yaml:"kind"`
+	Spec struct {
+		ConcurrencyPolicy string `yaml:"concurrencyPolicy"`
+		JobTemplate       struct {
+			Spec struct {
+				Template struct {
+					Spec struct {
+						Containers []k8sContainer `yaml:"containers"`
+						Volumes    []struct {
+							Name                  string         `yaml:"name"`
+							PersistentVolumeClaim map[string]any `yaml:"persistentVolumeClaim"`
+							ConfigMap             map[string]any `yaml:"configMap"`
+						} `yaml:"volumes"`
+					} `yaml:"spec"`
+				} `yaml:"template"`
+			} `yaml:"spec"`
+		} `yaml:"jobTemplate"`
+	} `yaml:"spec"`
+}
+
+// TestRecipesCronJob checks examples/cron/cronjob.yaml's promises and runs
+// its container's command here, each volume mapped to a directory.
+func TestRecipesCronJob(t *testing.T) {
+	r := newRecipeEnv(t)
+	dec := yaml.NewDecoder(strings.NewReader(readFile(t, "../../examples/cron/cronjob.yaml")))
+	var cj *k8sCronJob
+	for {
+		var doc k8sCronJob
+		if err := dec.Decode(&doc); err != nil {
+			break
+		}
+		if doc.Kind == "CronJob" {
+			cj = &doc
+		}
+	}
+	if cj == nil {
+		t.Fatal("cronjob.yaml has no CronJob")
+	}
+	if cj.Spec.ConcurrencyPolicy != "Forbid" {
+		t.Errorf("concurrencyPolicy %q, want Forbid (pods do not share the lock file)", cj.Spec.ConcurrencyPolicy)
+	}
+	pod := cj.Spec.JobTemplate.Spec.Template.Spec
+	if len(pod.Containers) != 1 {
+		t.Fatalf("%d containers, want 1", len(pod.Containers))
+	}
+	c := pod.Containers[0]
+	vols := map[string]string{} // volume name → kind
+	for _, v := range pod.Volumes {
+		switch {
+		case v.PersistentVolumeClaim != nil:
+			vols[v.Name] = "pvc"
+		case v.ConfigMap != nil:
+			vols[v.Name] = "configMap"
+		default:
+			vols[v.Name] = "other"
+		}
+	}
+
+	// Each mount becomes a local directory: the fleet's ConfigMap holds the
+	// example fleet, the scripts' ConfigMap the wrapper.
+	fleetDir := r.checkout("classroom.yaml")
+	var pairs []string
+	mounts := map[string]string{}
+	for _, m := range c.VolumeMounts {
+		local := t.TempDir()
+		switch m.Name {
+		case "fleet":
+			local = fleetDir
+		case "scripts":
+			copyFile(t, "../../examples/cron/nbfleet-cron.sh", filepath.Join(local, "nbfleet-cron.sh"))
+		}
+		mounts[m.MountPath] = m.Name
+		pairs = append(pairs, m.MountPath, local)
+	}
+	paths := strings.NewReplacer(pairs...)
+	vars := map[string]string{"NBFLEET_ENDPOINT": r.creds["NBFLEET_ENDPOINT"], "NBFLEET_IAM_ENDPOINT": r.creds["NBFLEET_IAM_ENDPOINT"]}
+	secrets := 0
+	for _, e := range c.Env {
+		switch {
+		case e.ValueFrom.SecretKeyRef.Key != "":
+			secrets++
+			if r.creds[e.ValueFrom.SecretKeyRef.Key] == "" || e.Name != e.ValueFrom.SecretKeyRef.Key {
+				t.Errorf("env %s from secret key %s: not a credential nbfleet reads", e.Name, e.ValueFrom.SecretKeyRef.Key)
+			}
+			vars[e.Name] = r.creds[e.ValueFrom.SecretKeyRef.Key]
+		case strings.HasPrefix(e.Value, "/dev/"):
+			vars[e.Name] = e.Value
+		default:
+			vars[e.Name] = paths.Replace(e.Value)
+		}
+	}
+	if secrets != 3 {
+		t.Errorf("%d credentials from the Secret, want AK, SK and project id", secrets)
+	}
+	var reportsMount string
+	for _, e := range c.Env {
+		if e.Name == "NBFLEET_REPORTS" {
+			reportsMount = e.Value
+		}
+	}
+	if vols[mounts[reportsMount]] != "pvc" {
+		t.Errorf("NBFLEET_REPORTS=%s is not on a persistent volume (mounts %v, volumes %v)", reportsMount, mounts, vols)
+	}
+
+	argv := append(append([]string{}, c.Command...), c.Args...)
+	for i := range argv {
+		argv[i] = paths.Replace(argv[i])
+	}
+	code, out := r.shell(t.TempDir(), vars, argv...)
+	if code != 0 || !strings.Contains(out, "nbfleet-cron: fleet converged") {
+		t.Fatalf("the CronJob's command: exit %d:\n%s", code, out)
+	}
+	if n := len(owned(r.srv, "ml101-fall")); n != 31 {
+		t.Fatalf("%d notebooks after the CronJob ran, want 31", n)
+	}
+	if _, err := os.Stat(filepath.Join(vars["NBFLEET_REPORTS"], "latest", "report.md")); err != nil {
+		t.Errorf("no report on the reports volume: %v", err)
+	}
+}
