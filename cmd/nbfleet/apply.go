@@ -314,9 +314,11 @@ func destructive(p *plan.Plan) int {
 	return n
 }
 
-// confirm asks on the terminal; without one it refuses.
+// confirm asks on the terminal; without one, or when nbfleet runs in
+// automation (NBFLEET_IN_AUTOMATION, CI), it refuses: a CI runner with a
+// pseudo-terminal must not hang on a question nobody answers.
 func (e *env) confirm(o applyOptions) error {
-	if !e.stdinTTY || e.getenv("NBFLEET_IN_AUTOMATION") != "" {
+	if !e.stdinTTY || e.getenv("NBFLEET_IN_AUTOMATION") != "" || e.getenv("CI") != "" {
 		return withHint(errors.New("refusing to apply without confirmation: there is no terminal to ask on"),
 			"review the plan and run again with --auto-approve, or apply a saved plan")
 	}
