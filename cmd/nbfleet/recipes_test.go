@@ -38,6 +38,7 @@ type recipeEnv struct {
 
 func newRecipeEnv(t *testing.T) *recipeEnv {
 	t.Helper()
+	t.Parallel() // each recipe has its own emulator and directories
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("the recipes are bash scripts and there is no bash")
 	}
