@@ -49,7 +49,7 @@ func (o *applyOptions) register(cmd *cobra.Command) {
 	fl.Float64Var(&o.rate, "rate", 0, "cap on API requests per second (0: adapt to the service's throttling)")
 	fl.DurationVar(&o.timeout, "timeout", 20*time.Minute, "time allowed per notebook")
 	fl.IntVar(&o.maxDeletes, "max-deletes", -1, "refuse a plan that deletes or replaces more than `N` notebooks (-1: no limit)")
-	fl.StringVar(&o.reportDir, "report-dir", "nbfleet-report", "where report.json, report.csv and report.md are written")
+	fl.StringVar(&o.reportDir, "report-dir", "nbfleet-report", "where report.json, report.csv, report.md and report.html are written")
 	fl.StringVar(&o.wait, "wait", "running", "wait for notebooks to reach their state (running) or return once the calls are accepted (none)")
 	fl.IntVar(&o.createAttempts, "create-attempts", 2, "creates per notebook when one ends CREATE_FAILED")
 	fl.DurationVar(&o.lockTimeout, "lock-timeout", 0, "how long to wait for another run of this fleet to finish")
@@ -217,7 +217,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		if werr := report.WriteDir(o.reportDir, rep); werr != nil {
 			e.warnf("could not write the report: %v", werr)
 		} else if !o.jsonEvents {
-			fmt.Fprintf(e.stderr, "nbfleet: report written to %s (report.json, report.csv, report.md)\n", o.reportDir)
+			fmt.Fprintf(e.stderr, "nbfleet: report written to %s (report.json, report.csv, report.md, report.html)\n", o.reportDir)
 		}
 	}
 	if err != nil {
@@ -314,9 +314,11 @@ func destructive(p *plan.Plan) int {
 	return n
 }
 
-// confirm asks on the terminal; without one it refuses.
+// confirm asks on the terminal; without one, or when nbfleet runs in
+// automation (NBFLEET_IN_AUTOMATION, CI), it refuses: a CI runner with a
+// pseudo-terminal must not hang on a question nobody answers.
 func (e *env) confirm(o applyOptions) error {
-	if !e.stdinTTY || e.getenv("NBFLEET_IN_AUTOMATION") != "" {
+	if !e.stdinTTY || e.getenv("NBFLEET_IN_AUTOMATION") != "" || e.getenv("CI") != "" {
 		return withHint(errors.New("refusing to apply without confirmation: there is no terminal to ask on"),
 			"review the plan and run again with --auto-approve, or apply a saved plan")
 	}

@@ -103,7 +103,12 @@ func loadFleet(path string) (*spec.Fleet, error) {
 // defaultLockPath is the lock of one fleet in one project: two runs on this
 // machine against the same fleet and project never overlap.
 func defaultLockPath(fleet, endpoint, project string) string {
+	return lockPathIn(os.TempDir(), fleet, endpoint, project)
+}
+
+// lockPathIn is defaultLockPath under the temporary directory tmp.
+func lockPathIn(tmp, fleet, endpoint, project string) string {
 	sum := sha256.Sum256([]byte(endpoint + "\x00" + project))
-	dir := filepath.Join(os.TempDir(), "nbfleet-locks")
+	dir := filepath.Join(tmp, "nbfleet-locks")
 	return filepath.Join(dir, fmt.Sprintf("%s-%s.lock", fleet, hex.EncodeToString(sum[:6])))
 }

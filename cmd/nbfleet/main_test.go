@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"html"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,6 +51,13 @@ func testEmulatorOptions() emulator.Options {
 //	emu-faults SPEC                        set fault probabilities (as --faults)
 //	hold-lock FILE                         hold a fleet lock for the rest of the script
 //	nbfleet-nodup FLEET                    no two live notebooks of FLEET share a name
+//	hold-fleet-lock FLEET                  hold FLEET's default lock (in $TMPDIR) for the rest of the script
+//	edit FILE OLD NEW                      replace OLD (Go-quoted escapes allowed) by NEW, once
+//	json-lines stdout|stderr|FILE          every line is one JSON object
+//	html-urls DIR N                        DIR/report.html links the N notebook URLs of DIR/report.json
+//
+// $EXAMPLES is the repository's examples directory, so scripts run the
+// documented fleets and recipes themselves.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
@@ -66,16 +76,25 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HUAWEICLOUD_SDK_PROJECT_ID", srv.ProjectID())
 			env.Setenv("NBFLEET_IN_AUTOMATION", "1")
 			env.Setenv("EMU", srv.URL())
+			examples, err := filepath.Abs(filepath.Join("..", "..", "examples"))
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES", examples)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"emu-seed":      cmdEmuSeed,
-			"emu-count":     cmdEmuCount,
-			"emu-owned":     cmdEmuOwned,
-			"emu-status":    cmdEmuStatus,
-			"emu-faults":    cmdEmuFaults,
-			"hold-lock":     cmdHoldLock,
-			"nbfleet-nodup": cmdNoDup,
+			"emu-seed":        cmdEmuSeed,
+			"emu-count":       cmdEmuCount,
+			"emu-owned":       cmdEmuOwned,
+			"emu-status":      cmdEmuStatus,
+			"emu-faults":      cmdEmuFaults,
+			"hold-lock":       cmdHoldLock,
+			"nbfleet-nodup":   cmdNoDup,
+			"edit":            cmdEdit,
+			"hold-fleet-lock": cmdHoldFleetLock,
+			"html-urls":       cmdHTMLURLs,
+			"json-lines":      cmdJSONLines,
 		},
 	})
 }
@@ -180,6 +199,14 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintf(ts.Stdout(), "holding %s\n", args[0])
 }
 
+func cmdHoldFleetLock(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: hold-fleet-lock FLEET")
+	}
+	path := lockPathIn(ts.Getenv("TMPDIR"), args[0], emu(ts).URL(), emu(ts).ProjectID())
+	cmdHoldLock(ts, neg, []string{path})
+}
+
 func cmdNoDup(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: nbfleet-nodup FLEET")
@@ -193,6 +220,71 @@ func cmdNoDup(ts *testscript.TestScript, neg bool, args []string) {
 	for name, n := range seen {
 		if n > 1 {
 			ts.Fatalf("%d live notebooks named %s: a duplicate", n, name)
+		}
+	}
+}
+
+func cmdEdit(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: edit FILE OLD NEW")
+	}
+	unq := func(s string) string {
+		u, err := strconv.Unquote(`"` + s + `"`)
+		if err != nil {
+			ts.Fatalf("edit: %q: %v", s, err)
+		}
+		return u
+	}
+	old, repl := unq(args[1]), unq(args[2])
+	data := ts.ReadFile(args[0])
+	if n := strings.Count(data, old); n != 1 {
+		ts.Fatalf("edit: %q occurs %d times in %s, want once", old, n, args[0])
+	}
+	if err := os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Replace(data, old, repl, 1)), 0o666); err != nil {
+		ts.Fatalf("edit: %v", err)
+	}
+}
+
+func cmdHTMLURLs(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: html-urls DIR N")
+	}
+	want, _ := strconv.Atoi(args[1])
+	var rep struct {
+		Notebooks []struct {
+			Name string `json:"name"`
+			URL  string `json:"url"`
+		} `json:"notebooks"`
+	}
+	if err := json.Unmarshal([]byte(ts.ReadFile(filepath.Join(args[0], "report.json"))), &rep); err != nil {
+		ts.Fatalf("html-urls: %v", err)
+	}
+	page := ts.ReadFile(filepath.Join(args[0], "report.html"))
+	n := 0
+	for _, nb := range rep.Notebooks {
+		if nb.URL == "" {
+			continue
+		}
+		n++
+		if !strings.Contains(page, `href="`+html.EscapeString(nb.URL)+`"`) {
+			ts.Fatalf("html-urls: report.html has no link to %s's URL %s", nb.Name, nb.URL)
+		}
+	}
+	if n != want {
+		ts.Fatalf("html-urls: %d notebooks with a URL in report.json, want %d", n, want)
+	}
+}
+
+func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: json-lines stdout|stderr|FILE")
+	}
+	// ReadFile reads the last command's stdout and stderr by those names.
+	lines := strings.Split(strings.TrimSuffix(ts.ReadFile(args[0]), "\n"), "\n")
+	for i, line := range lines {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
+			ts.Fatalf("json-lines: %s line %d is not a JSON object: %v: %q", args[0], i+1, err, line)
 		}
 	}
 }
