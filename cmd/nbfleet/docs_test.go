@@ -75,7 +75,7 @@ func scriptCommands(t *testing.T, path string) []string {
 // that tests it run the same nbfleet commands in the same order, so the
 // documentation cannot drift from what is tested.
 func TestWorkflowDocs(t *testing.T) {
-	b, err := os.ReadFile("../../docs/readme/workflows.md")
+	b, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
