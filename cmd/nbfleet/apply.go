@@ -208,7 +208,9 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 		Marker:         spec.OwnerMarker(j.fleetName),
 		WorkspaceID:    workspaceOr0(j.target.WorkspaceID),
 	})
-	if j.saved != nil {
+	if j.saved != nil && rep != nil {
+		// Once any of it ran, the saved plan is spent: what is left needs a
+		// new plan against the changed cloud.
 		if merr := plan.MarkApplied(o.arg, e.now()); merr != nil {
 			e.warnf("could not mark %s as applied: %v", o.arg, merr)
 		}
