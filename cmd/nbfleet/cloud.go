@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,6 +45,9 @@ func (e *env) newClient(t spec.Target, f cloudFlags, tune ...func(*modelarts.Con
 		t(&cfg)
 	}
 	c, err := modelarts.New(cfg)
+	if errors.Is(err, modelarts.ErrInsecureEndpoint) {
+		return nil, cfg, withHint(err, "use https; to send credentials over plain http anyway, pass --allow-insecure-endpoint")
+	}
 	if err != nil {
 		return nil, cfg, err
 	}

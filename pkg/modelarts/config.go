@@ -282,7 +282,7 @@ func checkEndpoint(what, raw string, allowInsecure bool) (*url.URL, error) {
 		return nil, fmt.Errorf("%s %q must not carry user info, a query or a fragment", what, u.Redacted())
 	}
 	if u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("%s %q uses plain http to a host that is not loopback; use https (or allow an insecure endpoint explicitly)", what, raw)
+		return nil, fmt.Errorf("%s %q uses %w; use https (or allow an insecure endpoint explicitly)", what, raw, ErrInsecureEndpoint)
 	}
 	return u, nil
 }
