@@ -99,6 +99,7 @@ func startEmulatorOnce(t testing.TB, listen string, args []string) (*emuProc, er
 	all := append([]string{"emulator", "--listen", listen}, args...)
 	cmd := exec.Command(nbfleetBin, all...)
 	cmd.Env = baseEnv()
+	dieWithParent(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -240,6 +241,7 @@ func runNbfleet(ctx context.Context, env []string, timeout time.Duration, sigint
 	cmd := exec.CommandContext(ctx, nbfleetBin, args...)
 	cmd.Env = env
 	cmd.WaitDelay = 5 * time.Second
+	dieWithParent(cmd)
 	var out, errb syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
