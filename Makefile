@@ -8,7 +8,7 @@ export GOTOOLCHAIN := go1.26.11
 FUZZTIME ?= 15s
 BIN      := bin/nbfleet
 
-.PHONY: all build test bench fuzz demo lint clean
+.PHONY: all build test bench fuzz chaos demo lint clean
 
 all: build
 
@@ -32,6 +32,14 @@ fuzz:
 		echo "== fuzz $$dir $$name ($(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$dir; \
 	done
+
+# The chaos suite (test/chaos): CHAOS_RUNS seeded applies of the real binary
+# against emulator subprocesses under every fault kind, interrupts and
+# emulator restarts; prints the figures. CI runs a smaller CHAOS_RUNS.
+CHAOS_RUNS ?= 50
+CHAOS_SEED ?= 1
+chaos:
+	CHAOS_RUNS=$(CHAOS_RUNS) CHAOS_SEED=$(CHAOS_SEED) $(GO) test -count=1 -v -timeout 60m -run '^TestChaos$$' ./test/chaos
 
 demo: build
 	./scripts/demo.sh

@@ -85,7 +85,7 @@ func apiHint(err error) string {
 	var re *modelarts.RequestError
 	switch {
 	case errors.Is(err, modelarts.ErrInsecureEndpoint):
-		return "use an https:// endpoint, or pass --allow-insecure-endpoint if you really mean plain http"
+		return "use https; to send credentials over plain http anyway, pass --allow-insecure-endpoint"
 	case modelarts.IsAuth(err):
 		return "check the credentials (HUAWEICLOUD_SDK_AK/SK, OS_AUTH_TOKEN or OS_USERNAME/OS_PASSWORD) and the project id; a signature failure also means the machine's clock may be off"
 	case modelarts.IsThrottled(err):

@@ -603,6 +603,48 @@ func TestPersistence(t *testing.T) {
 	}
 }
 
+// TestRestartKeepsIDsUnique: an emulator restarted from its state file
+// with the same seed draws the same ids again; a new notebook must not take
+// (and overwrite) a stored notebook's id. The chaos suite lost notebooks
+// this way across an emulator restart.
+func TestRestartKeepsIDsUnique(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	create := func(s *Server) {
+		t.Helper()
+		res, err := http.Post(s.URL()+"/v1/"+DefaultProjectID+"/notebooks", "application/json", strings.NewReader(validBody))
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("create: %v %v", err, res)
+		}
+		res.Body.Close()
+	}
+	s1, err := New(Options{StatePath: path, Auth: AuthNone, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create(s1)
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := New(Options{StatePath: path, Auth: AuthNone, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	create(s2)
+	nbs := s2.Notebooks("")
+	if len(nbs) != 2 || nbs[0].ID == nbs[1].ID {
+		t.Fatalf("after a restart and a second create: %d notebooks, ids %v", len(nbs), ids(nbs))
+	}
+}
+
+func ids(nbs []Notebook) []string {
+	var out []string
+	for _, nb := range nbs {
+		out = append(out, nb.ID)
+	}
+	return out
+}
+
 func TestControlEndpoints(t *testing.T) {
 	e := newEnv(t, Options{Auth: AuthRequired})
 	e.srv.Seed("", SeedNotebook{Name: "x"})

@@ -318,7 +318,27 @@ func (s *Server) RevokeTokens() {
 	s.mu.Unlock()
 }
 
+// uuidLocked returns a random UUID no notebook of any project has. The
+// random source is seeded, so an emulator restarted from --state with the
+// same seed draws the ids it drew before the restart: without the check a
+// new notebook would take a stored one's id and overwrite it.
 func (s *Server) uuidLocked() string {
+	for {
+		id := s.drawUUIDLocked()
+		taken := false
+		for _, p := range s.projects {
+			if _, ok := p.nbs[id]; ok {
+				taken = true
+				break
+			}
+		}
+		if !taken {
+			return id
+		}
+	}
+}
+
+func (s *Server) drawUUIDLocked() string {
 	var b [16]byte
 	for i := 0; i < 16; i += 8 {
 		v := s.rng.Uint64()

@@ -271,10 +271,6 @@ func ConfigFromEnv(getenv func(string) string, o Overrides) (Config, error) {
 	return c, nil
 }
 
-// ErrInsecureEndpoint refuses plain http to a host that is not loopback
-// (Config.AllowInsecureEndpoint allows it).
-var ErrInsecureEndpoint = errors.New("plain http to a host that is not loopback; use https")
-
 // checkEndpoint parses a base URL and refuses plain http to a non-loopback
 // host unless allowed.
 func checkEndpoint(what, raw string, allowInsecure bool) (*url.URL, error) {
@@ -286,7 +282,7 @@ func checkEndpoint(what, raw string, allowInsecure bool) (*url.URL, error) {
 		return nil, fmt.Errorf("%s %q must not carry user info, a query or a fragment", what, u.Redacted())
 	}
 	if u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("%s %q: %w", what, raw, ErrInsecureEndpoint)
+		return nil, fmt.Errorf("%s %q uses %w; use https", what, raw, ErrInsecureEndpoint)
 	}
 	return u, nil
 }

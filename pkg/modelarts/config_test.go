@@ -165,6 +165,9 @@ func TestNewRefusesInsecureEndpoints(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "pw") {
 			t.Errorf("error leaks the URL password: %v", err)
 		}
+		if insecure := strings.HasPrefix(tc.ep, "http://10."); errors.Is(err, ErrInsecureEndpoint) != (insecure && !tc.allow) {
+			t.Errorf("%q allow=%v: errors.Is(err, ErrInsecureEndpoint) = %v (err %v)", tc.ep, tc.allow, !(insecure && !tc.allow), err)
+		}
 	}
 }
 

@@ -11,6 +11,11 @@ import (
 // errors.Is(err, ErrNotFound) works on what the client returns.
 var ErrNotFound = errors.New("notebook not found")
 
+// ErrInsecureEndpoint reports an endpoint that uses plain http to a host
+// that is not loopback while Config.AllowInsecureEndpoint is off; New wraps
+// it, so a caller can tell the user how to allow it.
+var ErrInsecureEndpoint = errors.New("plain http to a host that is not loopback")
+
 // APIError is an error answered by ModelArts or its API gateway.
 type APIError struct {
 	HTTPStatus int
