@@ -47,7 +47,7 @@ demo: build
 # go vet, gofmt, staticcheck and govulncheck. The tools are pinned here and in
 # scripts/govulncheck.sh and run with "go run pkg@version", so they stay out of
 # go.mod; govulncheck reads an offline database built from golang.org/x/vulndb
-# (vuln.go.dev is not reachable from CI). See docs/readme/lint.md.
+# (vuln.go.dev is not reachable from CI). See "Linting" in README.md.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 lint:
