@@ -192,6 +192,38 @@ func TestEmulatorFaults(t *testing.T) {
 	}
 }
 
+// TestLostCreateInAnotherWorkspace: every create's answer is lost, for
+// notebooks that live in a workspace other than the one the run polls.
+// The lookup before a re-send must search the notebook's own workspace, or
+// it finds nothing and creates a duplicate.
+func TestLostCreateInAnotherWorkspace(t *testing.T) {
+	srv, err := emulator.New(emulator.Options{Seed: 3, CreateTime: 20 * time.Millisecond, Latency: time.Millisecond,
+		Faults: emulator.Faults{LostCreate: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := client(t, srv.URL(), srv.ProjectID(), modelarts.NewLimiter(0))
+	p := classroom(5)
+	for i := range p.Changes {
+		p.Changes[i].Steps[0].Create.WorkspaceID = "ws-2"
+	}
+	opts := fastOptions()
+	opts.WorkspaceID = "0"
+	r, err := execute.Apply(context.Background(), p, c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, nbs := range perName(srv) {
+		if len(nbs) != 1 {
+			t.Errorf("%s: %d live notebooks, want 1", name, len(nbs))
+		}
+	}
+	if got := r.Count(report.Succeeded); got != 5 {
+		t.Errorf("%d succeeded, want 5: %+v", got, r.Failures())
+	}
+}
+
 // BenchmarkApply1000 creates 1 000 notebooks against an emulator with 25 ms
 // latency, 2 s create time and a 100 requests/s limit the client does not
 // know, at parallelism 64. It reports the wall time, its ratio to the lower

@@ -275,8 +275,12 @@ func (r *runner) sendCreate(ctx context.Context, st *state, req *modelarts.Creat
 // exactly, carrying the fleet's marker, not one already given up.
 func (r *runner) lookup(ctx context.Context, req *modelarts.CreateRequest, exclude map[string]bool) (*modelarts.Notebook, error) {
 	b := r.backoff()
+	ws := req.WorkspaceID // where the create would have put it
+	if ws == "" {
+		ws = r.opts.WorkspaceID
+	}
 	for tries := 1; ; tries++ {
-		live, err := r.api.List(ctx, modelarts.ListOptions{Name: req.Name, WorkspaceID: r.opts.WorkspaceID})
+		live, err := r.api.List(ctx, modelarts.ListOptions{Name: req.Name, WorkspaceID: ws})
 		if err == nil {
 			var found *modelarts.Notebook
 			for i := range live {
