@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -27,7 +29,7 @@ type importOptions struct {
 func newImportCmd(e *env) *cobra.Command {
 	var o importOptions
 	cmd := &cobra.Command{
-		Use:   "import --fleet NAME [--match GLOB]...",
+		Use:   "import [--fleet NAME] [--match GLOB]...",
 		Short: "Write a fleet file for notebooks that already exist",
 		Long: `import reads the notebooks that exist in the target project and writes a fleet
 file for them to stdout (nbfleet import --fleet ml101 --match 'ml101-*' > fleet.yaml).
@@ -39,7 +41,7 @@ else. Notebooks owned by another fleet are left out.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.fleet, "fleet", "", "the new fleet's name (it scopes ownership)")
+	fl.StringVar(&o.fleet, "fleet", "", "the new fleet's name (it scopes ownership; default from --match, e.g. ml101 for 'ml101-*')")
 	fl.StringArrayVar(&o.match, "match", nil, "import notebooks whose name matches `GLOB` (repeatable; default all)")
 	fl.StringArrayVar(&o.exclude, "exclude", nil, "leave out notebooks whose name matches `GLOB` (repeatable)")
 	fl.StringVar(&o.target.Cloud, "cloud", "", "huaweicloud or otc (default huaweicloud)")
@@ -47,7 +49,6 @@ else. Notebooks owned by another fleet are left out.`,
 	fl.StringVar(&o.target.Endpoint, "endpoint", "", "ModelArts endpoint URL (default derived from the region)")
 	fl.StringVar(&o.target.ProjectID, "project-id", "", "project id (default from the environment)")
 	fl.StringVar(&o.target.WorkspaceID, "workspace-id", "", "workspace to import from (default 0)")
-	_ = cmd.MarkFlagRequired("fleet")
 	o.cloud.register(cmd)
 	return cmd
 }
@@ -94,7 +95,8 @@ type (
 
 func runImport(ctx context.Context, e *env, o importOptions) error {
 	if o.fleet == "" {
-		return errors.New("--fleet is required: it names the new fleet")
+		o.fleet = fleetNameFor(o.match)
+		e.warnf("no --fleet given: the fleet is named %q; change it in the file before the first apply if you want another (it scopes ownership)", o.fleet)
 	}
 	ctx, stop := e.cancelOnInterrupt(ctx)
 	defer stop()
@@ -144,6 +146,26 @@ func runImport(ctx context.Context, e *env, o importOptions) error {
 	f.Defaults = hoistDefaults(f.Notebooks)
 	return writeImport(e.stdout, &f, len(picked))
 }
+
+// fleetNameFor derives a fleet name from the first --match glob: its
+// literal prefix without trailing separators ("ml101-*" → "ml101"), or
+// "imported".
+func fleetNameFor(globs []string) string {
+	if len(globs) > 0 {
+		prefix := globs[0]
+		if i := strings.IndexAny(prefix, "*?[\\"); i >= 0 {
+			prefix = prefix[:i]
+		}
+		prefix = strings.TrimRight(prefix, "-_.")
+		if fleetName.MatchString(prefix) {
+			return prefix
+		}
+	}
+	return "imported"
+}
+
+// fleetName is the schema's pattern of a fleet name.
+var fleetName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 func fromLive(nb modelarts.Notebook) importNotebook {
 	out := importNotebook{
