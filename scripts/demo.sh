@@ -62,4 +62,4 @@ step "nbfleet plan $fleet   (nothing left to do)"
 step "reports"
 ls -l "$work/report"
 echo
-echo "demo finished: reports in $work/report (report.json, report.csv, report.md)"
+echo "demo finished: reports in $work/report (report.json, report.csv, report.md, report.html: open it in a browser)"
