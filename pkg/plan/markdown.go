@@ -129,6 +129,9 @@ func mdRow(c *Change) string {
 		id = strings.Join(c.IDs, ", ")
 	}
 	var fields []string
+	if what := createSummary(c); what != "" {
+		fields = append(fields, "creates: "+mdText(what))
+	}
 	for _, f := range c.Fields {
 		s := fmt.Sprintf("`%s`: %s → %s", f.Path, mdCode(textValue(f.Before)), mdCode(textValue(f.After)))
 		if f.Forces == "replace" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // TextOptions control WriteText.
@@ -149,6 +150,9 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 			continue
 		}
 		fmt.Fprintf(bw, "      %s\n", c.Reason)
+		if what := createSummary(c); what != "" {
+			fmt.Fprintf(bw, "      creates: %s\n", what)
+		}
 		for _, f := range c.Fields {
 			line := fmt.Sprintf("      %s: %s → %s", f.Path, textValue(f.Before), textValue(f.After))
 			switch f.Forces {
@@ -173,6 +177,59 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	}
 	fmt.Fprintln(bw, paint(ansiBold, p.SummaryLine()))
 	return bw.Flush()
+}
+
+// createSummary says what a change's create step makes, for a reviewer:
+// flavor, image, storage, SSH access, lease, and whether it is stopped
+// afterwards. Empty when the change creates nothing.
+func createSummary(c *Change) string {
+	for i, s := range c.Steps {
+		if s.Op != StepCreate || s.Create == nil {
+			continue
+		}
+		r := s.Create
+		parts := []string{"flavor " + r.Flavor, "image " + r.ImageID}
+		v := fmt.Sprintf("%s %s", r.Volume.Category, r.Volume.Ownership)
+		if r.Volume.Capacity > 0 {
+			v += fmt.Sprintf(" %d GB", r.Volume.Capacity)
+		}
+		parts = append(parts, v)
+		for _, ep := range r.Endpoints {
+			if ep.Service == "SSH" {
+				parts = append(parts, fmt.Sprintf("SSH (%d keys, %d allowed IPs)", len(ep.KeyPairNames), len(ep.AllowedAccessIPs)))
+			}
+		}
+		if r.PoolID != "" {
+			parts = append(parts, "pool "+r.PoolID)
+		}
+		if r.Lease != nil && r.Lease.Duration > 0 {
+			l := "lease " + shortDuration(time.Duration(r.Lease.Duration)*time.Millisecond)
+			if r.Lease.Type != "" {
+				l += " " + r.Lease.Type
+			}
+			parts = append(parts, l)
+		}
+		if r.Hooks != nil {
+			parts = append(parts, "hooks")
+		}
+		if i+1 < len(c.Steps) && c.Steps[i+1].Op == StepStop {
+			parts = append(parts, "then stopped")
+		}
+		return strings.Join(parts, ", ")
+	}
+	return ""
+}
+
+// shortDuration prints 4h, 1h30m, 90s rather than 4h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // textValue shows a field value on one line: strings quoted, nil as
