@@ -173,6 +173,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	if err := p.Err(); err != nil {
 		return withHint(err, "remove protect: true from the notebook if you really mean it")
 	}
+	e.warnFlavors(ctx, client, p)
 	if n := destructive(p); o.maxDeletes >= 0 && n > o.maxDeletes {
 		return withHint(fmt.Errorf("the plan deletes or replaces %d notebooks, more than --max-deletes %d", n, o.maxDeletes),
 			"review the plan with 'nbfleet plan'; raise --max-deletes if it is right")

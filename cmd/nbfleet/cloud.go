@@ -112,3 +112,26 @@ func lockPathIn(tmp, fleet, endpoint, project string) string {
 	dir := filepath.Join(tmp, "nbfleet-locks")
 	return filepath.Join(dir, fmt.Sprintf("%s-%s.lock", fleet, hex.EncodeToString(sum[:6])))
 }
+
+// warnFlavors lists the region's flavors once when the plan creates or
+// changes flavors, and warns about those that are sold out or not offered:
+// better to know before 300 creates fail one by one.
+func (e *env) warnFlavors(ctx context.Context, c *modelarts.Client, p *plan.Plan) {
+	needed := false
+	for i := range p.Changes {
+		for _, s := range p.Changes[i].Steps {
+			needed = needed || (s.Create != nil && s.Create.Flavor != "") || (s.Update != nil && s.Update.Flavor != "")
+		}
+	}
+	if !needed {
+		return
+	}
+	flavors, err := c.ListFlavors(ctx)
+	if err != nil {
+		e.warnf("could not check the flavors: %v", err)
+		return
+	}
+	for _, w := range p.FlavorWarnings(flavors) {
+		e.warnf("%s", w)
+	}
+}

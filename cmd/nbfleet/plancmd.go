@@ -92,6 +92,7 @@ func runPlan(ctx context.Context, e *env, o planOptions) error {
 		return err
 	}
 	fleet, cfg := snap.fleet, snap.cfg
+	e.warnFlavors(ctx, snap.client, p)
 	if err := renderPlan(e.stdout, e, p, o.format, o.verbose, o.noColor, o.markdownHint); err != nil {
 		return err
 	}
