@@ -102,6 +102,7 @@ func (r *recipeEnv) environ(vars map[string]string) []string {
 		"PATH=" + r.bin + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"HOME=" + r.t.TempDir(),
 		"TMPDIR=" + os.TempDir(),
+		noRaceExitSleep,
 	}
 	keys := make([]string, 0, len(vars))
 	for k := range vars {
