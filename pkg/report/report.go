@@ -1,7 +1,8 @@
 // Package report owns the record of one apply or destroy run: what was done
 // to each notebook, how it ended and why, and the writers that turn it into
 // report.json (the complete record), report.csv (what an instructor mails
-// out) and report.md (a pull request or CI job summary).
+// out), report.md (a pull request or CI job summary) and report.html (a
+// self-contained page with the status table and a timeline of the run).
 //
 // It holds no notebook tokens and has no field for one: a report can be
 // handed to anybody. It performs no calls and reads no clock; every time in
