@@ -119,6 +119,10 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	if o.parallelism < 1 {
 		return fmt.Errorf("--parallelism must be at least 1, got %d", o.parallelism)
 	}
+	sel, err := o.sel.options()
+	if err != nil {
+		return err
+	}
 	var j job
 	if saved, err := openIfPlan(o.arg); err != nil {
 		return err
@@ -166,7 +170,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	}
 	defer lock.Release()
 
-	p, err := j.plan(ctx, e, client, o)
+	p, err := j.plan(ctx, e, client, sel, o.destroy)
 	if err != nil {
 		return err
 	}
@@ -238,7 +242,7 @@ func commandName(o applyOptions) string {
 
 // plan returns the plan to carry out: the saved one after checking it is
 // fresh, or a new one.
-func (j *job) plan(ctx context.Context, e *env, client *modelarts.Client, o applyOptions) (*plan.Plan, error) {
+func (j *job) plan(ctx context.Context, e *env, client *modelarts.Client, sel plan.Options, destroy bool) (*plan.Plan, error) {
 	if j.saved != nil {
 		fp := ""
 		if ff := j.saved.FleetFile; ff != "" {
@@ -267,10 +271,10 @@ func (j *job) plan(ctx context.Context, e *env, client *modelarts.Client, o appl
 	if err != nil {
 		return nil, err
 	}
-	if o.destroy {
-		return plan.Destroy(j.fleet, live, o.sel.options()), nil
+	if destroy {
+		return plan.Destroy(j.fleet, live, sel), nil
 	}
-	return plan.Diff(j.fleet, live, o.sel.options()), nil
+	return plan.Diff(j.fleet, live, sel), nil
 }
 
 // openIfPlan opens path as a saved plan if it is one, else returns nil.

@@ -94,6 +94,10 @@ type (
 )
 
 func runImport(ctx context.Context, e *env, o importOptions) error {
+	sel, err := (&selectFlags{targets: o.match, excludes: o.exclude}).options()
+	if err != nil {
+		return err
+	}
 	if o.fleet == "" {
 		o.fleet = fleetNameFor(o.match)
 		e.warnf("no --fleet given: the fleet is named %q; change it in the file before the first apply if you want another (it scopes ownership)", o.fleet)
@@ -112,10 +116,9 @@ func runImport(ctx context.Context, e *env, o importOptions) error {
 	if err != nil {
 		return err
 	}
-	sel := selectFlags{targets: o.match, excludes: o.exclude}
 	var picked []modelarts.Notebook
 	for _, nb := range live {
-		if !selected(nb.Name, sel) {
+		if !sel.Selects(nb.Name) {
 			continue
 		}
 		if owner, ok := plan.Owner(nb.Description); ok && owner != o.fleet {

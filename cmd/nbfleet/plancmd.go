@@ -26,8 +26,14 @@ func (f *selectFlags) register(cmd *cobra.Command, withReplace bool) {
 	}
 }
 
-func (f *selectFlags) options() plan.Options {
-	return plan.Options{Targets: f.targets, Excludes: f.excludes, Replace: f.replace}
+// options returns the selection as plan options, refusing a malformed glob
+// (which would otherwise quietly match nothing).
+func (f *selectFlags) options() (plan.Options, error) {
+	o := plan.Options{Targets: f.targets, Excludes: f.excludes, Replace: f.replace}
+	if err := o.Validate(); err != nil {
+		return o, withHint(fmt.Errorf("--target/--exclude: %w", err), "globs use path.Match syntax: * ? [a-z]")
+	}
+	return o, nil
 }
 
 type planOptions struct {
@@ -69,11 +75,15 @@ refuses if the cloud or the fleet file changed since.`,
 
 // computePlan reads the fleet and the cloud and diffs them.
 func computePlan(ctx context.Context, e *env, path string, sel selectFlags, cf cloudFlags) (*snapshot, *plan.Plan, error) {
+	opts, err := sel.options()
+	if err != nil {
+		return nil, nil, err
+	}
 	s, err := e.readFleet(ctx, path, cf)
 	if err != nil {
 		return nil, nil, err
 	}
-	return s, plan.Diff(s.fleet, s.live, sel.options()), nil
+	return s, plan.Diff(s.fleet, s.live, opts), nil
 }
 
 func runPlan(ctx context.Context, e *env, o planOptions) error {
@@ -81,9 +91,6 @@ func runPlan(ctx context.Context, e *env, o planOptions) error {
 	case "text", "json", "markdown":
 	default:
 		return withHint(fmt.Errorf("unknown --format %q", o.format), "use text, json or markdown")
-	}
-	if err := o.sel.options().Validate(); err != nil {
-		return err
 	}
 	ctx, stop := e.cancelOnInterrupt(ctx)
 	defer stop()

@@ -56,6 +56,10 @@ func runRenew(ctx context.Context, e *env, o renewOptions) error {
 	if o.parallelism < 1 {
 		o.parallelism = 1
 	}
+	sel, err := o.sel.options()
+	if err != nil {
+		return err
+	}
 	ctx, stop := e.cancelOnInterrupt(ctx)
 	defer stop()
 	snap, err := e.readFleet(ctx, o.fleet, o.cloud)
@@ -71,7 +75,7 @@ func runRenew(ctx context.Context, e *env, o renewOptions) error {
 	skipped := 0
 	for _, nb := range live {
 		owner, ok := plan.Owner(nb.Description)
-		if !ok || owner != fleet.Name || !declared[nb.Name] || !selected(nb.Name, o.sel) {
+		if !ok || owner != fleet.Name || !declared[nb.Name] || !sel.Selects(nb.Name) {
 			continue
 		}
 		if nb.Status != modelarts.StatusRunning {

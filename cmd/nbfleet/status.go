@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"path"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -49,14 +48,14 @@ type statusRow struct {
 	Owned  bool   `json:"owned"`
 }
 
-func statusRows(f *spec.Fleet, live []modelarts.Notebook, sel selectFlags) []statusRow {
+func statusRows(f *spec.Fleet, live []modelarts.Notebook, sel plan.Options) []statusRow {
 	byName := map[string][]modelarts.Notebook{}
 	for _, nb := range live {
 		byName[nb.Name] = append(byName[nb.Name], nb)
 	}
 	var rows []statusRow
 	for _, nb := range f.Notebooks {
-		if !selected(nb.Name, sel) {
+		if !sel.Selects(nb.Name) {
 			continue
 		}
 		var same []modelarts.Notebook
@@ -82,27 +81,15 @@ func statusRows(f *spec.Fleet, live []modelarts.Notebook, sel selectFlags) []sta
 	return rows
 }
 
-// selected applies --target and --exclude globs to a name.
-func selected(name string, sel selectFlags) bool {
-	match := func(globs []string) bool {
-		for _, g := range globs {
-			if ok, _ := path.Match(g, name); ok {
-				return true
-			}
-		}
-		return false
-	}
-	if len(sel.targets) > 0 && !match(sel.targets) {
-		return false
-	}
-	return !match(sel.excludes)
-}
-
 func runStatus(ctx context.Context, e *env, o statusOptions) error {
 	switch o.format {
 	case "table", "csv", "json":
 	default:
 		return withHint(fmt.Errorf("unknown --format %q", o.format), "use table, csv or json")
+	}
+	sel, err := o.sel.options()
+	if err != nil {
+		return err
 	}
 	ctx, stop := e.cancelOnInterrupt(ctx)
 	defer stop()
@@ -111,7 +98,7 @@ func runStatus(ctx context.Context, e *env, o statusOptions) error {
 		return err
 	}
 	fleet := snap.fleet
-	rows := statusRows(fleet, snap.live, o.sel)
+	rows := statusRows(fleet, snap.live, sel)
 	switch o.format {
 	case "json":
 		enc := json.NewEncoder(e.stdout)
