@@ -41,17 +41,9 @@ func BenchmarkPlan5000(b *testing.B) {
 		b.Fatal(err)
 	}
 	fleet := filepath.Join(b.TempDir(), "fleet.yaml")
-	if err := os.WriteFile(fleet, []byte(`version: 1
-fleet: big
-target: {region: eu-de}
-defaults:
-  flavor: modelarts.vm.cpu.2u
-  image_id: e1a07296-22a8-4f05-8bc8-e936c8e54090
-  volume: {category: EVS, ownership: MANAGED, capacity: 50}
-notebooks:
-  - for_each: {count: 5000}
+	if err := os.WriteFile(fleet, []byte(testFleet("big", `  - for_each: {count: 5000}
     name: "ml-{{ .index }}"
-`), 0o600); err != nil {
+`)), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	listsBefore := srv.Stats().Requests["list"][200]

@@ -58,7 +58,7 @@ func refresh(ctx context.Context, c *modelarts.Client, wss []string) ([]modelart
 	for _, ws := range wss {
 		nbs, err := c.List(ctx, modelarts.ListOptions{WorkspaceID: ws})
 		if err != nil {
-			return nil, fmt.Errorf("list notebooks in workspace %s: %w", ws, err)
+			return nil, fmt.Errorf("refresh workspace %s: %w", ws, err)
 		}
 		live = append(live, nbs...)
 	}

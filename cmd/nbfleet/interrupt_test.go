@@ -55,17 +55,9 @@ func cliEnv(srv *emulator.Server, sigs chan os.Signal) (*env, *syncBuffer, *sync
 	}, out, errb
 }
 
-const interruptFleet = `version: 1
-fleet: ml101
-target: {region: eu-de}
-defaults:
-  flavor: modelarts.vm.cpu.2u
-  image_id: e1a07296-22a8-4f05-8bc8-e936c8e54090
-  volume: {category: EVS, ownership: MANAGED, capacity: 50}
-notebooks:
-  - for_each: {count: 24}
+var interruptFleet = testFleet("ml101", `  - for_each: {count: 24}
     name: "ml101-{{ .index }}"
-`
+`)
 
 func ownedCount(srv *emulator.Server, fleet string) (total int, names map[string]int) {
 	names = map[string]int{}

@@ -296,3 +296,17 @@ func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 }
+
+// testFleet is a fleet file named name with the house defaults (CPU flavor,
+// the emulator's default image, EVS 50 GB) and the given notebooks list.
+func testFleet(name, notebooks string) string {
+	return `version: 1
+fleet: ` + name + `
+target: {region: eu-de}
+defaults:
+  flavor: modelarts.vm.cpu.2u
+  image_id: e1a07296-22a8-4f05-8bc8-e936c8e54090
+  volume: {category: EVS, ownership: MANAGED, capacity: 50}
+notebooks:
+` + notebooks
+}

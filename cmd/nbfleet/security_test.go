@@ -29,33 +29,17 @@ const (
 	secDomain   = "sec-domain"
 )
 
-const secFleet = `version: 1
-fleet: sec
-target: {region: eu-de}
-defaults:
-  flavor: modelarts.vm.cpu.2u
-  image_id: e1a07296-22a8-4f05-8bc8-e936c8e54090
-  volume: {category: EVS, ownership: MANAGED, capacity: 50}
-notebooks:
-  - for_each: {count: 3}
+var secFleet = testFleet("sec", `  - for_each: {count: 3}
     name: "sec-{{ .index }}"
   - name: sec-stopped
     state: stopped
-`
+`)
 
 // secFleet2 drops one notebook and starts another: a prune and a start.
-const secFleet2 = `version: 1
-fleet: sec
-target: {region: eu-de}
-defaults:
-  flavor: modelarts.vm.cpu.2u
-  image_id: e1a07296-22a8-4f05-8bc8-e936c8e54090
-  volume: {category: EVS, ownership: MANAGED, capacity: 50}
-notebooks:
-  - for_each: {count: 2}
+var secFleet2 = testFleet("sec", `  - for_each: {count: 2}
     name: "sec-{{ .index }}"
   - name: sec-stopped
-`
+`)
 
 // tokenRecorder wraps the emulator's handler and remembers every IAM token
 // it issues (X-Subject-Token), so the test knows what must never appear.
