@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -138,27 +140,35 @@ func runStatus(ctx context.Context, e *env, o statusOptions) error {
 	return nil
 }
 
+// formatCounts lists the counts in a fixed order: the usual statuses
+// first, any other status after them alphabetically.
 func formatCounts(m map[string]int) string {
-	order := []string{"RUNNING", "STOPPED", "CREATING", "STARTING", "STOPPING", "DELETING", "CREATE_FAILED", "START_FAILED", "ERROR", "ABSENT", "CONFLICT"}
-	s := ""
-	seen := map[string]bool{}
-	add := func(k string) {
-		if m[k] == 0 || seen[k] {
-			return
-		}
-		seen[k] = true
-		if s != "" {
-			s += ", "
-		}
-		s += fmt.Sprintf("%d %s", m[k], k)
+	rank := map[string]int{}
+	for i, k := range []string{"RUNNING", "STOPPED", "CREATING", "STARTING", "STOPPING", "DELETING", "CREATE_FAILED", "START_FAILED", "ERROR", "ABSENT", "CONFLICT"} {
+		rank[k] = i + 1
 	}
-	for _, k := range order {
-		add(k)
-	}
+	keys := make([]string, 0, len(m))
 	for k := range m {
-		add(k)
+		keys = append(keys, k)
 	}
-	return s
+	sort.Slice(keys, func(i, j int) bool {
+		ri, rj := rank[keys[i]], rank[keys[j]]
+		if ri == 0 {
+			ri = len(rank) + 1
+		}
+		if rj == 0 {
+			rj = len(rank) + 1
+		}
+		if ri != rj {
+			return ri < rj
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", m[k], k)
+	}
+	return strings.Join(parts, ", ")
 }
 
 type driftOptions struct {
