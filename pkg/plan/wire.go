@@ -134,10 +134,7 @@ func fromStepDoc(d stepDoc) Step {
 			StorageNewSize: u.StorageNewSize, Hooks: fromHooks(u.Hooks),
 		}
 		if u.Endpoints != nil {
-			s.Update.Endpoints = fromEndpoints(*u.Endpoints)
-			if s.Update.Endpoints == nil {
-				s.Update.Endpoints = []modelarts.Endpoint{}
-			}
+			s.Update.Endpoints = fromEndpoints(*u.Endpoints) // [] stays [], not nil
 		}
 	}
 	return s
