@@ -46,11 +46,7 @@ func splitMarker(d string) (user, fleet string, ok bool) {
 // fleet: the user's description, a space and the marker, or the marker
 // alone when the user gave none.
 func Description(fleet *spec.Fleet, nb *spec.Notebook) string {
-	m := spec.OwnerMarker(fleet.Name)
-	if nb.Description == "" {
-		return m
-	}
-	return nb.Description + " " + m
+	return spec.MarkedDescription(fleet.Name, nb.Description)
 }
 
 // CreateRequest converts a desired notebook into the create call's body:

@@ -292,8 +292,7 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 		c.Steps = append(c.Steps, Step{Op: StepWait})
 	}
 	var why []string
-	switch {
-	case adopt:
+	if adopt {
 		why = append(why, fmt.Sprintf("exists without an ownership marker: adopt it (add %s to its description)", spec.OwnerMarker(f.Name)))
 	}
 	var changed []string

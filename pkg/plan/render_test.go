@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
@@ -192,5 +193,41 @@ func TestMarkdownLimit(t *testing.T) {
 		if strings.Count(s, "<details") != strings.Count(s, "</details>") {
 			t.Errorf("MaxLen %d: unbalanced <details>", max)
 		}
+	}
+}
+
+// TestCreateSummary covers what the golden plans do not show: SSH, a pool,
+// hooks, a lease without a type, a create declared stopped, and changes
+// that create nothing.
+func TestCreateSummary(t *testing.T) {
+	create := func(mods ...func(*spec.Notebook)) Step {
+		n := nb("a", mods...)
+		return Step{Op: StepCreate, Create: CreateRequest(fleet(n), &n)}
+	}
+	tests := []struct {
+		name  string
+		steps []Step
+		want  string
+	}{
+		{"plain", []Step{create()}, "flavor modelarts.vm.cpu.2u, image img-1, EVS MANAGED 50 GB, lease 4h timing"},
+		{"everything", []Step{create(func(n *spec.Notebook) {
+			n.Volume = spec.Volume{Category: "EFS", Ownership: "DEDICATED", URI: "u"}
+			n.Endpoints = []spec.Endpoint{{DevService: "NOTEBOOK"}, {DevService: "SSH", SSHKeys: []string{"k1", "k2"}, AllowedAccessIPs: []string{"10.0.0.1"}}}
+			n.PoolID = "pool-1"
+			n.Lease = &spec.Lease{Duration: 90 * time.Minute}
+			n.Hooks = &spec.Hooks{PostStart: &spec.Hook{Script: "ZWNobw==", Type: "COMMAND"}}
+		}), {Op: StepStop}},
+			"flavor modelarts.vm.cpu.2u, image img-1, EFS DEDICATED, SSH (2 keys, 1 allowed IPs), pool pool-1, lease 1h30m, hooks, then stopped"},
+		{"no lease", []Step{create(func(n *spec.Notebook) { n.Lease = nil })}, "flavor modelarts.vm.cpu.2u, image img-1, EVS MANAGED 50 GB"},
+		{"replace", []Step{{Op: StepDelete}, create()}, "flavor modelarts.vm.cpu.2u, image img-1, EVS MANAGED 50 GB, lease 4h timing"},
+		{"update", []Step{{Op: StepStop}, {Op: StepUpdate, Update: &modelarts.UpdateRequest{Flavor: "f"}}, {Op: StepStart}}, ""},
+		{"delete", []Step{{Op: StepDelete}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := createSummary(&Change{Steps: tt.steps}); got != tt.want {
+				t.Errorf("createSummary = %q\nwant             %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
 // TextOptions control WriteText.
@@ -203,7 +205,7 @@ func createSummary(c *Change) string {
 			parts = append(parts, "pool "+r.PoolID)
 		}
 		if r.Lease != nil && r.Lease.Duration > 0 {
-			l := "lease " + shortDuration(time.Duration(r.Lease.Duration)*time.Millisecond)
+			l := "lease " + spec.FormatDuration(time.Duration(r.Lease.Duration)*time.Millisecond)
 			if r.Lease.Type != "" {
 				l += " " + r.Lease.Type
 			}
@@ -218,18 +220,6 @@ func createSummary(c *Change) string {
 		return strings.Join(parts, ", ")
 	}
 	return ""
-}
-
-// shortDuration prints 4h, 1h30m, 90s rather than 4h0m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // textValue shows a field value on one line: strings quoted, nil as

@@ -8,9 +8,13 @@ import (
 
 // The JSON encoding of a Step is this package's own, in the API's
 // snake_case spelling, so that rendered and saved plans do not depend on
-// how package modelarts encodes its Go types. Endpoints use the fleet
-// file's spelling (dev_service, ssh_keys); hook scripts are included (they
-// are fleet content, not secrets).
+// how package modelarts encodes its Go types: a saved plan outlives the
+// build that wrote it, and its format_version is this package's. The json
+// tags of modelarts.UpdateRequest would not do in any case: their
+// omitempty on Endpoints turns an update that clears the endpoints ([])
+// into one that leaves them (TestStepJSON). Endpoints use the fleet file's
+// spelling (dev_service, ssh_keys); hook scripts are included (they are
+// fleet content, not secrets).
 
 type stepDoc struct {
 	Op     StepOp     `json:"op"`
@@ -130,10 +134,7 @@ func fromStepDoc(d stepDoc) Step {
 			StorageNewSize: u.StorageNewSize, Hooks: fromHooks(u.Hooks),
 		}
 		if u.Endpoints != nil {
-			s.Update.Endpoints = fromEndpoints(*u.Endpoints)
-			if s.Update.Endpoints == nil {
-				s.Update.Endpoints = []modelarts.Endpoint{}
-			}
+			s.Update.Endpoints = fromEndpoints(*u.Endpoints) // [] stays [], not nil
 		}
 	}
 	return s

@@ -100,13 +100,9 @@ func (f *Fleet) Document() *Document {
 		Notebooks:     make([]DocNotebook, 0, len(f.Notebooks)),
 	}
 	for _, nb := range f.Notebooks {
-		desc := OwnerMarker(f.Name)
-		if nb.Description != "" {
-			desc = nb.Description + " " + desc
-		}
 		dn := DocNotebook{
 			Name:          nb.Name,
-			Description:   desc,
+			Description:   MarkedDescription(f.Name, nb.Description),
 			Flavor:        nb.Flavor,
 			ImageID:       nb.ImageID,
 			Feature:       nb.Feature,

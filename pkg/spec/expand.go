@@ -619,13 +619,14 @@ func (x *expander) duration(path string, n *node, in instance) time.Duration {
 		return 0
 	}
 	if d < MinLease || d > MaxLease {
-		x.errs.at(x.file, n, "%s: must be between 1h and 72h, got %s", path, human(d))
+		x.errs.at(x.file, n, "%s: must be between 1h and 72h, got %s", path, FormatDuration(d))
 	}
 	return d
 }
 
-// human formats a duration without trailing zero units ("4h", "1h30m").
-func human(d time.Duration) string {
+// FormatDuration formats a duration as a fleet file writes one, without
+// trailing zero units: "4h", "1h30m", "45m" rather than "4h0m0s".
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]

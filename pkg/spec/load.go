@@ -37,28 +37,23 @@ func DefaultLimits() Limits {
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
-	if l.MaxFileSize > 0 {
-		d.MaxFileSize = l.MaxFileSize
+	return Limits{
+		MaxFileSize:   positiveOr(l.MaxFileSize, d.MaxFileSize),
+		MaxCSVSize:    positiveOr(l.MaxCSVSize, d.MaxCSVSize),
+		MaxScriptSize: positiveOr(l.MaxScriptSize, d.MaxScriptSize),
+		MaxDepth:      positiveOr(l.MaxDepth, d.MaxDepth),
+		MaxAliasNodes: positiveOr(l.MaxAliasNodes, d.MaxAliasNodes),
+		MaxNotebooks:  positiveOr(l.MaxNotebooks, d.MaxNotebooks),
+		MaxErrors:     positiveOr(l.MaxErrors, d.MaxErrors),
 	}
-	if l.MaxCSVSize > 0 {
-		d.MaxCSVSize = l.MaxCSVSize
+}
+
+// positiveOr returns v when it is positive, else def.
+func positiveOr[T int | int64](v, def T) T {
+	if v > 0 {
+		return v
 	}
-	if l.MaxScriptSize > 0 {
-		d.MaxScriptSize = l.MaxScriptSize
-	}
-	if l.MaxDepth > 0 {
-		d.MaxDepth = l.MaxDepth
-	}
-	if l.MaxAliasNodes > 0 {
-		d.MaxAliasNodes = l.MaxAliasNodes
-	}
-	if l.MaxNotebooks > 0 {
-		d.MaxNotebooks = l.MaxNotebooks
-	}
-	if l.MaxErrors > 0 {
-		d.MaxErrors = l.MaxErrors
-	}
-	return d
+	return def
 }
 
 // Options configure Parse.

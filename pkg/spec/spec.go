@@ -139,6 +139,16 @@ const MarkerPrefix = "[nbfleet:"
 // of every notebook it creates for fleet, e.g. "[nbfleet:ml101-fall]".
 func OwnerMarker(fleet string) string { return MarkerPrefix + fleet + "]" }
 
+// MarkedDescription returns the description nbfleet sends for a notebook of
+// fleet whose user description is description: that, a space and
+// OwnerMarker(fleet), or the marker alone when description is empty.
+func MarkedDescription(fleet, description string) string {
+	if description == "" {
+		return OwnerMarker(fleet)
+	}
+	return description + " " + OwnerMarker(fleet)
+}
+
 // MaxDescription is the API's description limit. A notebook's description
 // must leave room for " " + OwnerMarker(fleet).
 const MaxDescription = 512
