@@ -135,14 +135,18 @@ const (
 )
 
 // Step is one operation with its request.
+//
+// Its JSON form is its own (wire.go: MarshalJSON/UnmarshalJSON), not the
+// client's encoding of the requests, so saved plans keep their format
+// whatever the client does.
 type Step struct {
-	Op     StepOp                   `json:"op"`
-	Create *modelarts.CreateRequest `json:"create,omitempty"`
-	Update *modelarts.UpdateRequest `json:"update,omitempty"`
-	Lease  *modelarts.LeaseReq      `json:"lease,omitempty"` // for start
+	Op     StepOp
+	Create *modelarts.CreateRequest
+	Update *modelarts.UpdateRequest
+	Lease  *modelarts.LeaseReq // for start
 	// ID is the notebook a wait step waits for when it is not Change.ID:
 	// the DELETING copy a create must wait out. Empty otherwise.
-	ID string `json:"id,omitempty"`
+	ID string
 }
 
 // FieldChange is one field's difference. Before and After are plain JSON
