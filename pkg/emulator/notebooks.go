@@ -80,7 +80,7 @@ func (s *Server) create(c *call) (int, any, *apiError) {
 	if nb.Lease.Enable {
 		nb.StopAt = now + nb.Lease.Duration
 	}
-	t := &Transition{Op: "create", To: StatusRunning, Since: now, Due: ms(c.now.Add(s.opts.CreateTime))}
+	t := s.transition("create", c.now)
 	if c.draw.fail < s.faults.CreateFailed {
 		t.To = StatusCreateFailed
 		t.FailReason = "ModelArts.6360: Insufficient background resources for flavor " + nb.Flavor + ". Try again later. (emulated fault)"
@@ -275,13 +275,9 @@ func (s *Server) delete(c *call) (int, any, *apiError) {
 	if nb.Pending != nil {
 		return 0, nil, busy(nb, "be deleted")
 	}
-	now := ms(c.now)
-	nb.Status = StatusDeleting
-	nb.UpdateAt = now
 	nb.StopAt = 0
-	nb.Pending = &Transition{Op: "delete", Since: now, Due: ms(c.now.Add(s.opts.DeleteTime))}
-	s.markDirtyLocked()
-	return 200, s.respLocked(nb, now), nil
+	s.beginLocked(nb, "delete", StatusDeleting, c.now)
+	return 200, s.respLocked(nb, ms(c.now)), nil
 }
 
 // leaseFromQuery reads duration and type of start and renew.
@@ -330,20 +326,15 @@ func (s *Server) start(c *call) (int, any, *apiError) {
 	if nb.Status != StatusStopped && nb.Status != StatusStartFailed {
 		return 0, nil, busy(nb, "be started")
 	}
-	now := ms(c.now)
-	nb.Status = StatusStarting
 	nb.FailReason = ""
-	nb.UpdateAt = now
 	s.setLease(nb, d, typ, c.now)
-	t := &Transition{Op: "start", To: StatusRunning, Since: now, Due: ms(c.now.Add(s.opts.StartTime))}
+	t := s.beginLocked(nb, "start", StatusStarting, c.now)
 	if c.draw.fail < s.faults.StartFailed {
 		t.To = StatusStartFailed
 		t.FailReason = "ModelArts.6360: Start failed: insufficient background resources. Try again later. (emulated fault)"
 		s.stats.Faults[FaultStartFailed]++
 	}
-	nb.Pending = t
-	s.markDirtyLocked()
-	return 200, s.respLocked(nb, now), nil
+	return 200, s.respLocked(nb, ms(c.now)), nil
 }
 
 func (s *Server) stop(c *call) (int, any, *apiError) {
@@ -356,13 +347,9 @@ func (s *Server) stop(c *call) (int, any, *apiError) {
 	if nb.Status != StatusRunning {
 		return 0, nil, busy(nb, "be stopped")
 	}
-	now := ms(c.now)
-	nb.Status = StatusStopping
-	nb.UpdateAt = now
 	nb.StopAt = 0
-	nb.Pending = &Transition{Op: "stop", To: StatusStopped, Since: now, Due: ms(c.now.Add(s.opts.StopTime))}
-	s.markDirtyLocked()
-	return 200, s.respLocked(nb, now), nil
+	s.beginLocked(nb, "stop", StatusStopping, c.now)
+	return 200, s.respLocked(nb, ms(c.now)), nil
 }
 
 func (s *Server) showLease(c *call) (int, any, *apiError) {

@@ -288,13 +288,13 @@ func (s *Server) Seed(project string, nbs ...SeedNotebook) ([]Notebook, error) {
 		}
 		switch nb.Status {
 		case StatusCreating, StatusInit:
-			nb.Pending = &Transition{Op: "create", To: StatusRunning, Since: ms(now), Due: ms(now.Add(s.opts.CreateTime))}
+			nb.Pending = s.transition("create", now)
 		case StatusStarting:
-			nb.Pending = &Transition{Op: "start", To: StatusRunning, Since: ms(now), Due: ms(now.Add(s.opts.StartTime))}
+			nb.Pending = s.transition("start", now)
 		case StatusStopping:
-			nb.Pending = &Transition{Op: "stop", To: StatusStopped, Since: ms(now), Due: ms(now.Add(s.opts.StopTime))}
+			nb.Pending = s.transition("stop", now)
 		case StatusDeleting:
-			nb.Pending = &Transition{Op: "delete", Since: ms(now), Due: ms(now.Add(s.opts.DeleteTime))}
+			nb.Pending = s.transition("delete", now)
 		}
 		p.add(nb)
 		out = append(out, *nb)
