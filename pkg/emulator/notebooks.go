@@ -29,14 +29,14 @@ func busy(nb *Notebook, what string) *apiError {
 }
 
 // lookupLocked returns the notebook of the call's {id}, transitions applied.
-func (s *Server) lookupLocked(c *call) (*project, *Notebook, *apiError) {
+func (s *Server) lookupLocked(c *call) (*Notebook, *apiError) {
 	id := c.r.PathValue("id")
 	p := s.projectLocked(c.project)
 	nb := p.nbs[id]
 	if nb == nil || s.advanceLocked(p, nb, ms(c.now)) {
-		return p, nil, notFound(id)
+		return nil, notFound(id)
 	}
-	return p, nb, nil
+	return nb, nil
 }
 
 func (s *Server) create(c *call) (int, any, *apiError) {
@@ -104,7 +104,7 @@ func (s *Server) create(c *call) (int, any, *apiError) {
 func (s *Server) show(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -222,7 +222,7 @@ func (s *Server) update(c *call) (int, any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -268,7 +268,7 @@ func (s *Server) update(c *call) (int, any, *apiError) {
 func (s *Server) delete(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -319,7 +319,7 @@ func (s *Server) start(c *call) (int, any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -340,7 +340,7 @@ func (s *Server) start(c *call) (int, any, *apiError) {
 func (s *Server) stop(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -355,7 +355,7 @@ func (s *Server) stop(c *call) (int, any, *apiError) {
 func (s *Server) showLease(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -389,7 +389,7 @@ func (s *Server) renewLease(c *call) (int, any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
