@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -340,15 +341,17 @@ func (s *Server) uuidLocked() string {
 
 func (s *Server) drawUUIDLocked() string {
 	var b [16]byte
-	for i := 0; i < 16; i += 8 {
-		v := s.rng.Uint64()
-		for j := 0; j < 8; j++ {
-			b[i+j] = byte(v >> (8 * j))
-		}
-	}
+	s.randLocked(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// randLocked fills b (a multiple of 8 bytes long) from the seeded source.
+func (s *Server) randLocked(b []byte) {
+	for i := 0; i < len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], s.rng.Uint64())
+	}
 }
 
 // --- request pipeline ---
