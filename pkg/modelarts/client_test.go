@@ -142,9 +142,11 @@ func TestSignedRequestVerifies(t *testing.T) {
 	}
 }
 
-// TestWireBodies pins the per-cloud spelling of endpoints and the enum case.
+// TestWireBodies pins the per-cloud spelling of endpoints, the enum case
+// and that every CreateRequest field goes out.
 func TestWireBodies(t *testing.T) {
 	req := &CreateRequest{Name: "n", Flavor: "f", ImageID: "i", Description: "a<b>&c",
+		Duration: 60000, Feature: "notebook", PoolID: "p", WorkspaceID: "w",
 		Volume:    VolumeReq{Category: "evs", Ownership: "managed", Capacity: 50},
 		Endpoints: []Endpoint{{Service: "ssh", KeyPairNames: []string{"k"}, AllowedAccessIPs: []string{"1.2.3.4"}}},
 		Hooks:     &Hooks{ContainerHooks: &ContainerHooks{PreStart: &HookConfig{Script: "ZWNobw==", Type: "command"}}},
@@ -155,8 +157,8 @@ func TestWireBodies(t *testing.T) {
 		body  any
 		want  string
 	}{
-		{OTC, createBody(OTC, req), `{"name":"n","description":"a<b>&c","endpoints":[{"dev_service":"SSH","ssh_keys":["k"],"allowed_access_ips":["1.2.3.4"]}],"flavor":"f","image_id":"i","volume":{"category":"EVS","ownership":"MANAGED","capacity":50},"hooks":{"container_hooks":{"pre_start":{"script":"ZWNobw==","type":"COMMAND"}}},"lease":{"duration":3600000,"type":"idle"}}`},
-		{HuaweiCloud, createBody(HuaweiCloud, req), `{"name":"n","description":"a<b>&c","endpoints":[{"service":"SSH","key_pair_names":["k"],"allowed_access_ips":["1.2.3.4"]}],"flavor":"f","image_id":"i","volume":{"category":"EVS","ownership":"MANAGED","capacity":50},"hooks":{"container_hooks":{"pre_start":{"script":"ZWNobw==","type":"COMMAND"}}},"lease":{"duration":3600000,"type":"idle"}}`},
+		{OTC, createBody(OTC, req), `{"name":"n","description":"a<b>&c","duration":60000,"feature":"NOTEBOOK","flavor":"f","image_id":"i","pool_id":"p","volume":{"category":"EVS","ownership":"MANAGED","capacity":50},"workspace_id":"w","hooks":{"container_hooks":{"pre_start":{"script":"ZWNobw==","type":"COMMAND"}}},"lease":{"duration":3600000,"type":"idle"},"endpoints":[{"dev_service":"SSH","ssh_keys":["k"],"allowed_access_ips":["1.2.3.4"]}]}`},
+		{HuaweiCloud, createBody(HuaweiCloud, req), `{"name":"n","description":"a<b>&c","duration":60000,"feature":"NOTEBOOK","flavor":"f","image_id":"i","pool_id":"p","volume":{"category":"EVS","ownership":"MANAGED","capacity":50},"workspace_id":"w","hooks":{"container_hooks":{"pre_start":{"script":"ZWNobw==","type":"COMMAND"}}},"lease":{"duration":3600000,"type":"idle"},"endpoints":[{"service":"SSH","key_pair_names":["k"],"allowed_access_ips":["1.2.3.4"]}]}`},
 		{OTC, updateBody(OTC, &UpdateRequest{Flavor: "f2", Endpoints: empty}), `{"flavor":"f2","endpoints":[]}`},
 		{HuaweiCloud, updateBody(HuaweiCloud, &UpdateRequest{Name: "x"}), `{"name":"x"}`},
 	} {
