@@ -10,6 +10,7 @@ package modelarts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -380,26 +381,25 @@ func (c *Client) RenewLease(ctx context.Context, id string, lease LeaseReq) (*Le
 	if l.Duration != 0 {
 		q.Set("duration", strconv.FormatInt(l.Duration, 10))
 	}
-	var out Lease
-	var got bool
-	if _, err := c.do(ctx, "renew lease of notebook "+id, http.MethodPatch, "/notebooks/"+id+"/lease", q, l, true, &leaseOut{&out, &got}); err != nil {
+	var out leaseOut
+	if _, err := c.do(ctx, "renew lease of notebook "+id, http.MethodPatch, "/notebooks/"+id+"/lease", q, l, true, &out); err != nil {
 		return nil, err
 	}
-	if !got {
+	if !out.got {
 		return c.GetLease(ctx, id)
 	}
-	return &out, nil
+	return &out.l, nil
 }
 
 // leaseOut decodes a Lease and notes that there was one.
 type leaseOut struct {
-	l   *Lease
-	got *bool
+	l   Lease
+	got bool
 }
 
 func (o *leaseOut) UnmarshalJSON(b []byte) error {
-	*o.got = true
-	return jsonUnmarshal(b, o.l)
+	o.got = true
+	return json.Unmarshal(b, &o.l)
 }
 
 // GetLease shows a notebook's lease.

@@ -174,6 +174,28 @@ func TestWireBodies(t *testing.T) {
 	}
 }
 
+// TestRenewLeaseEmptyAnswer: a renew answered without a body (204) reads
+// the lease with a GET instead of returning an empty one.
+func TestRenewLeaseEmptyAnswer(t *testing.T) {
+	var calls []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls = append(calls, r.Method)
+		if r.Method == http.MethodPatch {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		writeJSON(w, 200, Lease{Duration: 7200000, Enable: true, Type: "TIMING"})
+	}))
+	defer srv.Close()
+	l, err := newClient(t, akskConfig(srv.URL)).RenewLease(context.Background(), "nb1", LeaseReq{Duration: 7200000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Duration != 7200000 || strings.Join(calls, " ") != "PATCH GET" {
+		t.Errorf("lease %+v after %v, want duration 7200000 after PATCH GET", l, calls)
+	}
+}
+
 func TestEndpointJSON(t *testing.T) {
 	b, _ := json.Marshal(Endpoint{Service: "SSH", KeyPairNames: []string{"k"}, AllowedAccessIPs: []string{"1.1.1.1"}})
 	if string(b) != `{"dev_service":"SSH","ssh_keys":["k"],"allowed_access_ips":["1.1.1.1"]}` {

@@ -131,5 +131,3 @@ func updateBody(cloud Cloud, r *UpdateRequest) updateWire {
 	}
 	return w
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
