@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -193,6 +194,59 @@ func TestRenewLeaseEmptyAnswer(t *testing.T) {
 	}
 	if l.Duration != 7200000 || strings.Join(calls, " ") != "PATCH GET" {
 		t.Errorf("lease %+v after %v, want duration 7200000 after PATCH GET", l, calls)
+	}
+}
+
+// TestCatalogPaging: flavors and images are read page by page to the end,
+// and a server that ignores offset does not loop forever.
+func TestCatalogPaging(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		ignoreOffset  bool
+		want, wantReq int
+	}{
+		{"pages to the total", false, 120, 3},
+		{"offset ignored", true, 50, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var requests atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+				limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+				if tc.ignoreOffset {
+					offset = 0
+				}
+				var ids []string
+				for i := offset; i < min(offset+limit, 120); i++ {
+					ids = append(ids, fmt.Sprintf("x%03d", i))
+				}
+				if strings.HasSuffix(r.URL.Path, "/flavors") {
+					var fs []Flavor
+					for _, id := range ids {
+						fs = append(fs, Flavor{ID: id})
+					}
+					writeJSON(w, 200, map[string]any{"flavors": fs, "total": 120})
+					return
+				}
+				var ims []Image
+				for _, id := range ids {
+					ims = append(ims, Image{ID: id})
+				}
+				writeJSON(w, 200, map[string]any{"data": ims, "total": 120})
+			}))
+			defer srv.Close()
+			c := newClient(t, akskConfig(srv.URL))
+			fs, err := c.ListFlavors(context.Background())
+			if err != nil || len(fs) != tc.want || requests.Load() != int64(tc.wantReq) {
+				t.Errorf("ListFlavors: %d flavors, %d requests, %v; want %d, %d", len(fs), requests.Load(), err, tc.want, tc.wantReq)
+			}
+			requests.Store(0)
+			ims, err := c.ListImages(context.Background(), ImageListOptions{})
+			if err != nil || len(ims) != tc.want || requests.Load() != int64(tc.wantReq) {
+				t.Errorf("ListImages: %d images, %d requests, %v; want %d, %d", len(ims), requests.Load(), err, tc.want, tc.wantReq)
+			}
+		})
 	}
 }
 
