@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -456,10 +457,11 @@ func (s *Server) wrap(k kind, op string, h handlerFunc) http.Handler {
 		}
 		if aerr != nil {
 			status = aerr.Status
-			out = errorBody{ErrorCode: aerr.Code, ErrorMsg: aerr.Msg}
-			if len(aerr.Code) > 5 && aerr.Code[:5] == "APIG." {
-				out = errorBody{ErrorCode: aerr.Code, ErrorMsg: aerr.Msg, RequestID: rid}
+			eb := errorBody{ErrorCode: aerr.Code, ErrorMsg: aerr.Msg}
+			if strings.HasPrefix(aerr.Code, "APIG.") {
+				eb.RequestID = rid
 			}
+			out = eb
 		}
 		if status == 0 {
 			status = http.StatusOK
