@@ -52,22 +52,21 @@ func (s *Server) create(c *call) (int, any, *apiError) {
 	defer s.mu.Unlock()
 	now := ms(c.now)
 	p := s.projectLocked(c.project)
-	count := 0
 	// The scan (O(notebooks)) is needed only for the quota and the one-DEFAULT rule.
-	for _, nb := range p.nbs {
-		if s.opts.Quota == 0 && tmpl.Feature != "DEFAULT" {
-			break
+	if s.opts.Quota > 0 || tmpl.Feature == "DEFAULT" {
+		count := 0
+		for _, nb := range p.nbs {
+			if s.advanceLocked(p, nb, now) {
+				continue
+			}
+			count++
+			if tmpl.Feature == "DEFAULT" && nb.Feature == "DEFAULT" {
+				return 0, nil, badRequest(codeExists, "A free DEFAULT (CodeLab) instance already exists: %s.", nb.ID)
+			}
 		}
-		if s.advanceLocked(p, nb, now) {
-			continue
+		if s.opts.Quota > 0 && count >= s.opts.Quota {
+			return 0, nil, badRequest(codeQuota, "The number of notebook instances has reached the maximum (%d).", s.opts.Quota)
 		}
-		count++
-		if tmpl.Feature == "DEFAULT" && nb.Feature == "DEFAULT" {
-			return 0, nil, badRequest(codeExists, "A free DEFAULT (CodeLab) instance already exists: %s.", nb.ID)
-		}
-	}
-	if s.opts.Quota > 0 && count >= s.opts.Quota {
-		return 0, nil, badRequest(codeQuota, "The number of notebook instances has reached the maximum (%d).", s.opts.Quota)
 	}
 	nb := tmpl
 	nb.Project = p.id
