@@ -178,12 +178,7 @@ func (s *Server) issueToken(c *call) (int, any, *apiError) {
 		return 401, newIAMError(401, "The project does not exist or the user has no access to it."), nil
 	}
 	var raw [32]byte
-	for i := 0; i < 32; i += 8 {
-		v := s.rng.Uint64()
-		for j := 0; j < 8; j++ {
-			raw[i+j] = byte(v >> (8 * j))
-		}
-	}
+	s.randLocked(raw[:])
 	tok := "MIIEmulator" + hex.EncodeToString(raw[:])
 	exp := c.now.Add(s.opts.TokenTTL)
 	s.tokens[tok] = &token{project: p.id, user: user.Name, expires: exp}

@@ -29,14 +29,14 @@ func busy(nb *Notebook, what string) *apiError {
 }
 
 // lookupLocked returns the notebook of the call's {id}, transitions applied.
-func (s *Server) lookupLocked(c *call) (*project, *Notebook, *apiError) {
+func (s *Server) lookupLocked(c *call) (*Notebook, *apiError) {
 	id := c.r.PathValue("id")
 	p := s.projectLocked(c.project)
 	nb := p.nbs[id]
 	if nb == nil || s.advanceLocked(p, nb, ms(c.now)) {
-		return p, nil, notFound(id)
+		return nil, notFound(id)
 	}
-	return p, nb, nil
+	return nb, nil
 }
 
 func (s *Server) create(c *call) (int, any, *apiError) {
@@ -52,22 +52,21 @@ func (s *Server) create(c *call) (int, any, *apiError) {
 	defer s.mu.Unlock()
 	now := ms(c.now)
 	p := s.projectLocked(c.project)
-	count := 0
 	// The scan (O(notebooks)) is needed only for the quota and the one-DEFAULT rule.
-	for _, nb := range p.nbs {
-		if s.opts.Quota == 0 && tmpl.Feature != "DEFAULT" {
-			break
+	if s.opts.Quota > 0 || tmpl.Feature == "DEFAULT" {
+		count := 0
+		for _, nb := range p.nbs {
+			if s.advanceLocked(p, nb, now) {
+				continue
+			}
+			count++
+			if tmpl.Feature == "DEFAULT" && nb.Feature == "DEFAULT" {
+				return 0, nil, badRequest(codeExists, "A free DEFAULT (CodeLab) instance already exists: %s.", nb.ID)
+			}
 		}
-		if s.advanceLocked(p, nb, now) {
-			continue
+		if s.opts.Quota > 0 && count >= s.opts.Quota {
+			return 0, nil, badRequest(codeQuota, "The number of notebook instances has reached the maximum (%d).", s.opts.Quota)
 		}
-		count++
-		if tmpl.Feature == "DEFAULT" && nb.Feature == "DEFAULT" {
-			return 0, nil, badRequest(codeExists, "A free DEFAULT (CodeLab) instance already exists: %s.", nb.ID)
-		}
-	}
-	if s.opts.Quota > 0 && count >= s.opts.Quota {
-		return 0, nil, badRequest(codeQuota, "The number of notebook instances has reached the maximum (%d).", s.opts.Quota)
 	}
 	nb := tmpl
 	nb.Project = p.id
@@ -80,7 +79,7 @@ func (s *Server) create(c *call) (int, any, *apiError) {
 	if nb.Lease.Enable {
 		nb.StopAt = now + nb.Lease.Duration
 	}
-	t := &Transition{Op: "create", To: StatusRunning, Since: now, Due: ms(c.now.Add(s.opts.CreateTime))}
+	t := s.transition("create", c.now)
 	if c.draw.fail < s.faults.CreateFailed {
 		t.To = StatusCreateFailed
 		t.FailReason = "ModelArts.6360: Insufficient background resources for flavor " + nb.Flavor + ". Try again later. (emulated fault)"
@@ -104,7 +103,7 @@ func (s *Server) create(c *call) (int, any, *apiError) {
 func (s *Server) show(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -222,7 +221,7 @@ func (s *Server) update(c *call) (int, any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -268,20 +267,16 @@ func (s *Server) update(c *call) (int, any, *apiError) {
 func (s *Server) delete(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
 	if nb.Pending != nil {
 		return 0, nil, busy(nb, "be deleted")
 	}
-	now := ms(c.now)
-	nb.Status = StatusDeleting
-	nb.UpdateAt = now
 	nb.StopAt = 0
-	nb.Pending = &Transition{Op: "delete", Since: now, Due: ms(c.now.Add(s.opts.DeleteTime))}
-	s.markDirtyLocked()
-	return 200, s.respLocked(nb, now), nil
+	s.beginLocked(nb, "delete", StatusDeleting, c.now)
+	return 200, s.respLocked(nb, ms(c.now)), nil
 }
 
 // leaseFromQuery reads duration and type of start and renew.
@@ -323,52 +318,43 @@ func (s *Server) start(c *call) (int, any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
 	if nb.Status != StatusStopped && nb.Status != StatusStartFailed {
 		return 0, nil, busy(nb, "be started")
 	}
-	now := ms(c.now)
-	nb.Status = StatusStarting
 	nb.FailReason = ""
-	nb.UpdateAt = now
 	s.setLease(nb, d, typ, c.now)
-	t := &Transition{Op: "start", To: StatusRunning, Since: now, Due: ms(c.now.Add(s.opts.StartTime))}
+	t := s.beginLocked(nb, "start", StatusStarting, c.now)
 	if c.draw.fail < s.faults.StartFailed {
 		t.To = StatusStartFailed
 		t.FailReason = "ModelArts.6360: Start failed: insufficient background resources. Try again later. (emulated fault)"
 		s.stats.Faults[FaultStartFailed]++
 	}
-	nb.Pending = t
-	s.markDirtyLocked()
-	return 200, s.respLocked(nb, now), nil
+	return 200, s.respLocked(nb, ms(c.now)), nil
 }
 
 func (s *Server) stop(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
 	if nb.Status != StatusRunning {
 		return 0, nil, busy(nb, "be stopped")
 	}
-	now := ms(c.now)
-	nb.Status = StatusStopping
-	nb.UpdateAt = now
 	nb.StopAt = 0
-	nb.Pending = &Transition{Op: "stop", To: StatusStopped, Since: now, Due: ms(c.now.Add(s.opts.StopTime))}
-	s.markDirtyLocked()
-	return 200, s.respLocked(nb, now), nil
+	s.beginLocked(nb, "stop", StatusStopping, c.now)
+	return 200, s.respLocked(nb, ms(c.now)), nil
 }
 
 func (s *Server) showLease(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -402,7 +388,7 @@ func (s *Server) renewLease(c *call) (int, any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c)
 	if e != nil {
 		return 0, nil, e
 	}

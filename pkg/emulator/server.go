@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -288,13 +290,13 @@ func (s *Server) Seed(project string, nbs ...SeedNotebook) ([]Notebook, error) {
 		}
 		switch nb.Status {
 		case StatusCreating, StatusInit:
-			nb.Pending = &Transition{Op: "create", To: StatusRunning, Since: ms(now), Due: ms(now.Add(s.opts.CreateTime))}
+			nb.Pending = s.transition("create", now)
 		case StatusStarting:
-			nb.Pending = &Transition{Op: "start", To: StatusRunning, Since: ms(now), Due: ms(now.Add(s.opts.StartTime))}
+			nb.Pending = s.transition("start", now)
 		case StatusStopping:
-			nb.Pending = &Transition{Op: "stop", To: StatusStopped, Since: ms(now), Due: ms(now.Add(s.opts.StopTime))}
+			nb.Pending = s.transition("stop", now)
 		case StatusDeleting:
-			nb.Pending = &Transition{Op: "delete", Since: ms(now), Due: ms(now.Add(s.opts.DeleteTime))}
+			nb.Pending = s.transition("delete", now)
 		}
 		p.add(nb)
 		out = append(out, *nb)
@@ -340,15 +342,17 @@ func (s *Server) uuidLocked() string {
 
 func (s *Server) drawUUIDLocked() string {
 	var b [16]byte
-	for i := 0; i < 16; i += 8 {
-		v := s.rng.Uint64()
-		for j := 0; j < 8; j++ {
-			b[i+j] = byte(v >> (8 * j))
-		}
-	}
+	s.randLocked(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// randLocked fills b (a multiple of 8 bytes long) from the seeded source.
+func (s *Server) randLocked(b []byte) {
+	for i := 0; i < len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], s.rng.Uint64())
+	}
 }
 
 // --- request pipeline ---
@@ -453,10 +457,11 @@ func (s *Server) wrap(k kind, op string, h handlerFunc) http.Handler {
 		}
 		if aerr != nil {
 			status = aerr.Status
-			out = errorBody{ErrorCode: aerr.Code, ErrorMsg: aerr.Msg}
-			if len(aerr.Code) > 5 && aerr.Code[:5] == "APIG." {
-				out = errorBody{ErrorCode: aerr.Code, ErrorMsg: aerr.Msg, RequestID: rid}
+			eb := errorBody{ErrorCode: aerr.Code, ErrorMsg: aerr.Msg}
+			if strings.HasPrefix(aerr.Code, "APIG.") {
+				eb.RequestID = rid
 			}
+			out = eb
 		}
 		if status == 0 {
 			status = http.StatusOK

@@ -96,6 +96,36 @@ func (s *Server) projectLocked(id string) *project {
 	return p
 }
 
+// transition returns op (create, start, stop or delete) begun at t: after
+// the configured time it ends in the op's usual outcome (RUNNING, RUNNING,
+// STOPPED, gone); a caller injecting a failure changes To and FailReason.
+func (s *Server) transition(op string, t time.Time) *Transition {
+	tr := &Transition{Op: op, Since: ms(t)}
+	var d time.Duration
+	switch op {
+	case "create":
+		tr.To, d = StatusRunning, s.opts.CreateTime
+	case "start":
+		tr.To, d = StatusRunning, s.opts.StartTime
+	case "stop":
+		tr.To, d = StatusStopped, s.opts.StopTime
+	case "delete":
+		d = s.opts.DeleteTime
+	}
+	tr.Due = ms(t.Add(d))
+	return tr
+}
+
+// beginLocked puts the existing notebook nb into status, op's transitional
+// status, at t with op's transition pending, and returns the transition.
+func (s *Server) beginLocked(nb *Notebook, op, status string, t time.Time) *Transition {
+	nb.Status = status
+	nb.UpdateAt = ms(t)
+	nb.Pending = s.transition(op, t)
+	s.markDirtyLocked()
+	return nb.Pending
+}
+
 // advanceLocked applies nb's due transitions at now and reports whether
 // the notebook is gone.
 func (s *Server) advanceLocked(p *project, nb *Notebook, now int64) bool {

@@ -10,6 +10,7 @@ package modelarts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -380,26 +381,25 @@ func (c *Client) RenewLease(ctx context.Context, id string, lease LeaseReq) (*Le
 	if l.Duration != 0 {
 		q.Set("duration", strconv.FormatInt(l.Duration, 10))
 	}
-	var out Lease
-	var got bool
-	if _, err := c.do(ctx, "renew lease of notebook "+id, http.MethodPatch, "/notebooks/"+id+"/lease", q, l, true, &leaseOut{&out, &got}); err != nil {
+	var out leaseOut
+	if _, err := c.do(ctx, "renew lease of notebook "+id, http.MethodPatch, "/notebooks/"+id+"/lease", q, l, true, &out); err != nil {
 		return nil, err
 	}
-	if !got {
+	if !out.got {
 		return c.GetLease(ctx, id)
 	}
-	return &out, nil
+	return &out.l, nil
 }
 
 // leaseOut decodes a Lease and notes that there was one.
 type leaseOut struct {
-	l   *Lease
-	got *bool
+	l   Lease
+	got bool
 }
 
 func (o *leaseOut) UnmarshalJSON(b []byte) error {
-	*o.got = true
-	return jsonUnmarshal(b, o.l)
+	o.got = true
+	return json.Unmarshal(b, &o.l)
 }
 
 // GetLease shows a notebook's lease.
@@ -417,30 +417,7 @@ func (c *Client) GetLease(ctx context.Context, id string) (*Lease, error) {
 // ListFlavors returns every notebook flavor of the region (with sold_out),
 // paging by offset until a short or empty page or the reported total.
 func (c *Client) ListFlavors(ctx context.Context) ([]Flavor, error) {
-	var out []Flavor
-	seen := map[string]bool{}
-	for offset := 0; ; {
-		var p struct {
-			Flavors []Flavor `json:"flavors"`
-			Total   int      `json:"total"`
-		}
-		q := url.Values{"limit": {strconv.Itoa(PageLimit)}, "offset": {strconv.Itoa(offset)}}
-		if _, err := c.do(ctx, "list flavors", http.MethodGet, "/notebooks/flavors", q, nil, true, &p); err != nil {
-			return nil, err
-		}
-		added := 0
-		for _, f := range p.Flavors {
-			if !seen[f.ID] {
-				seen[f.ID] = true
-				out = append(out, f)
-				added++
-			}
-		}
-		offset += len(p.Flavors)
-		if added == 0 || len(p.Flavors) < PageLimit || (p.Total > 0 && offset >= p.Total) {
-			return out, nil
-		}
-	}
+	return listCatalog(ctx, c, "list flavors", "/notebooks/flavors", url.Values{}, func(f Flavor) string { return f.ID })
 }
 
 // ImageListOptions filters ListImages. Empty fields are not sent.
@@ -451,41 +428,56 @@ type ImageListOptions struct {
 	WorkspaceID string
 }
 
-// ListImages returns every image matching opts, paging like List.
+// ListImages returns every image matching opts, paging like ListFlavors.
 func (c *Client) ListImages(ctx context.Context, opts ImageListOptions) ([]Image, error) {
-	var out []Image
+	q := url.Values{}
+	if opts.Name != "" {
+		q.Set("name", opts.Name)
+		if opts.NameFuzzy {
+			q.Set("name_fuzzy_match", "true")
+		}
+	}
+	if opts.Type != "" {
+		q.Set("type", opts.Type)
+	}
+	if opts.WorkspaceID != "" {
+		q.Set("workspace_id", opts.WorkspaceID)
+	}
+	return listCatalog(ctx, c, "list images", "/images", q, func(im Image) string { return im.ID })
+}
+
+// listCatalog returns every entry of a catalog (flavors, images) at path,
+// paging by offset until a short or empty page, a page with no new id, or
+// the reported total; entries are de-duplicated by id. The flavors answer
+// calls its array "flavors", the images answer "data".
+func listCatalog[T any](ctx context.Context, c *Client, op, path string, q url.Values, id func(T) string) ([]T, error) {
+	var out []T
 	seen := map[string]bool{}
 	for offset := 0; ; {
 		var p struct {
-			Data  []Image `json:"data"`
-			Total int     `json:"total"`
+			Data    []T `json:"data"`
+			Flavors []T `json:"flavors"`
+			Total   int `json:"total"`
 		}
-		q := url.Values{"limit": {strconv.Itoa(PageLimit)}, "offset": {strconv.Itoa(offset)}}
-		if opts.Name != "" {
-			q.Set("name", opts.Name)
-			if opts.NameFuzzy {
-				q.Set("name_fuzzy_match", "true")
-			}
-		}
-		if opts.Type != "" {
-			q.Set("type", opts.Type)
-		}
-		if opts.WorkspaceID != "" {
-			q.Set("workspace_id", opts.WorkspaceID)
-		}
-		if _, err := c.do(ctx, "list images", http.MethodGet, "/images", q, nil, true, &p); err != nil {
+		q.Set("limit", strconv.Itoa(PageLimit))
+		q.Set("offset", strconv.Itoa(offset))
+		if _, err := c.do(ctx, op, http.MethodGet, path, q, nil, true, &p); err != nil {
 			return nil, err
 		}
+		items := p.Data
+		if len(p.Flavors) > 0 {
+			items = p.Flavors
+		}
 		added := 0
-		for _, im := range p.Data {
-			if !seen[im.ID] {
-				seen[im.ID] = true
-				out = append(out, im)
+		for _, x := range items {
+			if k := id(x); !seen[k] {
+				seen[k] = true
+				out = append(out, x)
 				added++
 			}
 		}
-		offset += len(p.Data)
-		if added == 0 || len(p.Data) < PageLimit || (p.Total > 0 && offset >= p.Total) {
+		offset += len(items)
+		if added == 0 || len(items) < PageLimit || (p.Total > 0 && offset >= p.Total) {
 			return out, nil
 		}
 	}

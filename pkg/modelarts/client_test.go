@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -142,9 +143,11 @@ func TestSignedRequestVerifies(t *testing.T) {
 	}
 }
 
-// TestWireBodies pins the per-cloud spelling of endpoints and the enum case.
+// TestWireBodies pins the per-cloud spelling of endpoints, the enum case
+// and that every CreateRequest field goes out.
 func TestWireBodies(t *testing.T) {
 	req := &CreateRequest{Name: "n", Flavor: "f", ImageID: "i", Description: "a<b>&c",
+		Duration: 60000, Feature: "notebook", PoolID: "p", WorkspaceID: "w",
 		Volume:    VolumeReq{Category: "evs", Ownership: "managed", Capacity: 50},
 		Endpoints: []Endpoint{{Service: "ssh", KeyPairNames: []string{"k"}, AllowedAccessIPs: []string{"1.2.3.4"}}},
 		Hooks:     &Hooks{ContainerHooks: &ContainerHooks{PreStart: &HookConfig{Script: "ZWNobw==", Type: "command"}}},
@@ -155,8 +158,8 @@ func TestWireBodies(t *testing.T) {
 		body  any
 		want  string
 	}{
-		{OTC, createBody(OTC, req), `{"name":"n","description":"a<b>&c","endpoints":[{"dev_service":"SSH","ssh_keys":["k"],"allowed_access_ips":["1.2.3.4"]}],"flavor":"f","image_id":"i","volume":{"category":"EVS","ownership":"MANAGED","capacity":50},"hooks":{"container_hooks":{"pre_start":{"script":"ZWNobw==","type":"COMMAND"}}},"lease":{"duration":3600000,"type":"idle"}}`},
-		{HuaweiCloud, createBody(HuaweiCloud, req), `{"name":"n","description":"a<b>&c","endpoints":[{"service":"SSH","key_pair_names":["k"],"allowed_access_ips":["1.2.3.4"]}],"flavor":"f","image_id":"i","volume":{"category":"EVS","ownership":"MANAGED","capacity":50},"hooks":{"container_hooks":{"pre_start":{"script":"ZWNobw==","type":"COMMAND"}}},"lease":{"duration":3600000,"type":"idle"}}`},
+		{OTC, createBody(OTC, req), `{"name":"n","description":"a<b>&c","duration":60000,"feature":"NOTEBOOK","flavor":"f","image_id":"i","pool_id":"p","volume":{"category":"EVS","ownership":"MANAGED","capacity":50},"workspace_id":"w","hooks":{"container_hooks":{"pre_start":{"script":"ZWNobw==","type":"COMMAND"}}},"lease":{"duration":3600000,"type":"idle"},"endpoints":[{"dev_service":"SSH","ssh_keys":["k"],"allowed_access_ips":["1.2.3.4"]}]}`},
+		{HuaweiCloud, createBody(HuaweiCloud, req), `{"name":"n","description":"a<b>&c","duration":60000,"feature":"NOTEBOOK","flavor":"f","image_id":"i","pool_id":"p","volume":{"category":"EVS","ownership":"MANAGED","capacity":50},"workspace_id":"w","hooks":{"container_hooks":{"pre_start":{"script":"ZWNobw==","type":"COMMAND"}}},"lease":{"duration":3600000,"type":"idle"},"endpoints":[{"service":"SSH","key_pair_names":["k"],"allowed_access_ips":["1.2.3.4"]}]}`},
 		{OTC, updateBody(OTC, &UpdateRequest{Flavor: "f2", Endpoints: empty}), `{"flavor":"f2","endpoints":[]}`},
 		{HuaweiCloud, updateBody(HuaweiCloud, &UpdateRequest{Name: "x"}), `{"name":"x"}`},
 	} {
@@ -169,6 +172,81 @@ func TestWireBodies(t *testing.T) {
 		if got := strings.TrimSpace(buf.String()); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.cloud, got, tc.want)
 		}
+	}
+}
+
+// TestRenewLeaseEmptyAnswer: a renew answered without a body (204) reads
+// the lease with a GET instead of returning an empty one.
+func TestRenewLeaseEmptyAnswer(t *testing.T) {
+	var calls []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls = append(calls, r.Method)
+		if r.Method == http.MethodPatch {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		writeJSON(w, 200, Lease{Duration: 7200000, Enable: true, Type: "TIMING"})
+	}))
+	defer srv.Close()
+	l, err := newClient(t, akskConfig(srv.URL)).RenewLease(context.Background(), "nb1", LeaseReq{Duration: 7200000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Duration != 7200000 || strings.Join(calls, " ") != "PATCH GET" {
+		t.Errorf("lease %+v after %v, want duration 7200000 after PATCH GET", l, calls)
+	}
+}
+
+// TestCatalogPaging: flavors and images are read page by page to the end,
+// and a server that ignores offset does not loop forever.
+func TestCatalogPaging(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		ignoreOffset  bool
+		want, wantReq int
+	}{
+		{"pages to the total", false, 120, 3},
+		{"offset ignored", true, 50, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var requests atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+				limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+				if tc.ignoreOffset {
+					offset = 0
+				}
+				var ids []string
+				for i := offset; i < min(offset+limit, 120); i++ {
+					ids = append(ids, fmt.Sprintf("x%03d", i))
+				}
+				if strings.HasSuffix(r.URL.Path, "/flavors") {
+					var fs []Flavor
+					for _, id := range ids {
+						fs = append(fs, Flavor{ID: id})
+					}
+					writeJSON(w, 200, map[string]any{"flavors": fs, "total": 120})
+					return
+				}
+				var ims []Image
+				for _, id := range ids {
+					ims = append(ims, Image{ID: id})
+				}
+				writeJSON(w, 200, map[string]any{"data": ims, "total": 120})
+			}))
+			defer srv.Close()
+			c := newClient(t, akskConfig(srv.URL))
+			fs, err := c.ListFlavors(context.Background())
+			if err != nil || len(fs) != tc.want || requests.Load() != int64(tc.wantReq) {
+				t.Errorf("ListFlavors: %d flavors, %d requests, %v; want %d, %d", len(fs), requests.Load(), err, tc.want, tc.wantReq)
+			}
+			requests.Store(0)
+			ims, err := c.ListImages(context.Background(), ImageListOptions{})
+			if err != nil || len(ims) != tc.want || requests.Load() != int64(tc.wantReq) {
+				t.Errorf("ListImages: %d images, %d requests, %v; want %d, %d", len(ims), requests.Load(), err, tc.want, tc.wantReq)
+			}
+		})
 	}
 }
 

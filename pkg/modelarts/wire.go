@@ -90,58 +90,44 @@ func wireLease(l *LeaseReq) *LeaseReq {
 	return &LeaseReq{Duration: l.Duration, Type: strings.ToLower(l.Type)}
 }
 
+// createWire is a CreateRequest as sent: Endpoints, being shallower,
+// hides CreateRequest.Endpoints from encoding/json, so every other field
+// goes out as CreateRequest declares it.
 type createWire struct {
-	Name        string    `json:"name"`
-	Description string    `json:"description,omitempty"`
-	Duration    int64     `json:"duration,omitempty"`
-	Endpoints   any       `json:"endpoints,omitempty"`
-	Feature     string    `json:"feature,omitempty"`
-	Flavor      string    `json:"flavor"`
-	ImageID     string    `json:"image_id"`
-	PoolID      string    `json:"pool_id,omitempty"`
-	Volume      VolumeReq `json:"volume"`
-	WorkspaceID string    `json:"workspace_id,omitempty"`
-	Hooks       *Hooks    `json:"hooks,omitempty"`
-	Lease       *LeaseReq `json:"lease,omitempty"`
+	CreateRequest
+	Endpoints any `json:"endpoints,omitempty"` // the cloud's spelling
 }
 
 // createBody is the wire body of CreateNotebook for cloud: endpoints in the
 // cloud's spelling, enums upper case (volume, feature, hook type), the
 // lease type lower case.
 func createBody(cloud Cloud, r *CreateRequest) createWire {
-	w := createWire{
-		Name: r.Name, Description: r.Description, Duration: r.Duration,
-		Feature: strings.ToUpper(r.Feature), Flavor: r.Flavor, ImageID: r.ImageID, PoolID: r.PoolID,
-		Volume:      r.Volume,
-		WorkspaceID: r.WorkspaceID, Hooks: wireHooks(r.Hooks), Lease: wireLease(r.Lease),
-	}
-	w.Volume.Category = strings.ToUpper(w.Volume.Category)
-	w.Volume.Ownership = strings.ToUpper(w.Volume.Ownership)
+	w := createWire{CreateRequest: *r}
+	w.Feature = strings.ToUpper(r.Feature)
+	w.Volume.Category = strings.ToUpper(r.Volume.Category)
+	w.Volume.Ownership = strings.ToUpper(r.Volume.Ownership)
+	w.Hooks = wireHooks(r.Hooks)
+	w.Lease = wireLease(r.Lease)
 	if len(r.Endpoints) > 0 {
 		w.Endpoints = wireEndpoints(cloud, r.Endpoints)
 	}
 	return w
 }
 
+// updateWire is an UpdateRequest as sent, endpoints in the cloud's
+// spelling (see createWire).
 type updateWire struct {
-	Name           string  `json:"name,omitempty"`
-	Description    *string `json:"description,omitempty"`
-	Flavor         string  `json:"flavor,omitempty"`
-	ImageID        string  `json:"image_id,omitempty"`
-	Endpoints      any     `json:"endpoints,omitempty"`
-	StorageNewSize int     `json:"storage_new_size,omitempty"`
-	Hooks          *Hooks  `json:"hooks,omitempty"`
+	UpdateRequest
+	Endpoints any `json:"endpoints,omitempty"`
 }
 
 // updateBody is the wire body of UpdateNotebook; non-nil empty Endpoints
 // are sent as [] (clearing them).
 func updateBody(cloud Cloud, r *UpdateRequest) updateWire {
-	w := updateWire{Name: r.Name, Description: r.Description, Flavor: r.Flavor, ImageID: r.ImageID,
-		StorageNewSize: r.StorageNewSize, Hooks: wireHooks(r.Hooks)}
+	w := updateWire{UpdateRequest: *r}
+	w.Hooks = wireHooks(r.Hooks)
 	if r.Endpoints != nil {
 		w.Endpoints = wireEndpoints(cloud, r.Endpoints)
 	}
 	return w
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
