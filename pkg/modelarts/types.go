@@ -165,8 +165,10 @@ type LeaseReq struct {
 }
 
 // CreateRequest is the body of CreateNotebook (CreateNotebook.rst Table 2).
-// Its JSON form (snake_case, neutral endpoint spelling) is for saved plans;
-// on the wire the client encodes endpoints in its cloud's spelling.
+// Its JSON form (snake_case, neutral endpoint spelling) is for output people
+// and tools read, such as a plan rendered as JSON; the client encodes the
+// wire body itself, endpoints in its cloud's spelling, and saved plans use
+// package plan's own encoding.
 type CreateRequest struct {
 	Name        string     `json:"name"`
 	Description string     `json:"description,omitempty"`

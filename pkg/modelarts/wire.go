@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// endpointJSON is the neutral (fleet, saved plan) spelling of an Endpoint.
+// endpointJSON is the neutral (fleet file) spelling of an Endpoint.
 type endpointJSON struct {
 	DevService       string   `json:"dev_service,omitempty"`
 	SSHKeys          []string `json:"ssh_keys,omitempty"`
