@@ -96,7 +96,7 @@ func (f *fake) seed(name, status string) string {
 	f.seq++
 	id := fmt.Sprintf("nb-%03d", f.seq)
 	f.nbs[id] = &fnb{nb: modelarts.Notebook{ID: id, Name: name, Status: status, Description: "seeded",
-		URL: "https://nb.example/" + id, Token: modelarts.Secret("secret-token-" + id)}}
+		URL: "https://nb.example/" + id, Token: modelarts.Secret("secret-token-" + id), CreateAt: int64(f.seq)}}
 	f.order = append(f.order, id)
 	return id
 }

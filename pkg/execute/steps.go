@@ -27,8 +27,6 @@ type state struct {
 	status string
 	url    string
 	gone   bool
-	// createAt is the notebook's create_at (epoch ms), 0 when unknown.
-	createAt int64
 	// held is true while the change holds a parallelism slot.
 	held bool
 }
@@ -46,9 +44,6 @@ func (st *state) see(nb *modelarts.Notebook) {
 	}
 	if nb.URL != "" {
 		st.url = nb.URL
-	}
-	if nb.CreateAt != 0 {
-		st.createAt = nb.CreateAt
 	}
 	st.gone = false
 }
@@ -492,7 +487,7 @@ func in(list []string, s string) bool {
 // a failure status (a *statusError) or ctx ends.
 func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal) error {
 	r.release(st)
-	w := r.poll.add(st.id, st.createAt)
+	w := r.poll.add(st.id)
 	defer r.poll.remove(w)
 	for {
 		select {
