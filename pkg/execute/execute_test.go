@@ -697,3 +697,32 @@ func TestOldestDeletedConfirmedAtOnce(t *testing.T) {
 		t.Errorf("lists %d gets %d, want 2 and 1", l, g)
 	}
 }
+
+// TestQuietRunReadsEveryPage: when every change only waits, the poller
+// fetches a list's pages at once; a notebook on the last page is seen
+// there, not looked up with a GET.
+func TestQuietRunReadsEveryPage(t *testing.T) {
+	f := newFake(3)
+	for i := range 2 * listPageSize {
+		f.seed(fmt.Sprintf("other-%03d", i), "RUNNING")
+	}
+	var names []string
+	for i := range 10 {
+		names = append(names, fmt.Sprintf("s%02d", i))
+	}
+	opts := fastOpts()
+	opts.Parallelism = len(names)
+	r, err := Apply(context.Background(), creates(names...), pagedFake{f}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Count(report.Succeeded) != len(names) {
+		t.Fatalf("outcomes %v", r.Summary.Outcomes)
+	}
+	if f.count("page") < 3 {
+		t.Errorf("%d pages fetched, want at least one paged list of 3", f.count("page"))
+	}
+	if g := f.count("get"); g != 0 {
+		t.Errorf("%d GETs: the notebooks on the last page were not read", g)
+	}
+}
