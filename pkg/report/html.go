@@ -118,12 +118,7 @@ type htmlBar struct {
 }
 
 func newHTMLView(r *Report) htmlView {
-	s := r.Summary
-	if s.Outcomes == nil {
-		c := *r
-		c.Summarize()
-		s = c.Summary
-	}
+	s := r.summary()
 	v := htmlView{
 		Title:       "nbfleet report",
 		Fleet:       r.Fleet,
@@ -196,9 +191,7 @@ func newHTMLRow(i int, e Entry) htmlRow {
 		}
 		row.Meta = strings.Join(meta, " · ")
 	}
-	if e.FailReason != "" && (e.Error == nil || !strings.Contains(e.Error.Message, e.FailReason)) {
-		row.FailReason = e.FailReason
-	}
+	row.FailReason = extraFailReason(e)
 	// One reason is already said; the list is for a notebook that failed
 	// more than once, or whose reasons differ from the last one.
 	if len(e.FailReasons) > 1 || (len(e.FailReasons) == 1 && e.FailReasons[0] != e.FailReason) {

@@ -70,13 +70,22 @@ func problem(e Entry) string {
 		}
 		parts = append(parts, s)
 	}
-	if e.FailReason != "" && (e.Error == nil || !strings.Contains(e.Error.Message, e.FailReason)) {
-		parts = append(parts, "fail_reason: "+e.FailReason)
+	if r := extraFailReason(e); r != "" {
+		parts = append(parts, "fail_reason: "+r)
 	}
 	if len(parts) == 0 && e.Outcome == Skipped {
 		parts = append(parts, e.Note)
 	}
 	return oneLine(strings.Join(parts, "; "))
+}
+
+// extraFailReason is e's fail_reason unless its error message already
+// says it.
+func extraFailReason(e Entry) string {
+	if e.Error != nil && strings.Contains(e.Error.Message, e.FailReason) {
+		return ""
+	}
+	return e.FailReason
 }
 
 func oneLine(s string) string {
@@ -114,12 +123,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if r.Interrupted {
 		b.WriteString("> **Interrupted.** Some changes were not carried out; run `nbfleet apply` again to finish.\n\n")
 	}
-	s := r.Summary
-	if s.Outcomes == nil {
-		c := *r
-		c.Summarize()
-		s = c.Summary
-	}
+	s := r.summary()
 	b.WriteString("| outcome | notebooks |\n|---|---:|\n")
 	for _, o := range Outcomes {
 		fmt.Fprintf(&b, "| %s | %d |\n", o, s.Outcomes[o])
