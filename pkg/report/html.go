@@ -305,7 +305,7 @@ func barTitle(e Entry, x0, x1 float64, open bool) string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, ", %d attempts", e.Attempts)
 	}
-	if p := problem(e); p != "" && e.Outcome == Failed {
+	if p := Problem(e); p != "" && e.Outcome == Failed {
 		b.WriteString("\n" + p)
 	}
 	return b.String()
