@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -340,13 +341,13 @@ func (r *runner) already(ctx context.Context, st *state, statuses ...string) boo
 	nb, err := r.api.Get(ctx, st.id)
 	if errors.Is(err, modelarts.ErrNotFound) {
 		st.gone = true
-		return in(statuses, "")
+		return slices.Contains(statuses, "")
 	}
 	if err != nil {
 		return false
 	}
 	st.see(nb)
-	return in(statuses, nb.Status)
+	return slices.Contains(statuses, nb.Status)
 }
 
 func (r *runner) needID(st *state, op plan.StepOp) error {
@@ -474,15 +475,6 @@ func failure(status string) bool {
 	return false
 }
 
-func in(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // waitFor waits, through the poller, until the notebook reaches g, ends in
 // a failure status (a *statusError) or ctx ends.
 func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal) error {
@@ -500,13 +492,13 @@ func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal)
 				}
 				return &statusError{op: op, status: "GONE", gone: true}
 			}
-			if o.nb.Status != st.status {
-				st.see(o.nb)
+			changed := o.nb.Status != st.status
+			st.see(o.nb)
+			if changed {
 				r.progress(st, op, st.status)
 			}
-			st.see(o.nb)
 			switch {
-			case in(g.statuses, o.nb.Status):
+			case slices.Contains(g.statuses, o.nb.Status):
 				return nil
 			case g.settled && (stable(o.nb.Status) || failure(o.nb.Status) || o.nb.Status == modelarts.StatusFrozen):
 				return nil
