@@ -85,20 +85,6 @@ func (t *tally) countsLine() string {
 		t.counts[report.Succeeded], t.counts[report.Failed], t.counts[report.Skipped], t.counts[report.Unchanged])
 }
 
-// entryProblem is the one-line error of a finished entry.
-func entryProblem(e report.Entry) string {
-	var s string
-	if e.Error != nil {
-		s = e.Error.Message
-		if e.Error.Code != "" {
-			s = e.Error.Code + ": " + s
-		}
-	} else if e.Note != "" {
-		s = e.Note
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // lineProgress writes one line per finished notebook (unchanged ones only
 // count) and a summary line at most every `every`, for cron logs.
 type lineProgress struct {
@@ -134,7 +120,7 @@ func (l *lineProgress) Finished(e report.Entry) {
 		if e.URL != "" {
 			line += " url=" + e.URL
 		}
-		if p := entryProblem(e); p != "" {
+		if p := report.Problem(e); p != "" {
 			line += ": " + p
 		}
 		fmt.Fprintln(l.w, line)
@@ -264,7 +250,7 @@ func (p *ttyProgress) Finished(e report.Entry) {
 	p.setStatus(e.Name, "")
 	if e.Outcome == report.Failed {
 		p.clear()
-		fmt.Fprintf(p.w, "%s %s (%s): %s\n", p.paint("31", "✗"), e.Name, e.Action, entryProblem(e))
+		fmt.Fprintf(p.w, "%s %s (%s): %s\n", p.paint("31", "✗"), e.Name, e.Action, report.Problem(e))
 		p.draw(true)
 		return
 	}

@@ -166,3 +166,30 @@ func typeName(v any) string {
 	}
 	return "?"
 }
+
+// TestProgressSaysFailReason: a notebook whose earlier attempt ended
+// CREATE_FAILED and whose retry then timed out shows the fail_reason in
+// the progress line too, as the report does.
+func TestProgressSaysFailReason(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		make func(w *bytes.Buffer) execute.Observer
+	}{
+		{"lines", func(w *bytes.Buffer) execute.Observer {
+			return &lineProgress{w: w, now: stepClock(), every: time.Hour}
+		}},
+		{"tty", func(w *bytes.Buffer) execute.Observer { return newTTYProgress(w, stepClock(), false) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			obs := tt.make(&b)
+			obs.Planned(&plan.Plan{Fleet: "ml101", Changes: []plan.Change{{Name: "ml101-bob", Action: plan.Create}}})
+			obs.Finished(report.Entry{Name: "ml101-bob", Action: "create", Outcome: report.Failed, Status: "CREATING",
+				FailReason: "no capacity", FailReasons: []string{"no capacity"}, Attempts: 2,
+				Error: &report.Error{Code: "timeout", Message: "timed out after 20m0s waiting for RUNNING (last status CREATING)"}})
+			if !strings.Contains(b.String(), "fail_reason: no capacity") {
+				t.Errorf("the fail_reason is missing:\n%s", b.String())
+			}
+		})
+	}
+}

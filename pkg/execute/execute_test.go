@@ -658,32 +658,6 @@ func TestWaitingHoldsNoSlot(t *testing.T) {
 	}
 }
 
-// TestCutShortListNotConfirmed: a notebook older than everything a list
-// showed was cut off the end of a list (newest first); it is not
-// confirmed with a GET until it stays unseen for confirmAfter lists.
-func TestCutShortListNotConfirmed(t *testing.T) {
-	f := newFake(8)
-	var hideOnce sync.Once
-	f.onCreate = func(name string) {
-		if name == "b" {
-			hideOnce.Do(func() {
-				f.mu.Lock()
-				f.hidden["nb-001"] = confirmAfter - 1 // "a", created first
-				f.mu.Unlock()
-			})
-		}
-	}
-	opts := fastOpts()
-	opts.Parallelism = 1
-	r := apply(t, f, creates("a", "b"), opts)
-	if r.Count(report.Succeeded) != 2 {
-		t.Fatalf("outcomes %v", r.Summary.Outcomes)
-	}
-	if g := f.count("get"); g != 0 {
-		t.Errorf("%d GETs for a notebook cut off the end of %d lists", g, confirmAfter-1)
-	}
-}
-
 // TestFewWaitersUseGet: when fewer notebooks wait than a list has pages,
 // the poller asks for each with a GET instead (fewer requests).
 func TestFewWaitersUseGet(t *testing.T) {
@@ -700,5 +674,55 @@ func TestFewWaitersUseGet(t *testing.T) {
 	// The first tick lists 151 notebooks (4 pages); then one GET a tick.
 	if l, g := f.count("list"), f.count("get"); l != 1 || g != 3 {
 		t.Errorf("lists %d gets %d, want 1 and 3", l, g)
+	}
+}
+
+// TestOldestDeletedConfirmedAtOnce: a deleted notebook older than every
+// notebook still listed is confirmed gone by the first list that misses
+// it (one GET), not after several more lists. The plan waits for it to
+// settle first (a prune of a busy notebook), so its create_at is known.
+func TestOldestDeletedConfirmedAtOnce(t *testing.T) {
+	f := newFake(1)
+	id := f.seed("a", "RUNNING")
+	f.seed("b", "RUNNING") // newer, stays
+	c := plan.Change{Name: "a", ID: id, Action: plan.Delete,
+		Steps: []plan.Step{{Op: plan.StepWait}, {Op: plan.StepDelete}}}
+	e := only(t, apply(t, f, &plan.Plan{Changes: []plan.Change{c}}, fastOpts()))
+	if e.Outcome != report.Succeeded {
+		t.Fatalf("entry %+v %+v", e, e.Error)
+	}
+	// List 1 shows it RUNNING (the wait ends); list 2 misses it and one
+	// GET confirms it gone.
+	if l, g := f.count("list"), f.count("get"); l != 2 || g != 1 {
+		t.Errorf("lists %d gets %d, want 2 and 1", l, g)
+	}
+}
+
+// TestQuietRunReadsEveryPage: when every change only waits, the poller
+// fetches a list's pages at once; a notebook on the last page is seen
+// there, not looked up with a GET.
+func TestQuietRunReadsEveryPage(t *testing.T) {
+	f := newFake(3)
+	for i := range 2 * listPageSize {
+		f.seed(fmt.Sprintf("other-%03d", i), "RUNNING")
+	}
+	var names []string
+	for i := range 10 {
+		names = append(names, fmt.Sprintf("s%02d", i))
+	}
+	opts := fastOpts()
+	opts.Parallelism = len(names)
+	r, err := Apply(context.Background(), creates(names...), pagedFake{f}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Count(report.Succeeded) != len(names) {
+		t.Fatalf("outcomes %v", r.Summary.Outcomes)
+	}
+	if f.count("page") < 3 {
+		t.Errorf("%d pages fetched, want at least one paged list of 3", f.count("page"))
+	}
+	if g := f.count("get"); g != 0 {
+		t.Errorf("%d GETs: the notebooks on the last page were not read", g)
 	}
 }

@@ -96,7 +96,7 @@ func (f *fake) seed(name, status string) string {
 	f.seq++
 	id := fmt.Sprintf("nb-%03d", f.seq)
 	f.nbs[id] = &fnb{nb: modelarts.Notebook{ID: id, Name: name, Status: status, Description: "seeded",
-		URL: "https://nb.example/" + id, Token: modelarts.Secret("secret-token-" + id)}}
+		URL: "https://nb.example/" + id, Token: modelarts.Secret("secret-token-" + id), CreateAt: int64(f.seq)}}
 	f.order = append(f.order, id)
 	return id
 }
@@ -177,6 +177,11 @@ func (f *fake) List(ctx context.Context, opts modelarts.ListOptions) ([]modelart
 	if opts.Name == "" {
 		f.advance()
 	}
+	return f.listed(opts), nil
+}
+
+// listed is what a list shows now (locked).
+func (f *fake) listed(opts modelarts.ListOptions) []modelarts.Notebook {
 	var out []modelarts.Notebook
 	for _, id := range f.order {
 		n := f.nbs[id]
@@ -189,7 +194,29 @@ func (f *fake) List(ctx context.Context, opts modelarts.ListOptions) ([]modelart
 		}
 		out = append(out, n.nb)
 	}
-	return out, nil
+	return out
+}
+
+// pagedFake is a fake that also serves single pages, as *modelarts.Client
+// does; the first page of a list advances the statuses.
+type pagedFake struct{ *fake }
+
+func (p pagedFake) ListPage(ctx context.Context, opts modelarts.ListOptions, offset, limit int) (*modelarts.Page, error) {
+	f := p.fake
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.take("page", ""); err != nil {
+		return nil, err
+	}
+	if offset == 0 {
+		f.advance()
+	}
+	all := f.listed(opts)
+	pg := &modelarts.Page{Total: len(all)}
+	if offset < len(all) {
+		pg.Data = all[offset:min(offset+limit, len(all))]
+	}
+	return pg, nil
 }
 
 func (f *fake) get(id string) (*fnb, error) {

@@ -41,10 +41,6 @@ type pageLister interface {
 	ListPage(ctx context.Context, opts modelarts.ListOptions, offset, limit int) (*modelarts.Page, error)
 }
 
-// confirmAfter is how many lists in a row may miss a notebook older than
-// everything they showed before it is confirmed with a Get.
-const confirmAfter = 5
-
 // observation is one sighting of a notebook.
 type observation struct {
 	nb   *modelarts.Notebook // nil when gone
@@ -53,21 +49,16 @@ type observation struct {
 
 type waiter struct {
 	id    string
-	since time.Time // when the wait began
-	// createAt is the notebook's create_at (epoch ms), 0 when unknown.
-	createAt int64
-	// missed counts the ticks in a row whose list did not show it (only
-	// the poller touches it).
-	missed int
-	ch     chan observation // capacity 1: holds only the latest sighting
+	since time.Time        // when the wait began
+	ch    chan observation // capacity 1: holds only the latest sighting
 }
 
 func newPoller(api API, opts Options) *poller {
 	return &poller{api: api, opts: opts, waiters: map[*waiter]struct{}{}, wake: make(chan struct{}, 1)}
 }
 
-func (p *poller) add(id string, createAt int64) *waiter {
-	w := &waiter{id: id, since: time.Now(), createAt: createAt, ch: make(chan observation, 1)}
+func (p *poller) add(id string) *waiter {
+	w := &waiter{id: id, since: time.Now(), ch: make(chan observation, 1)}
 	p.mu.Lock()
 	p.waiters[w] = struct{}{}
 	p.mu.Unlock()
@@ -143,31 +134,19 @@ func (p *poller) tick(ctx context.Context, ws []*waiter) {
 	}
 	p.listed = len(live)
 	byID := make(map[string]*modelarts.Notebook, len(live))
-	oldest := int64(0)
 	for i := range live {
 		byID[live[i].ID] = &live[i]
-		if c := live[i].CreateAt; c > 0 && (oldest == 0 || c < oldest) {
-			oldest = c
-		}
 	}
 	missing := map[string][]*waiter{}
 	for _, w := range ws {
 		if nb, ok := byID[w.id]; ok {
-			w.missed = 0
 			c := *nb
 			w.send(observation{nb: &c})
 			continue
 		}
-		w.missed++
-		switch {
-		case !w.since.Before(began):
-			// Its wait began during the list: it may have been created
-			// after its pages were read. The next tick sees it.
-		case w.createAt > 0 && oldest > 0 && w.createAt < oldest && w.missed < confirmAfter:
-			// Older than everything listed: the list was cut short while
-			// new notebooks pushed the pages back (newest first). Not a
-			// sign it is gone; confirm only if it stays unseen.
-		default:
+		// A wait that began during the list may be for a notebook created
+		// after its pages were read: the next tick sees it.
+		if w.since.Before(began) {
 			missing[w.id] = append(missing[w.id], w)
 		}
 	}
@@ -237,9 +216,6 @@ func (p *poller) get(ctx context.Context, missing map[string][]*waiter) {
 				return nil
 			}
 			for _, w := range ws {
-				if o.nb != nil {
-					w.missed = 0
-				}
 				w.send(o)
 			}
 			return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,8 +28,6 @@ type state struct {
 	status string
 	url    string
 	gone   bool
-	// createAt is the notebook's create_at (epoch ms), 0 when unknown.
-	createAt int64
 	// held is true while the change holds a parallelism slot.
 	held bool
 }
@@ -46,9 +45,6 @@ func (st *state) see(nb *modelarts.Notebook) {
 	}
 	if nb.URL != "" {
 		st.url = nb.URL
-	}
-	if nb.CreateAt != 0 {
-		st.createAt = nb.CreateAt
 	}
 	st.gone = false
 }
@@ -345,13 +341,13 @@ func (r *runner) already(ctx context.Context, st *state, statuses ...string) boo
 	nb, err := r.api.Get(ctx, st.id)
 	if errors.Is(err, modelarts.ErrNotFound) {
 		st.gone = true
-		return in(statuses, "")
+		return slices.Contains(statuses, "")
 	}
 	if err != nil {
 		return false
 	}
 	st.see(nb)
-	return in(statuses, nb.Status)
+	return slices.Contains(statuses, nb.Status)
 }
 
 func (r *runner) needID(st *state, op plan.StepOp) error {
@@ -479,20 +475,11 @@ func failure(status string) bool {
 	return false
 }
 
-func in(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // waitFor waits, through the poller, until the notebook reaches g, ends in
 // a failure status (a *statusError) or ctx ends.
 func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal) error {
 	r.release(st)
-	w := r.poll.add(st.id, st.createAt)
+	w := r.poll.add(st.id)
 	defer r.poll.remove(w)
 	for {
 		select {
@@ -505,13 +492,13 @@ func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal)
 				}
 				return &statusError{op: op, status: "GONE", gone: true}
 			}
-			if o.nb.Status != st.status {
-				st.see(o.nb)
+			changed := o.nb.Status != st.status
+			st.see(o.nb)
+			if changed {
 				r.progress(st, op, st.status)
 			}
-			st.see(o.nb)
 			switch {
-			case in(g.statuses, o.nb.Status):
+			case slices.Contains(g.statuses, o.nb.Status):
 				return nil
 			case g.settled && (stable(o.nb.Status) || failure(o.nb.Status) || o.nb.Status == modelarts.StatusFrozen):
 				return nil

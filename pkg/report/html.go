@@ -118,12 +118,7 @@ type htmlBar struct {
 }
 
 func newHTMLView(r *Report) htmlView {
-	s := r.Summary
-	if s.Outcomes == nil {
-		c := *r
-		c.Summarize()
-		s = c.Summary
-	}
+	s := r.summary()
 	v := htmlView{
 		Title:       "nbfleet report",
 		Fleet:       r.Fleet,
@@ -196,9 +191,7 @@ func newHTMLRow(i int, e Entry) htmlRow {
 		}
 		row.Meta = strings.Join(meta, " · ")
 	}
-	if e.FailReason != "" && (e.Error == nil || !strings.Contains(e.Error.Message, e.FailReason)) {
-		row.FailReason = e.FailReason
-	}
+	row.FailReason = extraFailReason(e)
 	// One reason is already said; the list is for a notebook that failed
 	// more than once, or whose reasons differ from the last one.
 	if len(e.FailReasons) > 1 || (len(e.FailReasons) == 1 && e.FailReasons[0] != e.FailReason) {
@@ -312,7 +305,7 @@ func barTitle(e Entry, x0, x1 float64, open bool) string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, ", %d attempts", e.Attempts)
 	}
-	if p := problem(e); p != "" && e.Outcome == Failed {
+	if p := Problem(e); p != "" && e.Outcome == Failed {
 		b.WriteString("\n" + p)
 	}
 	return b.String()

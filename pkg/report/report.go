@@ -106,6 +106,17 @@ func (r *Report) Summarize() {
 	r.Summary = s
 }
 
+// summary is r.Summary, or one computed from r.Notebooks when the maker
+// left it unset.
+func (r *Report) summary() Summary {
+	if r.Summary.Outcomes != nil {
+		return r.Summary
+	}
+	c := *r
+	c.Summarize()
+	return c.Summary
+}
+
 // Count returns how many notebooks ended with outcome o.
 func (r *Report) Count(o Outcome) int {
 	n := 0

@@ -48,7 +48,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 		return err
 	}
 	for _, e := range r.Notebooks {
-		row := []string{e.Name, e.ID, e.URL, e.Status, string(e.Outcome), problem(e)}
+		row := []string{e.Name, e.ID, e.URL, e.Status, string(e.Outcome), Problem(e)}
 		for i, cell := range row {
 			row[i] = csvSafe(cell)
 		}
@@ -60,8 +60,11 @@ func WriteCSV(w io.Writer, r *Report) error {
 	return cw.Error()
 }
 
-// problem is the one-line explanation of what went wrong with e, or "".
-func problem(e Entry) string {
+// Problem is the one-line explanation of what went wrong with e, or "":
+// the error (code and message), the fail_reason unless the message says it,
+// and for a skipped notebook its note. Every report writer and the CLI's
+// progress lines use it.
+func Problem(e Entry) string {
 	var parts []string
 	if e.Error != nil {
 		s := e.Error.Message
@@ -70,13 +73,22 @@ func problem(e Entry) string {
 		}
 		parts = append(parts, s)
 	}
-	if e.FailReason != "" && (e.Error == nil || !strings.Contains(e.Error.Message, e.FailReason)) {
-		parts = append(parts, "fail_reason: "+e.FailReason)
+	if r := extraFailReason(e); r != "" {
+		parts = append(parts, "fail_reason: "+r)
 	}
 	if len(parts) == 0 && e.Outcome == Skipped {
 		parts = append(parts, e.Note)
 	}
 	return oneLine(strings.Join(parts, "; "))
+}
+
+// extraFailReason is e's fail_reason unless its error message already
+// says it.
+func extraFailReason(e Entry) string {
+	if e.Error != nil && strings.Contains(e.Error.Message, e.FailReason) {
+		return ""
+	}
+	return e.FailReason
 }
 
 func oneLine(s string) string {
@@ -114,12 +126,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if r.Interrupted {
 		b.WriteString("> **Interrupted.** Some changes were not carried out; run `nbfleet apply` again to finish.\n\n")
 	}
-	s := r.Summary
-	if s.Outcomes == nil {
-		c := *r
-		c.Summarize()
-		s = c.Summary
-	}
+	s := r.summary()
 	b.WriteString("| outcome | notebooks |\n|---|---:|\n")
 	for _, o := range Outcomes {
 		fmt.Fprintf(&b, "| %s | %d |\n", o, s.Outcomes[o])
@@ -132,7 +139,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		b.WriteString("| name | action | status | error | id |\n|---|---|---|---|---|\n")
 		for _, e := range failures {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdEscape(e.Name), e.Action, mdEscape(e.Status),
-				mdEscape(problem(e)), mdEscape(e.ID))
+				mdEscape(Problem(e)), mdEscape(e.ID))
 		}
 		b.WriteString("\n")
 	}
