@@ -59,7 +59,7 @@ type LimiterStats struct {
 }
 
 // LimiterOptions configure an adaptive Limiter. Zero fields take defaults:
-// Start 20, Min 1, Max 500 requests per second, Now time.Now.
+// Start 50, Min 1, Max 500 requests per second, Now time.Now.
 type LimiterOptions struct {
 	Start, Min, Max float64
 	Now             func() time.Time
@@ -81,7 +81,7 @@ func NewLimiter(r float64) *Limiter {
 // NewAdaptiveLimiter returns an adaptive limiter (the client's default).
 func NewAdaptiveLimiter(o LimiterOptions) *Limiter {
 	if o.Start <= 0 {
-		o.Start = 20
+		o.Start = 50
 	}
 	if o.Min <= 0 {
 		o.Min = 1
