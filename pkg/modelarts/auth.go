@@ -150,6 +150,7 @@ func (c *Client) iamDo(req *http.Request, out any, ok ...int) (http.Header, erro
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
+		err = redactErr(err, c.secretList())
 		ev.Err, ev.Duration = err, time.Since(began)
 		c.counters.record(0, 1)
 		if c.observer != nil {

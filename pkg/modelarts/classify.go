@@ -144,11 +144,15 @@ func IsAmbiguous(err error) bool {
 }
 
 // sanitize makes a short printable snippet of a response body for an error
-// message: tags dropped, whitespace collapsed, at most n runes, and every
-// known secret replaced.
+// message: every known secret replaced, in any form (see redact), tags
+// dropped, whitespace collapsed, at most n runes.
 func sanitize(body []byte, n int, secrets []string) string {
-	s := string(body)
-	if strings.Contains(strings.ToLower(s), "<") {
+	// A snippet comes from the start of the body: the rest is not looked
+	// at, except for a secret whose form crosses the end of what is kept.
+	keep := min(len(body), snippetWindow)
+	look := min(len(body), keep+snippetWindow)
+	s := redactPrefix(string(body[:look]), keep, secrets)
+	if strings.Contains(s, "<") {
 		var b strings.Builder
 		in := false
 		for _, r := range s {
@@ -170,25 +174,13 @@ func sanitize(body []byte, n int, secrets []string) string {
 		}
 		return r
 	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "REDACTED")
-		}
-	}
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n]) + "…"
-	}
-	for _, sec := range secrets {
-		// A secret cut in half by the truncation must not survive either.
-		if len(sec) >= 8 {
-			for i := 8; i <= len(sec); i++ {
-				if strings.HasSuffix(strings.TrimSuffix(s, "…"), sec[:i]) {
-					s = strings.TrimSuffix(strings.TrimSuffix(s, "…"), sec[:i]) + "REDACTED…"
-					break
-				}
-			}
-		}
+	// Again: dropping tags and collapsing spaces may have joined one.
+	s = redact(strings.Join(strings.Fields(s), " "), secrets)
+	if r := []rune(s); len(r) > n || keep < len(body) {
+		s = string(r[:min(n, len(r))]) + "…"
 	}
 	return s
 }
+
+// snippetWindow is how much of a body sanitize makes its snippet from.
+const snippetWindow = 64 << 10

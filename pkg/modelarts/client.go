@@ -5,7 +5,8 @@
 //
 // It knows nothing about fleets or plans, never prints and never puts a
 // credential in an error: secrets are modelarts.Secret values, and response
-// snippets quoted in errors have every known secret replaced.
+// snippets and transport errors have every known secret replaced, in every
+// form a body may quote it in (redact).
 package modelarts
 
 import (

@@ -133,7 +133,7 @@ func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(r)
 	ev := Event{Op: cl.op, Method: req.Method, Path: req.URL.Path, Attempt: attempt}
 	if err != nil {
-		ev.Err = err
+		ev.Err = redactErr(err, t.c.secretList())
 	} else {
 		ev.Status = resp.StatusCode
 		if resp.StatusCode >= 300 {
@@ -365,5 +365,5 @@ func (c *Client) requestError(op, method, path string, cl *call, err error) erro
 	if errors.As(err, &ae) {
 		return ae.err
 	}
-	return &RequestError{Op: op, Method: method, Path: path, Written: cl.written.Load(), Err: err}
+	return &RequestError{Op: op, Method: method, Path: path, Written: cl.written.Load(), Err: redactErr(err, c.secretList())}
 }
