@@ -59,11 +59,26 @@ func checkSchema(file string, root *node, e *errs) ([]string, error) {
 	var leaves []*jsonschema.ValidationError
 	var walk func(v *jsonschema.ValidationError)
 	walk = func(v *jsonschema.ValidationError) {
-		if len(v.Causes) == 0 {
+		frag, keyword := cs.fragment(v.AbsoluteKeywordLocation)
+		switch {
+		case len(v.Causes) == 0:
 			leaves = append(leaves, v)
-		}
-		for _, c := range v.Causes {
-			walk(c)
+		case (keyword == "oneOf" || keyword == "anyOf") && frag["errorMessage"] != nil:
+			// The alternatives' own failures would only confuse: say
+			// what the schema says.
+			leaves = append(leaves, v)
+		case keyword == "anyOf":
+			// The schema lists the plain form first (an enum) and a
+			// template second: explain the plain form.
+			for _, c := range v.Causes {
+				if strings.HasPrefix(c.KeywordLocation, v.KeywordLocation+"/0/") || c.KeywordLocation == v.KeywordLocation+"/0" {
+					walk(c)
+				}
+			}
+		default:
+			for _, c := range v.Causes {
+				walk(c)
+			}
 		}
 	}
 	walk(ve)
@@ -159,10 +174,19 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 	if n == nil {
 		n = root
 	}
+	if strings.Contains(ve.KeywordLocation, "/propertyNames/") && len(toks) > 0 {
+		// The instance is the key itself: point at it, under its mapping.
+		key := toks[len(toks)-1]
+		toks = toks[:len(toks)-1]
+		if k := lookup(root, toks).keyNode(key); k != nil {
+			n = k
+		}
+	}
 	var val any
 	if n != nil {
 		val = n.toValue()
 	}
+	got := n.shown()
 	path := humanPath(toks)
 	say := func(at *node, format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
@@ -218,16 +242,16 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 			}
 		}
 	case "type":
-		say(n, "must be %s, got %s", typeNames(frag["type"]), describe(val))
+		say(n, "must be %s, got %s", typeNames(frag["type"]), got)
 	case "const":
-		say(n, "must be %s, got %s", jsonText(frag["const"]), describe(val))
+		say(n, "must be %s, got %s", jsonText(frag["const"]), got)
 	case "enum":
 		opts, _ := frag["enum"].([]any)
 		names := make([]string, len(opts))
 		for i, o := range opts {
 			names[i], _ = o.(string)
 		}
-		msg := fmt.Sprintf("must be one of %s, got %s", strings.Join(names, ", "), describe(val))
+		msg := fmt.Sprintf("must be one of %s, got %s", strings.Join(names, ", "), got)
 		if s, ok := val.(string); ok {
 			if sug := suggestFold(s, names); sug != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", sug)
@@ -236,9 +260,9 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 		say(n, "%s", msg)
 	case "pattern":
 		if m, ok := frag["patternErrorMessage"].(string); ok {
-			say(n, "%s, got %s", m, describe(val))
+			say(n, "%s, got %s", m, got)
 		} else {
-			say(n, "must match %s, got %s", frag["pattern"], describe(val))
+			say(n, "must match %s, got %s", frag["pattern"], got)
 		}
 	case "minLength":
 		if num(frag["minLength"]) == 1 {
@@ -250,9 +274,9 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 		s, _ := val.(string)
 		say(n, "must be at most %v characters, got %d", frag["maxLength"], len([]rune(s)))
 	case "minimum":
-		say(n, "must be ≥ %v, got %s", frag["minimum"], describe(val))
+		say(n, "must be ≥ %v, got %s", frag["minimum"], got)
 	case "maximum":
-		say(n, "must be ≤ %v, got %s", frag["maximum"], describe(val))
+		say(n, "must be ≤ %v, got %s", frag["maximum"], got)
 	case "minItems":
 		if num(frag["minItems"]) == 1 {
 			say(n, "must not be empty")
@@ -261,6 +285,16 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 		}
 	case "maxItems":
 		say(n, "must have at most %v entries, got %d", frag["maxItems"], len(n.items))
+	case "dependentRequired":
+		req, _ := frag["dependentRequired"].(map[string]any)
+		for k, v := range req {
+			need, _ := v.([]any)
+			for _, r := range need {
+				if r, _ := r.(string); n.get(k) != nil && n.get(r) == nil {
+					say(n.keyNode(k), "%s needs %s", k, r)
+				}
+			}
+		}
 	case "uniqueItems":
 		seen := map[string]bool{}
 		for _, it := range n.items {
