@@ -508,11 +508,11 @@ func (x *expander) name(path string, n *node, in instance) string {
 			}
 		}
 		if len(empty) > 0 {
-			cols := "column " + empty[0] + ", which the name uses, is"
+			msg := "column " + empty[0] + ", which the name uses, is empty in this row: fill it in, or delete the row"
 			if len(empty) > 1 {
-				cols = "columns " + strings.Join(empty, ", ") + ", which the name uses, are"
+				msg = "columns " + strings.Join(empty, ", ") + ", which the name uses, are empty in this row: fill them in, or delete the row"
 			}
-			x.errs.addf(in.csvFile, in.csvRow, 0, "%s.name: %s empty in this row: fill it in, or delete the row", path, cols)
+			x.errs.addf(in.csvFile, in.csvRow, 0, "%s.name: %s", path, msg)
 			return s
 		}
 	}

@@ -72,6 +72,10 @@ type treeReader struct {
 	real    string   // dir with symbolic links resolved
 	root    *os.Root // opened on real
 	openErr error
+	// escapes is os.Root's (unexported) error for a path that leaves it,
+	// obtained by asking for "..", so that a dangling symbolic link out of
+	// the tree is named as such.
+	escapes error
 }
 
 func newTreeReader(dir string) *treeReader {
@@ -84,8 +88,17 @@ func newTreeReader(dir string) *treeReader {
 		t.root, err = os.OpenRoot(t.real)
 	}
 	t.openErr = err
+	if err == nil {
+		var pe *fs.PathError
+		if _, err := t.root.Stat(".."); errors.As(err, &pe) {
+			t.escapes = pe.Err
+		}
+	}
 	return t
 }
+
+// outsideLink is the policy error for a symbolic link out of the tree.
+var outsideLink = &policyError{"leads outside the fleet file's directory through a symbolic link: nbfleet reads only files inside it; copy the file there instead of linking to it"}
 
 func (t *treeReader) close() {
 	if t != nil && t.root != nil {
@@ -105,12 +118,12 @@ func (t *treeReader) read(rel string, limit int64) ([]byte, error) {
 	resolved, err := filepath.EvalSymlinks(t.real + string(filepath.Separator) + rel)
 	if err == nil {
 		if r, err := filepath.Rel(t.real, resolved); err != nil || !filepath.IsLocal(r) {
-			return nil, &policyError{"leads outside the fleet file's directory through a symbolic link: nbfleet reads only files inside it; copy the file there instead of linking to it"}
+			return nil, outsideLink
 		}
 	}
 	before, err := t.root.Stat(rel)
 	if err != nil {
-		return nil, err
+		return nil, t.explain(err)
 	}
 	if err := regular(before); err != nil {
 		return nil, err
@@ -120,7 +133,7 @@ func (t *treeReader) read(rel string, limit int64) ([]byte, error) {
 	}
 	f, err := t.root.OpenFile(rel, os.O_RDONLY|oNonblock|oNoctty, 0)
 	if err != nil {
-		return nil, err
+		return nil, t.explain(err)
 	}
 	defer f.Close()
 	after, err := f.Stat()
@@ -141,6 +154,16 @@ func (t *treeReader) read(rel string, limit int64) ([]byte, error) {
 		return nil, &tooLargeError{limit}
 	}
 	return b, nil
+}
+
+// explain turns os.Root's refusal of a path that leaves the tree (a
+// dangling symbolic link out of it, or one swapped in after the check)
+// into the policy's message.
+func (t *treeReader) explain(err error) error {
+	if t.escapes != nil && errors.Is(err, t.escapes) {
+		return outsideLink
+	}
+	return err
 }
 
 // regular refuses anything but a regular file, naming what it is.

@@ -195,6 +195,18 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 		}
 		e.at(file, at, "%s", msg)
 	}
+	if k, ok := dependentKey(ve.KeywordLocation); ok {
+		// ".../dependentRequired/delimiter/0": delimiter needs a sibling.
+		frag, _ = cs.fragment(ve.AbsoluteKeywordLocation[:strings.LastIndex(ve.AbsoluteKeywordLocation, "/dependentRequired/")] + "/x")
+		req, _ := frag["dependentRequired"].(map[string]any)
+		need, _ := req[k].([]any)
+		var names []string
+		for _, r := range need {
+			names = append(names, fmt.Sprint(r))
+		}
+		say(n.keyNode(k), "%s applies only with %s", k, strings.Join(names, " and "))
+		return
+	}
 	switch keyword {
 	case "additionalProperties":
 		props, _ := frag["properties"].(map[string]any)
@@ -248,10 +260,17 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 	case "enum":
 		opts, _ := frag["enum"].([]any)
 		names := make([]string, len(opts))
+		shown := make([]string, len(opts))
+		plain := true
 		for i, o := range opts {
 			names[i], _ = o.(string)
+			shown[i] = strconv.Quote(names[i])
+			plain = plain && enumWord.MatchString(names[i])
 		}
-		msg := fmt.Sprintf("must be one of %s, got %s", strings.Join(names, ", "), got)
+		if plain {
+			shown = names
+		}
+		msg := fmt.Sprintf("must be one of %s, got %s", strings.Join(shown, ", "), got)
 		if s, ok := val.(string); ok {
 			if sug := suggestFold(s, names); sug != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", sug)
@@ -285,16 +304,6 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 		}
 	case "maxItems":
 		say(n, "must have at most %v entries, got %d", frag["maxItems"], len(n.items))
-	case "dependentRequired":
-		req, _ := frag["dependentRequired"].(map[string]any)
-		for k, v := range req {
-			need, _ := v.([]any)
-			for _, r := range need {
-				if r, _ := r.(string); n.get(k) != nil && n.get(r) == nil {
-					say(n.keyNode(k), "%s needs %s", k, r)
-				}
-			}
-		}
 	case "uniqueItems":
 		seen := map[string]bool{}
 		for _, it := range n.items {
@@ -310,6 +319,19 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 			say(n, "%s", ve.Message)
 		}
 	}
+}
+
+// enumWord is an enum value shown without quotes.
+var enumWord = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+
+// dependentKey returns the key of a failed dependentRequired keyword.
+func dependentKey(loc string) (string, bool) {
+	i := strings.LastIndex(loc, "/dependentRequired/")
+	if i < 0 {
+		return "", false
+	}
+	k, _, _ := strings.Cut(loc[i+len("/dependentRequired/"):], "/")
+	return k, true
 }
 
 func mapsKeys(m map[string]any) func(func(string) bool) {

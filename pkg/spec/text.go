@@ -56,7 +56,7 @@ func controlMessage(r rune, pos int) string {
 func runeName(r rune) string {
 	names := map[rune]string{
 		0x00: "NUL", 0x07: "BEL", 0x08: "backspace", 0x09: "a tab", 0x0a: "a line feed",
-		0x0d: "a carriage return", 0x1b: "escape", 0x7f: "DEL",
+		0x0d: "a carriage return", 0x1b: "escape", 0x7f: "DEL", 0x85: "next line",
 		0x9b: "control sequence introducer", 0x200b: "a zero-width space",
 		0x202a: "a left-to-right embedding", 0x202b: "a right-to-left embedding",
 		0x202c: "a pop directional formatting", 0x202d: "a left-to-right override",

@@ -155,7 +155,7 @@ type parser struct {
 
 // numberText is how a YAML number may be written (an explicit !!int tag
 // can hold anything; such a value is quoted instead).
-var numberText = regexp.MustCompile(`^[-+]?[0-9A-Za-z._]{1,64}$`)
+var numberText = regexp.MustCompile(`^[-+0-9A-Za-z._]{1,64}$`)
 
 var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
