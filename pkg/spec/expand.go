@@ -350,7 +350,11 @@ func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) 
 		if ok {
 			marker := OwnerMarker(x.fleetNm)
 			if i := strings.IndexAny(nb.Description, "&<>\"'/"); i >= 0 {
-				bad(n, "description", "must not contain %q (none of & < > \" ' / is allowed)", nb.Description[i:i+1])
+				msg := fmt.Sprintf("must not contain %q (none of & < > \" ' / is allowed)", nb.Description[i:i+1])
+				if te := x.tmpl[n]; te != nil && len(te.info.fields) > 0 {
+					msg += fmt.Sprintf(": drop it from text that comes from the roster, e.g. {{ %s | replace %q \"\" }}", te.info.spellRef(te.info.fields[0]), nb.Description[i:i+1])
+				}
+				bad(n, "description", "%s", msg)
 			}
 			if strings.Contains(nb.Description, MarkerPrefix) {
 				bad(n, "description", "must not contain %q: nbfleet appends its ownership marker itself", MarkerPrefix)
@@ -536,7 +540,9 @@ func (x *expander) name(path string, n *node, in instance) string {
 	return s
 }
 
-// flavors renders flavor, a string or a list in order of preference.
+// flavors renders flavor, a string or a list in order of preference. A
+// rendered flavor equal to an earlier one is dropped: "the row's GPU
+// flavor, else the CPU one" followed by the CPU one as fallback is natural.
 func (x *expander) flavors(path string, n *node, in instance) []string {
 	r := rule{max: maxIDLength, example: "modelarts.vm.cpu.2u"}
 	if n.kind != seqNode {
@@ -548,12 +554,7 @@ func (x *expander) flavors(path string, n *node, in instance) []string {
 	out := make([]string, 0, len(n.items))
 	for i, it := range n.items {
 		field := fmt.Sprintf("flavor[%d]", i)
-		s, ok := x.text(path, field, it, in, r)
-		switch {
-		case !ok:
-		case slices.Contains(out, s):
-			x.errs.at(x.file, it, "%s.%s%s: lists %q twice", path, field, in.label, s)
-		default:
+		if s, ok := x.text(path, field, it, in, r); ok && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}

@@ -68,7 +68,7 @@ func TestValidGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files = append(files, "../../examples/fleets/minimal.yaml", "../../examples/fleets/classroom.yaml", "../../examples/fleets/workshop-gpu.yaml")
+	files = append(files, "../../examples/fleets/minimal.yaml", "../../examples/fleets/classroom.yaml", "../../examples/fleets/workshop-gpu.yaml", "../../examples/fleets/ds200.yaml")
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
 		t.Run(name, func(t *testing.T) {
@@ -152,14 +152,15 @@ func TestRosterWarnings(t *testing.T) {
 func TestNewFields(t *testing.T) {
 	src := head + "  labels: {course: ml101}\n  restart_after_lease: true\nnotebooks:\n" +
 		"  - name: a\n    flavor: [gpu, cpu]\n    labels: {student: \"{{ .fleet }}\"}\n" +
-		"  - name: b\n    restart_after_lease: false\n"
+		"  - name: b\n    restart_after_lease: false\n" +
+		"  - name: c\n    flavor: [\"{{ .fleet }}\", t, u]\n"
 	f, err := spec.Parse("f.yaml", []byte(src), spec.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b := f.Notebooks[0], f.Notebooks[1]
-	got := fmt.Sprintf("%s %v %v %v | %s %v %v %v", a.Flavor, a.Flavors, a.Labels, a.RestartAfterLease, b.Flavor, b.Flavors, b.Labels, b.RestartAfterLease)
-	want := "gpu [gpu cpu] map[course:ml101 student:t] true | f [f] map[course:ml101] false"
+	a, b, c := f.Notebooks[0], f.Notebooks[1], f.Notebooks[2]
+	got := fmt.Sprintf("%s %v %v %v | %s %v %v %v | %s %v", a.Flavor, a.Flavors, a.Labels, a.RestartAfterLease, b.Flavor, b.Flavors, b.Labels, b.RestartAfterLease, c.Flavor, c.Flavors)
+	want := "gpu [gpu cpu] map[course:ml101 student:t] true | f [f] map[course:ml101] false | t [t u]"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
