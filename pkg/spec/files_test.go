@@ -193,3 +193,14 @@ func write(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestFleetFileFIFO: a FIFO given as the fleet file with nobody writing to
+// it is an empty fleet file, not a hang.
+func TestFleetFileFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fleet.yaml")
+	mkfifo(t, path)
+	err := loadWithin(t, path)
+	if err == nil || !strings.HasSuffix(err.Error(), "empty fleet file: expected version, fleet and notebooks") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -90,9 +90,12 @@ func (e *tooLargeError) Error() string {
 }
 func (e *tooLargeError) Unwrap() error { return errTooLarge }
 
-// readLimited reads at most limit bytes of a file, failing beyond that.
+// readLimited reads at most limit bytes of the fleet file, failing beyond
+// that. The user names it, so a pipe is fine (nbfleet validate <(gen)),
+// but it is opened non-blocking: a FIFO nobody writes to reads as empty
+// instead of hanging.
 func readLimited(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := os.OpenFile(name, os.O_RDONLY|oNonblock|oNoctty, 0)
 	if err != nil {
 		return nil, err
 	}
