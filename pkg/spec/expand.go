@@ -314,7 +314,7 @@ func (x *expander) defaultHint(n *node, r rule) string {
 	if te == nil || len(te.info.fields) == 0 {
 		return "give a value that is not empty"
 	}
-	return fmt.Sprintf("fill in the cell, or give a value for blank cells with default, e.g. '{{ %s | default %q }}'", spell(te.info.fields[0]), ex)
+	return fmt.Sprintf("fill in the cell, or give a value for blank cells with default, e.g. '{{ %s | default %q }}'", te.info.spellRef(te.info.fields[0]), ex)
 }
 
 // abbreviate shortens a long value for a message.
