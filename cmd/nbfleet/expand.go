@@ -48,6 +48,9 @@ func runExpand(e *env, opts *expandOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range f.Warnings {
+		printWarning(e.stderr, w)
+	}
 	doc := f.Document()
 	if opts.format == "json" {
 		enc := json.NewEncoder(e.stdout)

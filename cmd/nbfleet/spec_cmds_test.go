@@ -32,7 +32,10 @@ func TestSpecCommands(t *testing.T) {
 	}{
 		{"validate-examples", []string{"validate", ex + "minimal.yaml", ex + "classroom.yaml", ex + "workshop-gpu.yaml"}},
 		{"validate-broken", []string{"validate", "testdata/spec/broken.yaml", ex + "minimal.yaml"}},
-		{"validate-json", []string{"validate", "--format", "json", "testdata/spec/dup.yaml", ex + "minimal.yaml", "testdata/spec/nowhere.yaml"}},
+		{"validate-json", []string{"validate", "--format", "json", "testdata/spec/dup.yaml", ex + "minimal.yaml", "testdata/spec/nowhere.yaml", "testdata/spec/blank-rows.yaml"}},
+		{"validate-warnings", []string{"validate", "testdata/spec/blank-rows.yaml"}},
+		{"validate-warnings-github", []string{"validate", "--format", "github", "testdata/spec/blank-rows.yaml"}},
+		{"expand-warnings", []string{"expand", "testdata/spec/blank-rows.yaml"}},
 		{"validate-github", []string{"validate", "--format=github", "testdata/spec/broken.yaml", "testdata/spec/dup.yaml"}},
 		{"validate-bad-format", []string{"validate", "--format", "xml", ex + "minimal.yaml"}},
 		{"validate-no-args", []string{"validate"}},

@@ -32,10 +32,12 @@ semantic checks, and reports every problem as file:line:col: message.
 Exit status 0 when every file is valid, 1 otherwise.
 
 Formats:
-  text    problems on stderr ("nbfleet: error: file:line:col: message"),
-          one "FILE: valid, N notebooks" line per valid file on stdout
+  text    problems on stderr ("nbfleet: error: file:line:col: message",
+          "nbfleet: warning: …" for skipped blank roster rows), one
+          "FILE: valid, N notebooks" line per valid file on stdout
   json    one versioned document on stdout
-  github  GitHub Actions workflow annotations (::error file=…,line=…,col=…::…) on stdout`,
+  github  GitHub Actions workflow annotations (::error file=…,line=…,col=…::…,
+          ::warning …) on stdout`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return withHint(errors.New("validate needs at least one fleet file"), "run 'nbfleet validate --help' for usage")
@@ -57,6 +59,7 @@ type fileResult struct {
 	Valid     bool            `json:"valid"`
 	Notebooks int             `json:"notebooks"`
 	Errors    []validateError `json:"errors"`
+	Warnings  []validateError `json:"warnings"`
 }
 
 type validateError struct {
@@ -75,7 +78,7 @@ func runValidate(e *env, opts *validateOptions) error {
 	results := make([]fileResult, 0, len(opts.files))
 	allValid := true
 	for _, file := range opts.files {
-		r := fileResult{File: file, Valid: true, Errors: []validateError{}}
+		r := fileResult{File: file, Valid: true, Errors: []validateError{}, Warnings: []validateError{}}
 		f, err := spec.Load(file)
 		if err != nil {
 			var list spec.ErrorList
@@ -88,6 +91,9 @@ func runValidate(e *env, opts *validateOptions) error {
 			}
 		} else {
 			r.Notebooks = len(f.Notebooks)
+			for _, w := range f.Warnings {
+				r.Warnings = append(r.Warnings, validateError{File: w.File, Line: w.Line, Col: w.Col, Message: w.Msg})
+			}
 		}
 		results = append(results, r)
 	}
@@ -106,11 +112,17 @@ func runValidate(e *env, opts *validateOptions) error {
 	case "github":
 		for _, r := range results {
 			for _, ve := range r.Errors {
-				writeAnnotation(e.stdout, ve)
+				writeAnnotation(e.stdout, "error", ve)
+			}
+			for _, ve := range r.Warnings {
+				writeAnnotation(e.stdout, "warning", ve)
 			}
 		}
 	default:
 		for _, r := range results {
+			for _, w := range r.Warnings {
+				printWarning(e.stderr, spec.Warning{File: w.File, Line: w.Line, Col: w.Col, Msg: w.Message})
+			}
 			if r.Valid {
 				fmt.Fprintf(e.stdout, "%s: valid, %s\n", r.File, plural(r.Notebooks, "notebook"))
 				continue
@@ -127,9 +139,14 @@ func runValidate(e *env, opts *validateOptions) error {
 	return nil
 }
 
-// writeAnnotation prints one GitHub Actions error annotation, escaping as
-// the workflow command syntax requires.
-func writeAnnotation(w io.Writer, ve validateError) {
+// printWarning prints a fleet's warning in nbfleet's voice.
+func printWarning(w io.Writer, fw spec.Warning) {
+	fmt.Fprintf(w, "nbfleet: warning: %s\n", fw)
+}
+
+// writeAnnotation prints one GitHub Actions annotation (level "error" or
+// "warning"), escaping as the workflow command syntax requires.
+func writeAnnotation(w io.Writer, level string, ve validateError) {
 	props := "file=" + escapeProperty(ve.File)
 	if ve.Line > 0 {
 		props += fmt.Sprintf(",line=%d", ve.Line)
@@ -137,7 +154,7 @@ func writeAnnotation(w io.Writer, ve validateError) {
 	if ve.Col > 0 {
 		props += fmt.Sprintf(",col=%d", ve.Col)
 	}
-	fmt.Fprintf(w, "::error %s::%s\n", props, escapeData(ve.Message))
+	fmt.Fprintf(w, "::%s %s::%s\n", level, props, escapeData(ve.Message))
 }
 
 func escapeData(s string) string {

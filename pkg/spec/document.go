@@ -31,6 +31,7 @@ type DocNotebook struct {
 	Name          string        `json:"name" yaml:"name"`
 	Description   string        `json:"description" yaml:"description"`
 	Flavor        string        `json:"flavor" yaml:"flavor"`
+	Flavors       []string      `json:"flavors,omitempty" yaml:"flavors,omitempty"` // when a list of more than one
 	ImageID       string        `json:"image_id" yaml:"image_id"`
 	Feature       string        `json:"feature" yaml:"feature"`
 	PoolID        string        `json:"pool_id,omitempty" yaml:"pool_id,omitempty"`
@@ -43,7 +44,10 @@ type DocNotebook struct {
 	State         State         `json:"state" yaml:"state"`
 	Protect       bool          `json:"protect,omitempty" yaml:"protect,omitempty"`
 	IgnoreChanges []string      `json:"ignore_changes,omitempty" yaml:"ignore_changes,omitempty"`
-	Origin        string        `json:"origin" yaml:"origin"`
+	// RestartAfterLease and Labels are nbfleet's; labels are never sent.
+	RestartAfterLease bool              `json:"restart_after_lease,omitempty" yaml:"restart_after_lease,omitempty"`
+	Labels            map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
+	Origin            string            `json:"origin" yaml:"origin"`
 }
 
 // DocVolume is Volume in a Document.
@@ -115,6 +119,11 @@ func (f *Fleet) Document() *Document {
 			IgnoreChanges: nb.IgnoreChanges,
 			Origin:        nb.Origin.String(),
 		}
+		if len(nb.Flavors) > 1 {
+			dn.Flavors = nb.Flavors
+		}
+		dn.RestartAfterLease = nb.RestartAfterLease
+		dn.Labels = nb.Labels
 		for _, ep := range nb.Endpoints {
 			dn.Endpoints = append(dn.Endpoints, DocEndpoint(ep))
 		}

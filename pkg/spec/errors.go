@@ -19,16 +19,32 @@ type Error struct {
 
 // Error formats e as "file:line:col: message", "file:line: message" or
 // "file: message".
-func (e *Error) Error() string {
+func (e *Error) Error() string { return positioned(e.File, e.Line, e.Col, e.Msg) }
+
+func positioned(file string, line, col int, msg string) string {
 	switch {
-	case e.Line == 0:
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	case e.Col == 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	case line == 0:
+		return fmt.Sprintf("%s: %s", file, msg)
+	case col == 0:
+		return fmt.Sprintf("%s:%d: %s", file, line, msg)
 	default:
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+		return fmt.Sprintf("%s:%d:%d: %s", file, line, col, msg)
 	}
 }
+
+// Warning is a problem that does not stop a fleet from loading, such as
+// roster rows skipped because every cell is empty. Fields as in Error.
+// spec never prints: Load returns warnings in Fleet.Warnings and the
+// caller shows them ("nbfleet: warning: roster.csv:7: …").
+type Warning struct {
+	File string
+	Line int
+	Col  int
+	Msg  string
+}
+
+// String formats w as Error formats an error: "file:line:col: message".
+func (w Warning) String() string { return positioned(w.File, w.Line, w.Col, w.Msg) }
 
 // ErrorList is every problem found in a fleet, sorted by file, line and
 // column. Load and Parse return it (never empty) for invalid input, so

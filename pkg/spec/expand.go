@@ -1,20 +1,15 @@
 package spec
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
+	"math"
 	"net/netip"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"text/template"
-	"text/template/parse"
 	"time"
 	"unicode/utf8"
 )
@@ -25,34 +20,48 @@ const (
 	MaxLease = 72 * time.Hour
 )
 
-// MaxNameLength is the API's limit on a notebook name.
-const MaxNameLength = 128
+// Length limits of the create call's fields, enforced after templates are
+// rendered (the schema checks what is written in the file).
+const (
+	MaxNameLength = 128 // notebook name
+	MaxLabelValue = 256 // characters of a rendered label value
+	maxIDLength   = 128 // flavor, image_id, pool_id, volume.id, ssh key names
+)
 
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// Values of the enum fields a template may fill (the schema holds the same
+// lists for values written as they are).
 var (
-	nameRE       = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	templateLine = regexp.MustCompile(`^\d+(:\d+)?: `)
+	features    = []string{"NOTEBOOK", "DEFAULT"}
+	categories  = []string{"EVS", "SFS", "EFS", "OBS", "OBSFS"}
+	ownerships  = []string{"MANAGED", "DEDICATED"}
+	devServices = []string{"NOTEBOOK", "SSH"}
+	hookTypes   = []string{"COMMAND", "SCRIPT"}
+	leaseTypes  = []string{"timing", "idle"}
+	states      = []string{string(Running), string(Stopped)}
 )
 
 // expander turns a schema-valid tree into a Fleet.
 type expander struct {
-	file    string
-	dir     string
-	errs    *errs
-	limits  Limits
-	read    func(string) ([]byte, error)
-	tmpl    map[*node]*tmplEntry
-	scripts map[string]scriptResult
-	fleetNm string
-	total   int
-	tooMany bool
-	skip    map[int]bool // notebook entries the schema rejected
-}
-
-type tmplEntry struct {
-	t       *template.Template // nil: not a template
-	fields  []string           // top-level keys the template uses
-	checked map[string]bool    // key set signature → already checked
-	broken  bool
+	file     string
+	dir      string
+	errs     *errs
+	warnings []Warning
+	limits   Limits
+	custom   func(string) ([]byte, error) // Options.ReadFile
+	tree     *treeReader                  // opened on first use
+	tmpl     map[*node]*tmplEntry
+	funcMap  map[string]any
+	scripts  map[string]scriptResult
+	fleetNm  string
+	total    int
+	tooMany  bool
+	skip     map[int]bool // notebook entries the schema rejected
+	// The rendering in progress: its row (for col) and what it may still
+	// produce.
+	cur       instance
+	allowance int
 }
 
 type scriptResult struct {
@@ -65,9 +74,43 @@ type scriptResult struct {
 type instance struct {
 	data    map[string]any
 	keys    []string // available template keys, for messages
+	sig     string   // keys joined: templates are checked once per key set
 	csvFile string
 	csvRow  int
 	label   string // " (roster.csv:17)" or " (index 3)", for messages
+}
+
+// rule is what a rendered text field must satisfy.
+type rule struct {
+	max     int      // characters; 0: no limit beyond the schema's
+	blankOK bool     // an empty rendering is a value (description, labels)
+	enum    []string // the allowed values
+	example string   // a value to suggest with default
+}
+
+// readFile reads a file the fleet names under the policy of files.go and
+// returns its content or the problem, phrased for the user.
+func (x *expander) readFile(kind fileKind, rel string, limit int64) ([]byte, string) {
+	if err := localPath(rel); err != nil {
+		return nil, fileProblem(kind, rel, err)
+	}
+	var b []byte
+	var err error
+	if x.custom != nil {
+		b, err = x.custom(filepath.Join(x.dir, rel))
+		if err == nil && int64(len(b)) > limit {
+			err = &tooLargeError{limit}
+		}
+	} else {
+		if x.tree == nil {
+			x.tree = newTreeReader(x.dir)
+		}
+		b, err = x.tree.read(rel, limit)
+	}
+	if err != nil {
+		return nil, fileProblem(kind, rel, err)
+	}
+	return b, ""
 }
 
 func (x *expander) fleet(root *node) *Fleet {
@@ -79,10 +122,16 @@ func (x *expander) fleet(root *node) *Fleet {
 		if v := t.get("cloud"); !v.isNull() {
 			f.Target.Cloud = v.value
 		}
-		f.Target.Region = scalar(t.get("region"))
-		f.Target.Endpoint = scalar(t.get("endpoint"))
-		f.Target.ProjectID = scalar(t.get("project_id"))
-		f.Target.WorkspaceID = scalar(t.get("workspace_id"))
+		for _, k := range []struct {
+			key string
+			to  *string
+		}{{"region", &f.Target.Region}, {"endpoint", &f.Target.Endpoint}, {"project_id", &f.Target.ProjectID}, {"workspace_id", &f.Target.WorkspaceID}} {
+			v := t.get(k.key)
+			*k.to = scalar(v)
+			if r, i, bad := controlChar(*k.to); bad {
+				x.errs.at(x.file, v, "target.%s: %s", k.key, controlMessage(r, i))
+			}
+		}
 	}
 	defaults := root.get("defaults")
 	if defaults != nil && defaults.kind != mapNode {
@@ -95,7 +144,9 @@ func (x *expander) fleet(root *node) *Fleet {
 		}
 		path := fmt.Sprintf("notebooks[%d]", i)
 		merged := merge(defaults, entry)
-		for _, in := range x.instances(path, entry, merged) {
+		ins := x.instances(path, entry, merged)
+		f.Notebooks = slices.Grow(f.Notebooks, len(ins))
+		for _, in := range ins {
 			nb, ok := x.notebook(path, entry, merged, in, f)
 			if !ok {
 				continue
@@ -119,6 +170,7 @@ func (x *expander) fleet(root *node) *Fleet {
 			break
 		}
 	}
+	f.Warnings = x.warnings
 	return f
 }
 
@@ -161,7 +213,7 @@ func merge(def, entry *node) *node {
 func (x *expander) instances(path string, entry, merged *node) []instance {
 	fe := entry.get("for_each")
 	if fe == nil {
-		return x.budget(entry, []instance{{data: map[string]any{"fleet": x.fleetNm}, keys: []string{"fleet"}}})
+		return x.budget(entry, []instance{{data: map[string]any{"fleet": x.fleetNm}, keys: []string{"fleet"}, sig: "fleet"}})
 	}
 	if c := fe.get("count"); c != nil {
 		n, _ := c.toValue().(int64)
@@ -173,6 +225,7 @@ func (x *expander) instances(path string, entry, merged *node) []instance {
 			out[i] = instance{
 				data:  map[string]any{"index": i + 1, "fleet": x.fleetNm},
 				keys:  []string{"index", "fleet"},
+				sig:   "index\x00fleet",
 				label: fmt.Sprintf(" (index %d)", i+1),
 			}
 		}
@@ -180,24 +233,16 @@ func (x *expander) instances(path string, entry, merged *node) []instance {
 	}
 	csvNode := fe.get("csv")
 	rel := csvNode.value
-	name := rel
-	if !filepath.IsAbs(rel) {
-		name = filepath.Join(x.dir, rel)
-	}
-	data, err := x.read(name)
-	if err != nil {
-		msg := readProblem("roster "+strconv.Quote(rel), err)
-		if strings.HasSuffix(msg, "no such file") {
-			msg += " (paths are relative to the fleet file)"
-		}
-		x.errs.at(x.file, csvNode, "%s.for_each.csv: %s", path, msg)
+	data, problem := x.readFile(rosterFile, rel, x.limits.MaxCSVSize)
+	if problem != "" {
+		x.errs.at(x.file, csvNode, "%s.for_each.csv: %s", path, problem)
 		return nil
 	}
-	if int64(len(data)) > x.limits.MaxCSVSize {
-		x.errs.at(x.file, csvNode, "%s.for_each.csv: roster %q is larger than the limit of %s", path, rel, size(x.limits.MaxCSVSize))
-		return nil
+	var delim rune
+	if d := fe.get("delimiter"); !d.isNull() {
+		delim, _ = utf8.DecodeRuneInString(d.value)
 	}
-	return x.roster(name, csvNode, data)
+	return x.roster(filepath.Join(x.dir, rel), csvNode, data, delim)
 }
 
 // room counts n more notebooks against the limit.
@@ -221,209 +266,63 @@ func (x *expander) budget(at *node, in []instance) []instance {
 	return in
 }
 
-// roster reads a CSV roster into instances, one per data row.
-func (x *expander) roster(name string, at *node, data []byte) []instance {
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if i := invalidUTF8(data); i >= 0 {
-		line, _ := position(data, i)
-		x.errs.addf(name, line, 0, "invalid UTF-8 (byte 0x%02x): save the roster as UTF-8", data[i])
-		return nil
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	r.ReuseRecord = false
-	header, err := r.Read()
-	if err != nil {
-		x.csvError(name, err, "roster is empty: it needs a header row naming the columns (e.g. student_id,name,email)")
-		return nil
-	}
-	keys := make([]string, 0, len(header)+2)
-	ok := true
-	seen := map[string]bool{}
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		header[i] = h
-		switch {
-		case h == "":
-			x.errs.addf(name, 1, 0, "header column %d has no name", i+1)
-			ok = false
-		case h == "index" || h == "fleet":
-			x.errs.addf(name, 1, 0, "header column %q is reserved (nbfleet sets .%s); rename it", h, h)
-			ok = false
-		case seen[h]:
-			x.errs.addf(name, 1, 0, "header names column %q twice", h)
-			ok = false
-		}
-		seen[h] = true
-		keys = append(keys, h)
-	}
-	if !ok {
-		return nil
-	}
-	keys = append(keys, "index", "fleet")
-	var out []instance
-	for {
-		rec, err := r.Read()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				x.csvError(name, err, "")
-			}
-			break
-		}
-		line, _ := r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" && len(header) > 1 {
-			continue
-		}
-		if len(rec) != len(header) {
-			x.errs.addf(name, line, 0, "row has %d fields, the header has %d (%s)", len(rec), len(header), strings.Join(header, ", "))
-			continue
-		}
-		d := make(map[string]any, len(rec)+2)
-		for i, v := range rec {
-			d[header[i]] = strings.TrimSpace(v)
-		}
-		d["index"] = len(out) + 1
-		d["fleet"] = x.fleetNm
-		out = append(out, instance{
-			data: d, keys: keys, csvFile: name, csvRow: line,
-			label: fmt.Sprintf(" (%s:%d)", name, line),
-		})
-	}
-	if len(out) == 0 && len(x.errs.list) == 0 {
-		x.errs.at(x.file, at, "roster %s has a header but no rows", name)
-	}
-	return x.budget(at, out)
-}
-
-func (x *expander) csvError(name string, err error, eofMsg string) {
-	var pe *csv.ParseError
-	switch {
-	case errors.As(err, &pe):
-		x.errs.addf(name, pe.Line, pe.Column, "invalid CSV: %v", pe.Err)
-	case errors.Is(err, io.EOF):
-		x.errs.addf(name, 0, 0, "%s", eofMsg)
-	default:
-		x.errs.addf(name, 0, 0, "invalid CSV: %v", err)
-	}
-}
-
-var funcs = template.FuncMap{
-	"lower":   strings.ToLower,
-	"upper":   strings.ToUpper,
-	"trim":    strings.TrimSpace,
-	"replace": func(old, new, s string) string { return strings.ReplaceAll(s, old, new) },
-}
-
-// render returns the string value of n, rendered as a template for in.
-// ok is false after an error was recorded.
-func (x *expander) render(path string, n *node, in instance) (string, bool) {
+// text renders a string field for in and checks the result against r. ok
+// is false after an error was recorded.
+func (x *expander) text(path, field string, n *node, in instance, r rule) (string, bool) {
 	if n.isNull() {
 		return "", true
 	}
-	if !strings.Contains(n.value, "{{") {
-		return n.value, true
+	full := path + "." + field
+	s, ok := x.render(full, n, in)
+	if !ok {
+		return s, false
+	}
+	templated := isTemplate(n)
+	switch {
+	case !r.blankOK && strings.TrimSpace(s) == "":
+		if templated {
+			x.errs.at(x.file, n, "%s%s: the template renders an empty value for this row: %s", full, in.label, x.defaultHint(n, r))
+		} else {
+			x.errs.at(x.file, n, "%s: must not be empty", full)
+		}
+		return s, false
+	case r.enum != nil && !slices.Contains(r.enum, s):
+		msg := fmt.Sprintf("%s%s: the template renders %q, which is not one of %s", full, in.label, s, strings.Join(r.enum, ", "))
+		if sug := suggestFold(s, r.enum); sug != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", sug)
+		}
+		x.errs.at(x.file, n, "%s", msg)
+		return s, false
+	case r.max > 0 && len(s) > r.max && utf8.RuneCountInString(s) > r.max:
+		x.errs.at(x.file, n, "%s%s: %q is %d characters; the limit is %d", full, in.label, abbreviate(s), utf8.RuneCountInString(s), r.max)
+		return s, false
+	}
+	return s, true
+}
+
+// defaultHint suggests the default function for a template that rendered
+// empty: `use default for blank cells, e.g. '{{ .flavor | default "…" }}'`.
+func (x *expander) defaultHint(n *node, r rule) string {
+	ex := r.example
+	if ex == "" && len(r.enum) > 0 {
+		ex = r.enum[0]
+	}
+	if ex == "" {
+		ex = "VALUE"
 	}
 	te := x.tmpl[n]
-	if te == nil {
-		te = &tmplEntry{checked: map[string]bool{}}
-		x.tmpl[n] = te
-		t, err := template.New(path).Option("missingkey=error").Funcs(funcs).Parse(n.value)
-		if err != nil {
-			te.broken = true
-			x.errs.at(x.file, n, "%s: invalid template: %s", path, cleanTemplateErr(err, path))
-			return "", false
-		}
-		te.t = t
-		te.fields = templateFields(t.Tree.Root)
+	if te == nil || len(te.info.fields) == 0 {
+		return "give a value that is not empty"
 	}
-	if te.broken {
-		return "", false
-	}
-	sig := strings.Join(in.keys, ",")
-	if !te.checked[sig] {
-		te.checked[sig] = true
-		for _, f := range te.fields {
-			if slices.Contains(in.keys, f) {
-				continue
-			}
-			msg := fmt.Sprintf("%s: template uses .%s, which is not defined here", path, f)
-			if in.csvFile != "" {
-				msg = fmt.Sprintf("%s: template uses .%s, which is not a column of %s", path, f, in.csvFile)
-			} else if f == "index" {
-				msg += " (.index is set only under for_each)"
-			}
-			if s := suggest(f, in.keys); s != "" {
-				msg += fmt.Sprintf(" (did you mean .%s?)", s)
-			}
-			msg += "; available: ." + strings.Join(in.keys, ", .")
-			x.errs.at(x.file, n, "%s", msg)
-			te.broken = true
-		}
-		if te.broken {
-			return "", false
-		}
-	}
-	var b strings.Builder
-	if err := te.t.Execute(&b, in.data); err != nil {
-		x.errs.at(x.file, n, "%s%s: template: %s", path, in.label, cleanTemplateErr(err, path))
-		return "", false
-	}
-	return b.String(), true
+	return fmt.Sprintf("fill in the cell, or give a value for blank cells with default, e.g. '{{ %s | default %q }}'", te.info.spellRef(te.info.fields[0]), ex)
 }
 
-// cleanTemplateErr drops text/template's "template: NAME:" prefix.
-func cleanTemplateErr(err error, name string) string {
-	s := err.Error()
-	s = strings.TrimPrefix(s, "template: ")
-	s = strings.TrimPrefix(s, name+":")
-	s = templateLine.ReplaceAllString(s, "")
-	return strings.TrimSpace(s)
-}
-
-// templateFields lists the top-level data keys a template refers to
-// (".student_id" → "student_id"), outside with/range blocks, whose dot differs.
-func templateFields(root *parse.ListNode) []string {
-	var out []string
-	var walk func(n parse.Node)
-	walk = func(n parse.Node) {
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n == nil {
-				return
-			}
-			for _, c := range n.Nodes {
-				walk(c)
-			}
-		case *parse.ActionNode:
-			walk(n.Pipe)
-		case *parse.PipeNode:
-			if n == nil {
-				return
-			}
-			for _, c := range n.Cmds {
-				walk(c)
-			}
-		case *parse.CommandNode:
-			for _, a := range n.Args {
-				walk(a)
-			}
-		case *parse.FieldNode:
-			if len(n.Ident) > 0 && !slices.Contains(out, n.Ident[0]) {
-				out = append(out, n.Ident[0])
-			}
-		case *parse.IfNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.RangeNode:
-			walk(n.Pipe)
-		case *parse.WithNode:
-			walk(n.Pipe)
-		}
+// abbreviate shortens a long value for a message.
+func abbreviate(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:57]) + "..."
 	}
-	walk(root)
-	return out
+	return s
 }
 
 // notebook decodes one instance of an entry into a Notebook, recording
@@ -431,8 +330,8 @@ func templateFields(root *parse.ListNode) []string {
 func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) (Notebook, bool) {
 	before := len(x.errs.list)
 	nb := Notebook{Origin: Origin{File: x.file, Line: entry.line, Col: entry.col, CSVFile: in.csvFile, CSVRow: in.csvRow}}
-	str := func(n *node, field string) string {
-		s, _ := x.render(path+"."+field, n, in)
+	text := func(n *node, field string, r rule) string {
+		s, _ := x.text(path, field, n, in, r)
 		return s
 	}
 	bad := func(n *node, field, format string, args ...any) {
@@ -442,50 +341,49 @@ func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) 
 		x.errs.at(x.file, entry, "%s: missing %s: set it on the entry or under defaults", path, field)
 	}
 
-	// name
 	if n := m.get("name"); n != nil {
+		nb.Name = x.name(path, n, in)
+	}
+	if n := m.get("description"); n != nil {
 		var ok bool
-		nb.Name, ok = x.render(path+".name", n, in)
+		nb.Description, ok = x.text(path, "description", n, in, rule{blankOK: true})
 		if ok {
-			switch {
-			case nb.Name == "":
-				bad(n, "name", "is empty after rendering the template")
-			case len(nb.Name) > MaxNameLength:
-				bad(n, "name", "%q is %d characters; the limit is %d", nb.Name, len(nb.Name), MaxNameLength)
-			case !nameRE.MatchString(nb.Name):
-				bad(n, "name", "%q must contain only letters, digits, '-' and '_'", nb.Name)
+			marker := OwnerMarker(x.fleetNm)
+			if i := strings.IndexAny(nb.Description, "&<>\"'/"); i >= 0 {
+				msg := fmt.Sprintf("must not contain %q (none of & < > \" ' / is allowed)", nb.Description[i:i+1])
+				if te := x.tmpl[n]; te != nil && len(te.info.fields) > 0 {
+					msg += fmt.Sprintf(": drop it from text that comes from the roster, e.g. {{ %s | replace %q \"\" }}", te.info.spellRef(te.info.fields[0]), nb.Description[i:i+1])
+				}
+				bad(n, "description", "%s", msg)
+			}
+			if strings.Contains(nb.Description, MarkerPrefix) {
+				bad(n, "description", "must not contain %q: nbfleet appends its ownership marker itself", MarkerPrefix)
+			}
+			room := MaxDescription - 1 - utf8.RuneCountInString(marker)
+			if l := utf8.RuneCountInString(nb.Description); l > room {
+				bad(n, "description", "is %d characters; it must be at most %d to leave room for the ownership marker \" %s\" (%d in all)", l, room, marker, MaxDescription)
 			}
 		}
 	}
-	// description
-	if n := m.get("description"); n != nil {
-		nb.Description = str(n, "description")
-		marker := OwnerMarker(x.fleetNm)
-		if i := strings.IndexAny(nb.Description, "&<>\"'/"); i >= 0 {
-			bad(n, "description", "must not contain %q (none of & < > \" ' / is allowed)", nb.Description[i:i+1])
+	if fl := m.get("flavor"); fl != nil {
+		nb.Flavors = x.flavors(path, fl, in)
+		if len(nb.Flavors) > 0 {
+			nb.Flavor = nb.Flavors[0]
 		}
-		if strings.Contains(nb.Description, MarkerPrefix) {
-			bad(n, "description", "must not contain %q: nbfleet appends its ownership marker itself", MarkerPrefix)
-		}
-		room := MaxDescription - 1 - utf8.RuneCountInString(marker)
-		if l := utf8.RuneCountInString(nb.Description); l > room {
-			bad(n, "description", "is %d characters; it must be at most %d to leave room for the ownership marker \" %s\" (%d in all)", l, room, marker, MaxDescription)
-		}
-	}
-	nb.Flavor = str(m.get("flavor"), "flavor")
-	if nb.Flavor == "" && m.get("flavor") == nil {
+	} else {
 		missing("flavor")
 	}
-	nb.ImageID = str(m.get("image_id"), "image_id")
-	if nb.ImageID == "" && m.get("image_id") == nil {
+	if n := m.get("image_id"); n != nil {
+		nb.ImageID = text(n, "image_id", rule{max: maxIDLength, example: "e1a07296-22a8-4f05-8bc8-e936c8e54090"})
+	} else {
 		missing("image_id")
 	}
 	nb.Feature = "NOTEBOOK"
 	if n := m.get("feature"); !n.isNull() {
-		nb.Feature = n.value
+		nb.Feature = text(n, "feature", rule{enum: features})
 	}
-	nb.PoolID = str(m.get("pool_id"), "pool_id")
-	nb.WorkspaceID = str(m.get("workspace_id"), "workspace_id")
+	nb.PoolID = text(m.get("pool_id"), "pool_id", rule{max: maxIDLength})
+	nb.WorkspaceID = text(m.get("workspace_id"), "workspace_id", rule{max: 64})
 	if nb.WorkspaceID == "" {
 		nb.WorkspaceID = f.Target.WorkspaceID
 	}
@@ -495,28 +393,28 @@ func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) 
 
 	// volume
 	v := m.get("volume")
-	nb.Volume.Category = scalar(v.get("category"))
-	nb.Volume.Ownership = scalar(v.get("ownership"))
+	nb.Volume.Category = text(v.get("category"), "volume.category", rule{enum: categories})
+	nb.Volume.Ownership = text(v.get("ownership"), "volume.ownership", rule{enum: ownerships})
 	if c, ok := v.get("capacity").toValueOK(); ok {
 		n, _ := c.(int64)
 		nb.Volume.Capacity = int(n)
 	}
-	nb.Volume.URI = str(v.get("uri"), "volume.uri")
-	nb.Volume.ID = str(v.get("id"), "volume.id")
-	if nb.Volume.Category == "" {
+	nb.Volume.URI = text(v.get("uri"), "volume.uri", rule{max: 1024})
+	nb.Volume.ID = text(v.get("id"), "volume.id", rule{max: maxIDLength})
+	if v.get("category") == nil {
 		missing("volume.category")
 	}
-	if nb.Volume.Ownership == "" {
+	if v.get("ownership") == nil {
 		missing("volume.ownership")
 	}
 	if nb.Volume.Ownership == "DEDICATED" {
 		if nb.Volume.Category != "EFS" {
 			bad(v.get("ownership"), "volume.ownership", "DEDICATED storage is only supported with category EFS, not %s", orNone(nb.Volume.Category))
 		} else {
-			if nb.Volume.URI == "" {
+			if v.get("uri") == nil {
 				bad(v, "volume", "DEDICATED EFS needs uri (the EFS mount URI, e.g. 192.168.0.1:/share/)")
 			}
-			if nb.Volume.ID == "" {
+			if v.get("id") == nil {
 				bad(v, "volume", "DEDICATED EFS needs id (the EFS disk ID)")
 			}
 		}
@@ -525,18 +423,19 @@ func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) 
 	// endpoints
 	if eps := m.get("endpoints"); eps != nil {
 		for j, en := range eps.items {
-			ep := Endpoint{DevService: scalar(en.get("dev_service"))}
 			field := fmt.Sprintf("endpoints[%d]", j)
+			ep := Endpoint{DevService: text(en.get("dev_service"), field+".dev_service", rule{enum: devServices})}
 			if ks := en.get("ssh_keys"); ks != nil {
 				for k, kn := range ks.items {
-					ep.SSHKeys = append(ep.SSHKeys, str(kn, fmt.Sprintf("%s.ssh_keys[%d]", field, k)))
+					ep.SSHKeys = append(ep.SSHKeys, text(kn, fmt.Sprintf("%s.ssh_keys[%d]", field, k), rule{max: maxIDLength}))
 				}
 			}
 			if ips := en.get("allowed_access_ips"); ips != nil {
 				for k, ipn := range ips.items {
-					ip := str(ipn, fmt.Sprintf("%s.allowed_access_ips[%d]", field, k))
-					if _, err := netip.ParseAddr(ip); err != nil && ip != "" {
-						bad(ipn, fmt.Sprintf("%s.allowed_access_ips[%d]", field, k), "%q is not an IP address", ip)
+					ipField := fmt.Sprintf("%s.allowed_access_ips[%d]", field, k)
+					ip, ok := x.text(path, ipField, ipn, in, rule{max: 64, example: "192.0.2.1"})
+					if _, err := netip.ParseAddr(ip); err != nil && ok {
+						bad(ipn, ipField, "%q is not an IP address", ip)
 					}
 					ep.AllowedAccessIPs = append(ep.AllowedAccessIPs, ip)
 				}
@@ -557,29 +456,109 @@ func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) 
 
 	// lease and duration
 	if ln := m.get("lease"); ln != nil && ln.kind == mapNode {
-		l := &Lease{Type: scalar(ln.get("type"))}
+		l := &Lease{Type: text(ln.get("type"), "lease.type", rule{enum: leaseTypes})}
 		if dn := ln.get("duration"); dn != nil {
-			l.Duration = x.duration(path+".lease.duration", dn, in)
+			l.Duration = x.duration(path+".lease.duration", dn)
 		}
 		nb.Lease = l
 	}
 	if dn := m.get("duration"); dn != nil {
-		nb.Duration = x.duration(path+".duration", dn, in)
+		nb.Duration = x.duration(path+".duration", dn)
 	}
 
 	nb.State = Running
 	if s := m.get("state"); !s.isNull() {
-		nb.State = State(s.value)
+		nb.State = State(text(s, "state", rule{enum: states}))
 	}
 	if p, ok := m.get("protect").toValueOK(); ok {
 		nb.Protect, _ = p.(bool)
+	}
+	if p, ok := m.get("restart_after_lease").toValueOK(); ok {
+		nb.RestartAfterLease, _ = p.(bool)
 	}
 	if ic := m.get("ignore_changes"); ic != nil {
 		for _, it := range ic.items {
 			nb.IgnoreChanges = append(nb.IgnoreChanges, it.value)
 		}
 	}
+	if ln := m.get("labels"); ln != nil && ln.kind == mapNode && len(ln.keys) > 0 {
+		nb.Labels = make(map[string]string, len(ln.keys))
+		for i, k := range ln.keys {
+			if v, ok := x.text(path, "labels."+k.value, ln.vals[i], in, rule{max: MaxLabelValue, blankOK: true}); ok {
+				nb.Labels[k.value] = v
+			}
+		}
+	}
 	return nb, len(x.errs.list) == before
+}
+
+// name renders and checks a notebook name. A roster row whose cells used
+// by the name are blank is an error at that row (a spreadsheet's half-empty
+// line must not become a billed notebook "ds200-").
+func (x *expander) name(path string, n *node, in instance) string {
+	s, ok := x.render(path+".name", n, in)
+	if !ok {
+		return s
+	}
+	bad := func(format string, args ...any) {
+		x.errs.at(x.file, n, "%s.name%s: %s", path, in.label, fmt.Sprintf(format, args...))
+	}
+	te := x.tmpl[n]
+	if in.csvFile != "" && te != nil {
+		var empty []string
+		for _, f := range te.info.unguarded {
+			if v, isStr := in.data[f].(string); isStr && v == "" {
+				empty = append(empty, strconv.Quote(f))
+			}
+		}
+		if len(empty) > 0 {
+			msg := "column " + empty[0] + ", which the name uses, is empty in this row: fill it in, or delete the row"
+			if len(empty) > 1 {
+				msg = "columns " + strings.Join(empty, ", ") + ", which the name uses, are empty in this row: fill them in, or delete the row"
+			}
+			x.errs.addf(in.csvFile, in.csvRow, 0, "%s.name: %s", path, msg)
+			return s
+		}
+	}
+	switch {
+	case s == "":
+		bad("is empty after rendering the template")
+	case len(s) > MaxNameLength:
+		bad("%q is %d characters; the limit is %d", s, len(s), MaxNameLength)
+	case !nameRE.MatchString(s):
+		msg := fmt.Sprintf("%q must contain only letters, digits, '-' and '_'", s)
+		if te != nil {
+			for _, f := range te.info.fields {
+				if v, isStr := in.data[f].(string); isStr && !nameRE.MatchString(v) {
+					msg += fmt.Sprintf(": slug makes a name part of any text ('{{ %s | slug }}' gives %q here), ascii only removes accents", spell(f), slug(v))
+					break
+				}
+			}
+		}
+		bad("%s", msg)
+	}
+	return s
+}
+
+// flavors renders flavor, a string or a list in order of preference. A
+// rendered flavor equal to an earlier one is dropped: "the row's GPU
+// flavor, else the CPU one" followed by the CPU one as fallback is natural.
+func (x *expander) flavors(path string, n *node, in instance) []string {
+	r := rule{max: maxIDLength, example: "modelarts.vm.cpu.2u"}
+	if n.kind != seqNode {
+		if s, ok := x.text(path, "flavor", n, in, r); ok {
+			return []string{s}
+		}
+		return nil
+	}
+	out := make([]string, 0, len(n.items))
+	for i, it := range n.items {
+		field := fmt.Sprintf("flavor[%d]", i)
+		if s, ok := x.text(path, field, it, in, r); ok && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func orNone(s string) string {
@@ -597,31 +576,37 @@ func (n *node) toValueOK() (any, bool) {
 	return n.toValue(), true
 }
 
-// duration decodes a human duration ("4h") or integer milliseconds and
+// duration decodes a human duration ("4h") or a number of milliseconds and
 // checks it lies within MinLease..MaxLease.
-func (x *expander) duration(path string, n *node, in instance) time.Duration {
-	var d time.Duration
+func (x *expander) duration(path string, n *node) time.Duration {
+	outOfRange := func(got string) time.Duration {
+		x.errs.at(x.file, n, "%s: must be between 1h and 72h, got %s", path, got)
+		return 0
+	}
 	switch v := n.toValue().(type) {
 	case int64:
-		if v > int64(MaxLease/time.Millisecond) {
-			d = MaxLease + time.Millisecond
-		} else {
-			d = time.Duration(v) * time.Millisecond
+		if v < MinLease.Milliseconds() || v > MaxLease.Milliseconds() {
+			got := n.shown() + " ms"
+			if v > 0 && v <= math.MaxInt64/int64(time.Millisecond) {
+				got += " (" + FormatDuration(time.Duration(v)*time.Millisecond) + ")"
+			}
+			return outOfRange(got)
 		}
+		return time.Duration(v) * time.Millisecond
+	case float64: // beyond int64, or not integral (the schema refuses those)
+		return outOfRange(n.shown() + " ms")
 	case string:
-		var err error
-		d, err = time.ParseDuration(v)
+		d, err := time.ParseDuration(v)
 		if err != nil {
 			x.errs.at(x.file, n, "%s: %q is not a duration such as \"4h\" or \"90m\"", path, v)
 			return 0
 		}
-	default:
-		return 0
+		if d < MinLease || d > MaxLease {
+			return outOfRange(FormatDuration(d))
+		}
+		return d
 	}
-	if d < MinLease || d > MaxLease {
-		x.errs.at(x.file, n, "%s: must be between 1h and 72h, got %s", path, FormatDuration(d))
-	}
-	return d
+	return 0
 }
 
 // FormatDuration formats a duration as a fleet file writes one, without
@@ -642,11 +627,16 @@ func (x *expander) hook(path string, n *node, in instance) *Hook {
 	if n == nil || n.kind != mapNode {
 		return nil
 	}
-	h := &Hook{Type: scalar(n.get("type"))}
+	text := func(n *node, field string, r rule) (string, bool) {
+		return x.text(path, field, n, in, r)
+	}
+	tn := n.get("type")
+	typ, _ := text(tn, "type", rule{enum: hookTypes})
+	h := &Hook{Type: typ}
 	sn, fn := n.get("script"), n.get("script_file")
 	switch {
 	case fn != nil:
-		rel, ok := x.render(path+".script_file", fn, in)
+		rel, ok := text(fn, "script_file", rule{max: 4096, example: "scripts/setup.sh"})
 		if !ok {
 			return h
 		}
@@ -654,35 +644,30 @@ func (x *expander) hook(path string, n *node, in instance) *Hook {
 			x.errs.at(x.file, n.keyNode("type"), "%s.type: a script_file is sent as base64 content, which needs type COMMAND (or no type)", path)
 		}
 		h.Type = "COMMAND"
-		name := rel
-		if !filepath.IsAbs(rel) {
-			name = filepath.Join(x.dir, rel)
-		}
-		r, done := x.scripts[name]
+		r, done := x.scripts[rel]
 		if !done {
-			b, err := x.read(name)
+			b, problem := x.readFile(scriptFile, rel, x.limits.MaxScriptSize)
 			switch {
-			case err != nil:
-				r.err = readProblem("script_file "+strconv.Quote(rel), err)
-				if strings.HasSuffix(r.err, "no such file") {
-					r.err += " (paths are relative to the fleet file)"
-				}
-			case int64(len(b)) > x.limits.MaxScriptSize:
-				r.err = fmt.Sprintf("script_file %q is larger than the limit of %s", rel, size(x.limits.MaxScriptSize))
+			case problem != "":
+				r.err = problem
 			case len(b) == 0:
 				r.err = fmt.Sprintf("script_file %q is empty", rel)
 			default:
 				r.b64 = base64.StdEncoding.EncodeToString(b)
 			}
-			x.scripts[name] = r
+			x.scripts[rel] = r
 		}
 		if r.err != "" {
-			x.errs.at(x.file, fn, "%s.script_file: %s", path, r.err)
+			x.errs.at(x.file, fn, "%s.script_file%s: %s", path, in.label, r.err)
 		}
 		h.Script = r.b64
 	case sn != nil:
-		h.Script, _ = x.render(path+".script", sn, in)
-		if h.Type == "" {
+		var ok bool
+		h.Script, ok = text(sn, "script", rule{max: 1 << 20})
+		if !ok {
+			return h
+		}
+		if tn.isNull() {
 			h.Type = "SCRIPT"
 		}
 		switch h.Type {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
@@ -80,7 +81,12 @@ func FuzzRoster(f *testing.F) {
 		"student_id,student_id\ns001,s002\n",                      // repeated column
 		"name\nAda\n",                                             // missing column
 		"", "\n", "student_id,name\n", "\x00,\xff\n",
-		"student_id,name\ns001,<script>&\"'/\n", // forbidden description characters
+		"student_id,name\ns001,<script>&\"'/\n",                            // forbidden description characters
+		"\xef\xbb\xbfstudent_id;name\r\ns001;Zoë\r\n;\r\ns002;O'Brien\r\n", // a European spreadsheet
+		"student_id\tname\ns001\tAda\n\t\n",                                // tabs and a blank row
+		"student_id,name\n,Ada\n",                                          // the name's column empty
+		"student_id,name\ns001,Eve \x1b[31m\n",                             // an escape sequence
+		"student_id,name\ns001,\u202egnp.exe\n",                            // a bidi override
 	} {
 		f.Add([]byte(s))
 	}
@@ -115,6 +121,11 @@ func FuzzRoster(f *testing.F) {
 			}
 			if strings.ContainsAny(nb.Description, "&<>\"'/") {
 				t.Fatalf("%s: description %q has a forbidden character", nb.Name, nb.Description)
+			}
+			for _, r := range nb.Description {
+				if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+					t.Fatalf("%s: description %q has a control character", nb.Name, nb.Description)
+				}
 			}
 		}
 	})

@@ -74,7 +74,7 @@ func TestParseLimits(t *testing.T) {
 			src:    head + "notebooks:\n  - {name: a, flavour: x, colour: y, size: z}\n",
 			limits: spec.Limits{MaxErrors: 2},
 			want: `dir/f.yaml:8:15: notebooks[0]: unknown key "flavour" (did you mean "flavor"?)
-dir/f.yaml:8:27: notebooks[0]: unknown key "colour"; valid keys: description, duration, endpoints, feature, flavor, for_each, hooks, ignore_changes, image_id, lease, name, pool_id, protect, state, volume, workspace_id
+dir/f.yaml:8:27: notebooks[0]: unknown key "colour"; valid keys: description, duration, endpoints, feature, flavor, for_each, hooks, ignore_changes, image_id, labels, lease, name, pool_id, protect, restart_after_lease, state, volume, workspace_id
 dir/f.yaml:8:27: too many errors: 1 more not shown`,
 		},
 	}

@@ -59,9 +59,11 @@ func positiveOr[T int | int64](v, def T) T {
 // Options configure Parse.
 type Options struct {
 	// ReadFile reads a file the fleet refers to (a for_each csv roster, a
-	// hook script_file). Parse passes it the path joined to the fleet
-	// file's directory. Nil reads from the local file system, refusing
-	// files larger than the limits.
+	// hook script_file), for tests. Parse passes it the path joined to the
+	// fleet file's directory, after refusing absolute paths and paths that
+	// leave the directory. Nil reads from the local file system: only
+	// regular files inside the fleet file's directory tree once symbolic
+	// links are resolved, never blocking on a FIFO, up to the limits.
 	ReadFile func(name string) ([]byte, error)
 	// Limits bound the input; zero fields take DefaultLimits.
 	Limits Limits
@@ -88,9 +90,12 @@ func (e *tooLargeError) Error() string {
 }
 func (e *tooLargeError) Unwrap() error { return errTooLarge }
 
-// readLimited reads at most limit bytes of a file, failing beyond that.
+// readLimited reads at most limit bytes of the fleet file, failing beyond
+// that. The user names it, so a pipe is fine (nbfleet validate <(gen)),
+// but it is opened non-blocking: a FIFO nobody writes to reads as empty
+// instead of hanging.
 func readLimited(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := os.OpenFile(name, os.O_RDONLY|oNonblock|oNoctty, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +131,9 @@ func size(n int64) string {
 	if n >= 1<<20 && n%(1<<20) == 0 {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
+	if n >= 1<<10 && n%(1<<10) == 0 {
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
 	return fmt.Sprintf("%d bytes", n)
 }
 
@@ -138,12 +146,6 @@ func Parse(filename string, src []byte, opts Options) (*Fleet, error) {
 	if int64(len(src)) > lim.MaxFileSize {
 		e.addf(filename, 0, 0, "fleet file is %d bytes, larger than the limit of %s", len(src), size(lim.MaxFileSize))
 		return nil, e.err()
-	}
-	read := opts.ReadFile
-	if read == nil {
-		read = func(name string) ([]byte, error) {
-			return readLimited(name, max(lim.MaxCSVSize, lim.MaxScriptSize))
-		}
 	}
 	p := &parser{file: filename, errs: e, limits: lim}
 	root := p.parse(src)
@@ -171,11 +173,13 @@ func Parse(filename string, src []byte, opts Options) (*Fleet, error) {
 		dir:     filepath.Dir(filename),
 		errs:    e,
 		limits:  lim,
-		read:    read,
+		custom:  opts.ReadFile,
 		tmpl:    map[*node]*tmplEntry{},
 		scripts: map[string]scriptResult{},
 		skip:    skip,
 	}
+	x.funcMap = x.funcs()
+	defer x.tree.close()
 	f := x.fleet(root)
 	if len(e.list) > 0 {
 		return nil, capErrors(e, lim)

@@ -59,11 +59,26 @@ func checkSchema(file string, root *node, e *errs) ([]string, error) {
 	var leaves []*jsonschema.ValidationError
 	var walk func(v *jsonschema.ValidationError)
 	walk = func(v *jsonschema.ValidationError) {
-		if len(v.Causes) == 0 {
+		frag, keyword := cs.fragment(v.AbsoluteKeywordLocation)
+		switch {
+		case len(v.Causes) == 0:
 			leaves = append(leaves, v)
-		}
-		for _, c := range v.Causes {
-			walk(c)
+		case (keyword == "oneOf" || keyword == "anyOf") && frag["errorMessage"] != nil:
+			// The alternatives' own failures would only confuse: say
+			// what the schema says.
+			leaves = append(leaves, v)
+		case keyword == "anyOf":
+			// The schema lists the plain form first (an enum) and a
+			// template second: explain the plain form.
+			for _, c := range v.Causes {
+				if strings.HasPrefix(c.KeywordLocation, v.KeywordLocation+"/0/") || c.KeywordLocation == v.KeywordLocation+"/0" {
+					walk(c)
+				}
+			}
+		default:
+			for _, c := range v.Causes {
+				walk(c)
+			}
 		}
 	}
 	walk(ve)
@@ -159,10 +174,19 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 	if n == nil {
 		n = root
 	}
+	if strings.Contains(ve.KeywordLocation, "/propertyNames/") && len(toks) > 0 {
+		// The instance is the key itself: point at it, under its mapping.
+		key := toks[len(toks)-1]
+		toks = toks[:len(toks)-1]
+		if k := lookup(root, toks).keyNode(key); k != nil {
+			n = k
+		}
+	}
 	var val any
 	if n != nil {
 		val = n.toValue()
 	}
+	got := n.shown()
 	path := humanPath(toks)
 	say := func(at *node, format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
@@ -170,6 +194,18 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 			msg = path + ": " + msg
 		}
 		e.at(file, at, "%s", msg)
+	}
+	if k, ok := dependentKey(ve.KeywordLocation); ok {
+		// ".../dependentRequired/delimiter/0": delimiter needs a sibling.
+		frag, _ = cs.fragment(ve.AbsoluteKeywordLocation[:strings.LastIndex(ve.AbsoluteKeywordLocation, "/dependentRequired/")] + "/x")
+		req, _ := frag["dependentRequired"].(map[string]any)
+		need, _ := req[k].([]any)
+		var names []string
+		for _, r := range need {
+			names = append(names, fmt.Sprint(r))
+		}
+		say(n.keyNode(k), "%s applies only with %s", k, strings.Join(names, " and "))
+		return
 	}
 	switch keyword {
 	case "additionalProperties":
@@ -218,16 +254,23 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 			}
 		}
 	case "type":
-		say(n, "must be %s, got %s", typeNames(frag["type"]), describe(val))
+		say(n, "must be %s, got %s", typeNames(frag["type"]), got)
 	case "const":
-		say(n, "must be %s, got %s", jsonText(frag["const"]), describe(val))
+		say(n, "must be %s, got %s", jsonText(frag["const"]), got)
 	case "enum":
 		opts, _ := frag["enum"].([]any)
 		names := make([]string, len(opts))
+		shown := make([]string, len(opts))
+		plain := true
 		for i, o := range opts {
 			names[i], _ = o.(string)
+			shown[i] = strconv.Quote(names[i])
+			plain = plain && enumWord.MatchString(names[i])
 		}
-		msg := fmt.Sprintf("must be one of %s, got %s", strings.Join(names, ", "), describe(val))
+		if plain {
+			shown = names
+		}
+		msg := fmt.Sprintf("must be one of %s, got %s", strings.Join(shown, ", "), got)
 		if s, ok := val.(string); ok {
 			if sug := suggestFold(s, names); sug != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", sug)
@@ -236,9 +279,9 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 		say(n, "%s", msg)
 	case "pattern":
 		if m, ok := frag["patternErrorMessage"].(string); ok {
-			say(n, "%s, got %s", m, describe(val))
+			say(n, "%s, got %s", m, got)
 		} else {
-			say(n, "must match %s, got %s", frag["pattern"], describe(val))
+			say(n, "must match %s, got %s", frag["pattern"], got)
 		}
 	case "minLength":
 		if num(frag["minLength"]) == 1 {
@@ -250,9 +293,9 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 		s, _ := val.(string)
 		say(n, "must be at most %v characters, got %d", frag["maxLength"], len([]rune(s)))
 	case "minimum":
-		say(n, "must be ≥ %v, got %s", frag["minimum"], describe(val))
+		say(n, "must be ≥ %v, got %s", frag["minimum"], got)
 	case "maximum":
-		say(n, "must be ≤ %v, got %s", frag["maximum"], describe(val))
+		say(n, "must be ≤ %v, got %s", frag["maximum"], got)
 	case "minItems":
 		if num(frag["minItems"]) == 1 {
 			say(n, "must not be empty")
@@ -276,6 +319,19 @@ func (cs *compiledSchema) report(file string, root *node, ve *jsonschema.Validat
 			say(n, "%s", ve.Message)
 		}
 	}
+}
+
+// enumWord is an enum value shown without quotes.
+var enumWord = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+
+// dependentKey returns the key of a failed dependentRequired keyword.
+func dependentKey(loc string) (string, bool) {
+	i := strings.LastIndex(loc, "/dependentRequired/")
+	if i < 0 {
+		return "", false
+	}
+	k, _, _ := strings.Cut(loc[i+len("/dependentRequired/"):], "/")
+	return k, true
 }
 
 func mapsKeys(m map[string]any) func(func(string) bool) {

@@ -26,6 +26,10 @@ type Fleet struct {
 	// merged, templates rendered, hook script files read and base64-encoded.
 	// Names are unique.
 	Notebooks []Notebook
+	// Warnings are problems that did not stop the fleet from loading (roster
+	// rows skipped because every cell is empty), in the order found. The
+	// caller shows them; spec never prints.
+	Warnings []Warning
 }
 
 // Target says where the fleet lives. Empty fields are filled from the
@@ -52,7 +56,12 @@ type Notebook struct {
 	Name string
 	// Description is the user's description, without the ownership marker.
 	Description string
-	Flavor      string
+	// Flavor is the preferred flavor: Flavors[0].
+	Flavor string
+	// Flavors are the flavors in order of preference (`flavor` may be a
+	// list); at least one, the first being Flavor. The others are
+	// fallbacks for when it is sold out or not offered.
+	Flavors     []string
 	ImageID     string
 	Feature     string // "NOTEBOOK" (default) or "DEFAULT"
 	PoolID      string
@@ -66,6 +75,14 @@ type Notebook struct {
 	State    State
 	// Protect refuses any plan that deletes or replaces this notebook.
 	Protect bool
+	// RestartAfterLease asks for the notebook to run again after its lease
+	// stopped it (`restart_after_lease`, default false: a notebook stopped
+	// by its lease stays stopped).
+	RestartAfterLease bool
+	// Labels are nbfleet's own name → value pairs (`labels`, values
+	// rendered per roster row), shown in outputs and never sent to the
+	// cloud. Nil when the fleet gives none.
+	Labels map[string]string
 	// IgnoreChanges lists field paths (e.g. "image_id", "flavor",
 	// "endpoints", "hooks", "description", "volume.capacity") whose live
 	// value the plan does not compare.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,7 +68,7 @@ func TestValidGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files = append(files, "../../examples/fleets/minimal.yaml", "../../examples/fleets/classroom.yaml", "../../examples/fleets/workshop-gpu.yaml")
+	files = append(files, "../../examples/fleets/minimal.yaml", "../../examples/fleets/classroom.yaml", "../../examples/fleets/workshop-gpu.yaml", "../../examples/fleets/ds200.yaml")
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
 		t.Run(name, func(t *testing.T) {
@@ -120,5 +121,47 @@ func TestClassroomExample(t *testing.T) {
 	last := f.Notebooks[30]
 	if last.Name != "ml101-s030" || last.Origin.String() != "../../examples/fleets/roster.csv:31" {
 		t.Errorf("last notebook %q from %s", last.Name, last.Origin)
+	}
+}
+
+// TestRosterWarnings: blank spreadsheet rows are skipped, and said so, at
+// the roster's position.
+func TestRosterWarnings(t *testing.T) {
+	for file, want := range map[string]string{
+		"testdata/valid/spreadsheet.yaml":   "testdata/valid/spreadsheet.csv:3: skipped 2 rows whose cells are all empty (lines 3 and 6)",
+		"testdata/valid/tab-delimiter.yaml": "testdata/valid/tabs.tsv:3: skipped 1 row whose cells are all empty (line 3)",
+		"testdata/valid/design.yaml":        "",
+	} {
+		f, err := spec.Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, w := range f.Warnings {
+			got = append(got, w.String())
+		}
+		if strings.Join(got, "\n") != want {
+			t.Errorf("%s: warnings %q, want %q", file, got, want)
+		}
+	}
+}
+
+// TestNewFields checks the fields other packages build on: Flavors holds
+// every flavor with Flavor the first, labels are rendered per row and
+// restart_after_lease is parsed.
+func TestNewFields(t *testing.T) {
+	src := head + "  labels: {course: ml101}\n  restart_after_lease: true\nnotebooks:\n" +
+		"  - name: a\n    flavor: [gpu, cpu]\n    labels: {student: \"{{ .fleet }}\"}\n" +
+		"  - name: b\n    restart_after_lease: false\n" +
+		"  - name: c\n    flavor: [\"{{ .fleet }}\", t, u]\n"
+	f, err := spec.Parse("f.yaml", []byte(src), spec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := f.Notebooks[0], f.Notebooks[1], f.Notebooks[2]
+	got := fmt.Sprintf("%s %v %v %v | %s %v %v %v | %s %v", a.Flavor, a.Flavors, a.Labels, a.RestartAfterLease, b.Flavor, b.Flavors, b.Labels, b.RestartAfterLease, c.Flavor, c.Flavors)
+	want := "gpu [gpu cpu] map[course:ml101 student:t] true | f [f] map[course:ml101] false | t [t u]"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

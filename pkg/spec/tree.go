@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -96,15 +97,49 @@ func (n *node) toValue() any {
 		}
 		var f float64
 		if n.y.Decode(&f) == nil {
-			return f
+			return number(f)
 		}
 	case "!!float":
 		var f float64
 		if n.y.Decode(&f) == nil {
-			return f
+			return number(f)
 		}
 	}
 	return n.value
+}
+
+// nonFinite stands for .nan, .inf and -.inf in the values the schema
+// validator sees: jsonschema/v5 panics on a non-finite float64, and the
+// schema has no "number" type, so this finite, non-integral value fails
+// every type check (integer, string, boolean) and no range. The message
+// then shows the source text (see (*node).shown).
+const nonFinite = 1.5
+
+// number converts a YAML number to the JSON data model: an integral value
+// within int64 is that integer (`count: 3.0` is 3), any other finite value
+// stays a float64 (the schema rejects it where an integer is expected, and
+// reports one beyond int64 as out of range), and a non-finite one becomes
+// nonFinite.
+func number(f float64) any {
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return nonFinite
+	case f == math.Trunc(f) && f >= math.MinInt64 && f < math.MaxInt64:
+		return int64(f)
+	}
+	return f
+}
+
+// shown is a scalar as messages show it after "got": numbers as written in
+// the file (99999999999999999999, .inf, 3.5), other values as describe does.
+func (n *node) shown() string {
+	if n != nil && n.kind == scalarNode && (n.tag == "!!int" || n.tag == "!!float") && numberText.MatchString(n.value) {
+		return n.value
+	}
+	if n == nil {
+		return describe(nil)
+	}
+	return describe(n.toValue())
 }
 
 // parser turns YAML source into a tree of nodes, enforcing the limits.
@@ -117,6 +152,10 @@ type parser struct {
 	tooDeep    bool
 	tooAliased bool
 }
+
+// numberText is how a YAML number may be written (an explicit !!int tag
+// can hold anything; such a value is quoted instead).
+var numberText = regexp.MustCompile(`^[-+0-9A-Za-z._]{1,64}$`)
 
 var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
