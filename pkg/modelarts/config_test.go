@@ -314,7 +314,7 @@ func TestListPagination(t *testing.T) {
 			srv := httptest.NewServer(&p)
 			defer srv.Close()
 			c := newClient(t, akskConfig(srv.URL))
-			got, err := c.List(context.Background(), ListOptions{})
+			got, err := c.List(context.Background(), ListOptions{Feature: "NOTEBOOK"})
 			if tc.want < 0 {
 				if !errors.Is(err, ErrIncompleteList) || p.calls != tc.wantCalls {
 					t.Errorf("List = %v after %d calls, want ErrIncompleteList after %d", err, p.calls, tc.wantCalls)

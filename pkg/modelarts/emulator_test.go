@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,7 +79,7 @@ func newReq(name string) *modelarts.CreateRequest {
 func TestEmulatorEveryOperation(t *testing.T) {
 	for _, cloud := range []modelarts.Cloud{modelarts.OTC, modelarts.HuaweiCloud} {
 		t.Run(string(cloud), func(t *testing.T) {
-			srv := startEmulator(t, emulator.Options{})
+			srv := startEmulator(t, emulator.Options{Cloud: string(cloud), DeletedVisible: 50 * time.Millisecond})
 			c := emuClient(t, srv, func(cfg *modelarts.Config) { cfg.Cloud = cloud })
 			ctx := context.Background()
 
@@ -123,9 +125,11 @@ func TestEmulatorEveryOperation(t *testing.T) {
 			if _, err := c.Update(ctx, nb.ID, &modelarts.UpdateRequest{Name: "nb-ops2", Description: &desc}); err != nil {
 				t.Fatalf("update while running: %v", err)
 			}
-			// Flavor changes need a stopped notebook: busy while running.
-			if _, err := c.Update(ctx, nb.ID, &modelarts.UpdateRequest{Flavor: "modelarts.vm.cpu.8u"}); !modelarts.IsBusy(err) {
-				t.Errorf("flavor change while running: %v, want busy", err)
+			// Flavor changes need a stopped notebook: 6347 while running,
+			// terminal (waiting does not help; a stop does).
+			var ae *modelarts.APIError
+			if _, err := c.Update(ctx, nb.ID, &modelarts.UpdateRequest{Flavor: "modelarts.vm.cpu.8u"}); !errors.As(err, &ae) || ae.Code != "ModelArts.6347" || !modelarts.IsTerminal(err) {
+				t.Errorf("flavor change while running: %v, want a terminal ModelArts.6347", err)
 			}
 			if _, err := c.Stop(ctx, nb.ID); err != nil {
 				t.Fatal(err)
@@ -148,16 +152,22 @@ func TestEmulatorEveryOperation(t *testing.T) {
 			if err := c.Delete(ctx, nb.ID); err != nil {
 				t.Fatal(err)
 			}
+			// DELETING, DELETED for a while (rule 5), then not found (rule 6).
 			deadline := time.Now().Add(5 * time.Second)
+			sawDeleted := false
 			for {
-				_, err := c.Get(ctx, nb.ID)
+				got, err := c.Get(ctx, nb.ID)
 				if errors.Is(err, modelarts.ErrNotFound) {
 					break
 				}
+				sawDeleted = sawDeleted || err == nil && got.Status == modelarts.StatusDeleted
 				if time.Now().After(deadline) {
 					t.Fatalf("still there after delete: %v", err)
 				}
-				time.Sleep(10 * time.Millisecond)
+				time.Sleep(5 * time.Millisecond)
+			}
+			if !sawDeleted {
+				t.Error("never saw the notebook DELETED")
 			}
 			if err := c.Delete(ctx, nb.ID); !errors.Is(err, modelarts.ErrNotFound) {
 				t.Errorf("second delete: %v, want not found", err)
@@ -198,8 +208,9 @@ func TestEmulatorPagination1000(t *testing.T) {
 	if len(got) != 1000 || len(ids) != 1000 {
 		t.Errorf("listed %d notebooks, %d distinct; want 1000", len(got), len(ids))
 	}
-	if n := srv.Stats().Requests["list"][200]; n != 20 {
-		t.Errorf("%d list pages, want 20", n)
+	// 20 pages of NOTEBOOK notebooks and one of DEFAULT ones (rule 2).
+	if n := srv.Stats().Requests["list"][200]; n != 21 {
+		t.Errorf("%d list pages, want 21", n)
 	}
 }
 
@@ -435,5 +446,78 @@ func BenchmarkAdaptiveCreates(b *testing.B) {
 		b.ReportMetric(float64(throttled), "429s")
 		b.ReportMetric(lim.Rate(), "final_rps")
 		srv.Close()
+	}
+}
+
+// Rule 14: a renew to type idle takes effect. The client sends the lease
+// in the body and no query duration, since a query duration makes the
+// service ignore the body and its type.
+func TestEmulatorRenewIdle(t *testing.T) {
+	for _, cloud := range []modelarts.Cloud{modelarts.HuaweiCloud, modelarts.OTC} {
+		t.Run(string(cloud), func(t *testing.T) {
+			srv := startEmulator(t, emulator.Options{Cloud: string(cloud)})
+			c := emuClient(t, srv, func(cfg *modelarts.Config) { cfg.Cloud = cloud })
+			ctx := context.Background()
+			nb, err := c.Create(ctx, newReq("idle"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitStatus(t, c, nb.ID, modelarts.StatusRunning)
+			l, err := c.RenewLease(ctx, nb.ID, modelarts.LeaseReq{Duration: 2 * 3600000, Type: "idle"})
+			if err != nil || l.Type != "IDLE" {
+				t.Fatalf("renew idle: %+v, %v", l, err)
+			}
+			if l, err := c.GetLease(ctx, nb.ID); err != nil || l.Type != "IDLE" || l.Duration < 2*3600000 {
+				t.Errorf("lease after renew: %+v, %v", l, err)
+			}
+			if _, err := c.RenewLease(ctx, nb.ID, modelarts.LeaseReq{Type: "idle"}); err == nil {
+				t.Error("a renew without duration was sent")
+			}
+		})
+	}
+}
+
+// Rule 2: List without a feature sees DEFAULT notebooks too; rule 21: it
+// sees notebooks another IAM principal made; rule 6: a token of another
+// project is an authentication error, not "gone".
+func TestEmulatorListSeesEverything(t *testing.T) {
+	const ak2, sk2 = "SECONDACCESSKEY0000000", "second-secret-key-for-tests"
+	srv := startEmulator(t, emulator.Options{AccessKeys: map[string]string{emulator.DefaultAK: emulator.DefaultSK, ak2: sk2}})
+	ctx := context.Background()
+	c := emuClient(t, srv, func(cfg *modelarts.Config) { cfg.Cloud = modelarts.HuaweiCloud })
+	free := newReq("free")
+	free.Feature, free.Flavor = "DEFAULT", "modelarts.vm.cpu.free"
+	if _, err := c.Create(ctx, free); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(ctx, newReq("billed")); err != nil {
+		t.Fatal(err)
+	}
+	other := emuClient(t, srv, func(cfg *modelarts.Config) {
+		cfg.Cloud = modelarts.HuaweiCloud
+		cfg.Credentials = modelarts.Credentials{AK: ak2, SK: sk2}
+	})
+	got, err := other.List(ctx, modelarts.ListOptions{WorkspaceID: "0"})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("another user's List: %d notebooks, %v; want the 2 of the project", len(got), err)
+	}
+	if got, err := c.List(ctx, modelarts.ListOptions{Feature: "NOTEBOOK"}); err != nil || len(got) != 1 || got[0].Name != "billed" {
+		t.Errorf("List of NOTEBOOK notebooks: %v, %v", got, err)
+	}
+
+	body := fmt.Sprintf(`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":%q,"password":%q,"domain":{"name":%q}}}},"scope":{"project":{"name":%q}}}}`,
+		emulator.DefaultUser, emulator.DefaultPassword, emulator.DefaultDomain, emulator.DefaultProjectName)
+	res, err := http.Post(srv.URL()+"/v3/auth/tokens", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	wrong := emuClient(t, srv, func(cfg *modelarts.Config) {
+		cfg.ProjectID = "ffffffffffffffffffffffffffffffff" // not the token's project
+		cfg.Credentials = modelarts.Credentials{Token: modelarts.Secret(res.Header.Get("X-Subject-Token"))}
+	})
+	_, err = wrong.Get(ctx, "00000000-0000-4000-8000-000000000000")
+	if !modelarts.IsWrongProject(err) || !modelarts.IsAuth(err) || errors.Is(err, modelarts.ErrNotFound) {
+		t.Errorf("token of another project: %v, want 404 ModelArts.2786, auth, not not-found", err)
 	}
 }
