@@ -460,16 +460,15 @@ func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) 
 	// description
 	if n := m.get("description"); n != nil {
 		nb.Description = str(n, "description")
-		marker := OwnerMarker(x.fleetNm)
 		if i := strings.IndexAny(nb.Description, "&<>\"'/"); i >= 0 {
 			bad(n, "description", "must not contain %q (none of & < > \" ' / is allowed)", nb.Description[i:i+1])
 		}
 		if strings.Contains(nb.Description, MarkerPrefix) {
 			bad(n, "description", "must not contain %q: nbfleet appends its ownership marker itself", MarkerPrefix)
 		}
-		room := MaxDescription - 1 - utf8.RuneCountInString(marker)
-		if l := utf8.RuneCountInString(nb.Description); l > room {
-			bad(n, "description", "is %d characters; it must be at most %d to leave room for the ownership marker \" %s\" (%d in all)", l, room, marker, MaxDescription)
+		if room, l := DescriptionRoom(x.fleetNm), utf8.RuneCountInString(nb.Description); l > room {
+			bad(n, "description", "is %d characters; it must be at most %d to leave room for the ownership marker \" %s\" (%d in all)",
+				l, room, Marker(x.fleetNm, strings.Repeat("x", HooksDigestLen)), MaxDescription)
 		}
 	}
 	nb.Flavor = str(m.get("flavor"), "flavor")
