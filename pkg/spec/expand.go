@@ -74,7 +74,6 @@ func (x *expander) fleet(root *node) *Fleet {
 	f := &Fleet{File: x.file, Version: 1}
 	f.Name = root.get("fleet").value
 	x.fleetNm = f.Name
-	f.Target.Cloud = "huaweicloud"
 	if t := root.get("target"); t != nil && t.kind == mapNode {
 		if v := t.get("cloud"); !v.isNull() {
 			f.Target.Cloud = v.value
@@ -83,6 +82,12 @@ func (x *expander) fleet(root *node) *Fleet {
 		f.Target.Endpoint = scalar(t.get("endpoint"))
 		f.Target.ProjectID = scalar(t.get("project_id"))
 		f.Target.WorkspaceID = scalar(t.get("workspace_id"))
+		if msg := resolveTarget(&f.Target); msg != "" {
+			r := t.get("region")
+			x.errs.addf(x.file, r.line, r.col, "target.region: %s", msg)
+		}
+	} else {
+		resolveTarget(&f.Target)
 	}
 	defaults := root.get("defaults")
 	if defaults != nil && defaults.kind != mapNode {

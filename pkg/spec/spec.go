@@ -35,7 +35,9 @@ type Fleet struct {
 // Target says where the fleet lives. Empty fields are filled from the
 // environment by the caller (see package modelarts).
 type Target struct {
-	Cloud       string // "huaweicloud" (default) or "otc"
+	// Cloud is target.cloud, else the cloud of a known region (eu-de is
+	// otc), else "huaweicloud".
+	Cloud       string
 	Region      string
 	Endpoint    string
 	ProjectID   string
