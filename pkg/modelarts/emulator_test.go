@@ -2,9 +2,14 @@ package modelarts_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -520,4 +525,136 @@ func TestEmulatorListSeesEverything(t *testing.T) {
 	if !modelarts.IsWrongProject(err) || !modelarts.IsAuth(err) || errors.Is(err, modelarts.ErrNotFound) {
 		t.Errorf("token of another project: %v, want 404 ModelArts.2786, auth, not not-found", err)
 	}
+}
+
+// TestEmulatorFieldSets holds the emulator's answers, per cloud profile,
+// to the fixtures of testdata/fixtures: every field it answers is one the
+// cloud documents, the fields that tell the clouds apart are the cloud's,
+// and every field the cloud's examples show is answered.
+func TestEmulatorFieldSets(t *testing.T) {
+	for _, cloud := range []string{emulator.CloudHuawei, emulator.CloudOTC} {
+		t.Run(cloud, func(t *testing.T) {
+			srv := startEmulator(t, emulator.Options{Cloud: cloud, Auth: emulator.AuthNone, ResizeTime: time.Hour})
+			base := srv.URL() + "/v1/" + srv.ProjectID()
+			call := func(method, path, body string) (int, []byte) {
+				t.Helper()
+				req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				return res.StatusCode, b
+			}
+			answers := map[string][]byte{}
+			ok := func(op, method, path, body string) []byte {
+				t.Helper()
+				code, b := call(method, path, body)
+				if code != 200 {
+					t.Fatalf("%s: %d %s", op, code, b)
+				}
+				answers[op] = b
+				return b
+			}
+			var nb struct{ ID string }
+			_ = json.Unmarshal(ok("create", "POST", "/notebooks", `{"name":"rich","description":"d","flavor":"modelarts.vm.cpu.2u",
+				"image_id":"`+emulator.DefaultImageID+`","pool_id":"pool41664192",
+				"volume":{"category":"EFS","ownership":"DEDICATED","uri":"192.168.0.1:/share","id":"280a8bd5-03e2-4a5c-bea1-83d81e75bc53"},
+				"endpoints":[{"service":"SSH","key_pair_names":["k"],"allowed_access_ips":["1.1.1.1"]}],
+				"hooks":{"container_hooks":{"pre_start":{"script":"ZWNobyBoaQ==","type":"COMMAND"}}},
+				"lease":{"duration":3600000,"type":"timing"}}`), &nb)
+			var evs struct{ ID string }
+			_ = json.Unmarshal(ok("create2", "POST", "/notebooks", `{"name":"evs","flavor":"modelarts.vm.cpu.2u","image_id":"`+emulator.DefaultImageID+`",
+				"volume":{"category":"EVS","ownership":"MANAGED","capacity":50}}`), &evs)
+			ok("show-creating", "GET", "/notebooks/"+nb.ID, "")
+			waitStatus(t, emuClient(t, srv, func(c *modelarts.Config) { c.Cloud = modelarts.Cloud(cloud) }), evs.ID, modelarts.StatusRunning)
+			ok("update", "PUT", "/notebooks/"+evs.ID, `{"storage_new_size":150,"description":"grown"}`)
+			ok("show", "GET", "/notebooks/"+nb.ID, "")
+			ok("list", "GET", "/notebooks?limit=10", "")
+			ok("lease", "GET", "/notebooks/"+nb.ID+"/lease", "")
+			ok("renew", "PATCH", "/notebooks/"+nb.ID+"/lease", `{"duration":7200000,"type":"idle"}`)
+			ok("stop", "POST", "/notebooks/"+nb.ID+"/stop", "")
+			waitStatus(t, emuClient(t, srv, func(c *modelarts.Config) { c.Cloud = modelarts.Cloud(cloud) }), nb.ID, modelarts.StatusStopped)
+			ok("start", "POST", "/notebooks/"+nb.ID+"/start", "")
+			ok("delete", "DELETE", "/notebooks/"+evs.ID, "")
+			_, notFound := call("GET", "/notebooks/00000000-0000-4000-8000-000000000000", "")
+			answers["error"] = notFound
+
+			docPaths := func(name string) map[string]bool {
+				b, err := os.ReadFile(filepath.Join("testdata", "fixtures", cloud, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := modelarts.FieldPaths(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			documented := docPaths("notebook-fields.json")
+			for k := range documented {
+				documented["data[]."+k] = true
+			}
+			for _, k := range []string{"current", "data", "pages", "size", "total"} {
+				documented[k] = true
+			}
+			leaseDoc := docPaths("lease-response.json")
+			union := map[string]bool{}
+			for op, b := range answers {
+				got, err := modelarts.FieldPaths(b)
+				if err != nil {
+					t.Fatalf("%s: %v", op, err)
+				}
+				want := documented
+				switch op {
+				case "lease", "renew":
+					want = leaseDoc
+				case "error":
+					want = map[string]bool{"error_code": true, "error_msg": true, "request_id": true}
+				}
+				for _, p := range sortedKeys(got) {
+					if !want[p] {
+						t.Errorf("%s answers %s, which %s does not document", op, p, cloud)
+					}
+					union[p] = true
+				}
+			}
+			if strings.Contains(string(answers["show"]), "hooks") {
+				t.Error("an answer carries hooks (rule 7)")
+			}
+			distinct := map[string][]string{
+				emulator.CloudHuawei: {"volume.id", "volume.uri", "endpoints[].key_pair_names", "action_progress[].description", "volume.status"},
+				emulator.CloudOTC:    {"endpoints[].ssh_keys", "action_progress[].step_description", "action_progress[].notebook_id", "volume.status"},
+			}
+			for _, p := range distinct[cloud] {
+				if !union[p] {
+					t.Errorf("no answer carries %s", p)
+				}
+			}
+			// Every field of the cloud's documented examples is answered.
+			if cloud == emulator.CloudOTC {
+				for op, file := range map[string]string{"create": "create-response.json", "show": "show-response.json",
+					"list": "list-response.json", "start": "start-response.json", "delete": "delete-response.json",
+					"renew": "lease-response.json"} {
+					got, _ := modelarts.FieldPaths(answers[op])
+					for _, p := range sortedKeys(docPaths(file)) {
+						if !got[p] {
+							t.Errorf("%s: the documented example has %s, the emulator's answer does not", op, p)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
