@@ -64,7 +64,8 @@ type Stats struct {
 	PeakConcurrent int64 `json:"peak_concurrent"`
 	// NotebooksCreated counts notebooks created (including lost creates).
 	NotebooksCreated int64 `json:"notebooks_created"`
-	// Notebooks is the number of notebooks that exist now.
+	// Notebooks is the number of notebooks that exist now (DELETED ones,
+	// still shown for a while, do not).
 	Notebooks int `json:"notebooks"`
 }
 
@@ -195,7 +196,7 @@ func (s *Server) Stats() Stats {
 	now := ms(s.nowLocked())
 	for _, p := range s.projects {
 		for _, nb := range p.sorted() {
-			if !s.advanceLocked(p, nb, now) {
+			if !s.advanceLocked(p, nb, now) && nb.Status != StatusDeleted {
 				st.Notebooks++
 			}
 		}

@@ -468,16 +468,16 @@ func (r *runner) update(cctx, wctx context.Context, st *state, s plan.Step, wait
 		st.see(nb)
 		return err
 	}, nil)
-	if err != nil {
+	if err != nil || !wait {
 		return err
 	}
 	if grow > 0 {
-		// The next growth, a stop or the end waits until the volume has
-		// grown: the service refuses another change while it is RESIZING
+		// The next growth or a stop waits until the volume has grown: the
+		// service refuses another change while it is RESIZING
 		// (ModelArts.6347).
 		return r.waitFor(wctx, st, plan.StepUpdate, goal{grown: grow})
 	}
-	if !wait || stable(st.status) {
+	if stable(st.status) {
 		return nil
 	}
 	// The notebook left its state (e.g. it restarts to apply the update):
