@@ -91,6 +91,12 @@ func (s *suite) run(ctx context.Context) int {
 	desc := req.Description + " (updated)"
 	nb, err = s.c.Update(ctx, s.id, &modelarts.UpdateRequest{Description: &desc})
 	s.check("update description while RUNNING (rule 12)", err, "%s", status(nb))
+	// A harmless hook ("true"): the docs give hooks no status, and nbfleet
+	// changes them while running.
+	nb, err = s.c.Update(ctx, s.id, &modelarts.UpdateRequest{Hooks: &modelarts.Hooks{ContainerHooks: &modelarts.ContainerHooks{
+		PostStart: &modelarts.HookConfig{Script: "dHJ1ZQ==", Type: "COMMAND"}}}})
+	s.check("update hooks while RUNNING (rule 11; the docs give hooks no status)", err, "%s", status(nb))
+	s.check("the update answer carries no hooks (rule 7)", noHooks(nb), "")
 	_, err = s.c.Update(ctx, s.id, &modelarts.UpdateRequest{Flavor: flavor})
 	s.check("update flavor while RUNNING is refused with 6347 (rule 12)", wantCode(err, "ModelArts.6347"), "")
 	nb, err = s.c.Update(ctx, s.id, &modelarts.UpdateRequest{StorageNewSize: 6})
