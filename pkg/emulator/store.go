@@ -299,6 +299,9 @@ func (s *Server) load() error {
 		if nb == nil || nb.ID == "" || nb.Project == "" {
 			return fmt.Errorf("load emulator state %s: a notebook lacks id or project", s.opts.StatePath)
 		}
+		if t := nb.Pending; t != nil && t.Op == "delete" && t.To == "" {
+			t.To = StatusDeleted // a state file of an emulator that removed notebooks at once
+		}
 		s.projectLocked(nb.Project).add(nb)
 	}
 	s.created = st.NotebooksCreated
