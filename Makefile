@@ -8,7 +8,7 @@ export GOTOOLCHAIN := go1.26.11
 FUZZTIME ?= 15s
 BIN      := bin/nbfleet
 
-.PHONY: all build test bench fuzz chaos demo lint clean
+.PHONY: all build test bench fuzz chaos conformance demo lint clean
 
 all: build
 
@@ -40,6 +40,14 @@ CHAOS_RUNS ?= 50
 CHAOS_SEED ?= 1
 chaos:
 	CHAOS_RUNS=$(CHAOS_RUNS) CHAOS_SEED=$(CHAOS_SEED) $(GO) test -count=1 -v -timeout 60m -run '^TestChaos$$' ./test/chaos
+
+# The conformance suite (test/conformance) against a real account: ONE
+# notebook named nbfleet-conformance-…, created, changed and deleted; one
+# line per check. Credentials and region come from the environment as for
+# nbfleet; without them it says so and exits 0. `make test` runs the same
+# suite against the emulator on both cloud profiles.
+conformance:
+	$(GO) run ./test/conformance
 
 demo: build
 	./scripts/demo.sh

@@ -52,7 +52,9 @@ func (e *env) newClient(t spec.Target, f cloudFlags, tune ...func(*modelarts.Con
 }
 
 // refresh lists the live notebooks of every workspace the fleet uses, with
-// paginated list calls (never one GET per notebook).
+// paginated list calls (never one GET per notebook). A DELETED notebook,
+// which the service still lists for a while after a delete, is gone: no
+// command sees it.
 func refresh(ctx context.Context, c *modelarts.Client, wss []string) ([]modelarts.Notebook, error) {
 	var live []modelarts.Notebook
 	for _, ws := range wss {
@@ -60,7 +62,11 @@ func refresh(ctx context.Context, c *modelarts.Client, wss []string) ([]modelart
 		if err != nil {
 			return nil, fmt.Errorf("refresh workspace %s: %w", ws, err)
 		}
-		live = append(live, nbs...)
+		for _, nb := range nbs {
+			if nb.Status != modelarts.StatusDeleted {
+				live = append(live, nb)
+			}
+		}
 	}
 	return live, nil
 }

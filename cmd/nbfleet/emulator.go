@@ -13,6 +13,7 @@ import (
 
 // emulatorOptions are the flags of `nbfleet emulator` (a contract scripts use).
 type emulatorOptions struct {
+	cloud       string
 	listen      string
 	allowRemote bool
 	projectID   string
@@ -27,6 +28,9 @@ type emulatorOptions struct {
 	startTime   time.Duration
 	stopTime    time.Duration
 	deleteTime  time.Duration
+	resizeTime  time.Duration
+	deletedVis  time.Duration
+	staleReads  time.Duration
 	rateLimit   float64
 	quota       int
 	faults      string
@@ -54,6 +58,7 @@ logs one line per request to stderr and stops on SIGINT/SIGTERM.`,
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.cloud, "cloud", emulator.CloudHuawei, "cloud whose documented wire format to speak: huaweicloud | otc")
 	f.StringVar(&o.listen, "listen", "127.0.0.1:8787", "address to listen on (loopback only unless --allow-remote)")
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --listen address")
 	f.StringVar(&o.projectID, "project-id", emulator.DefaultProjectID, "project id of the emulated project")
@@ -68,7 +73,10 @@ logs one line per request to stderr and stops on SIGINT/SIGTERM.`,
 	f.DurationVar(&o.createTime, "create-time", emulator.DefaultCreateTime, "CREATING → RUNNING")
 	f.DurationVar(&o.startTime, "start-time", emulator.DefaultStartTime, "STARTING → RUNNING")
 	f.DurationVar(&o.stopTime, "stop-time", emulator.DefaultStopTime, "STOPPING → STOPPED")
-	f.DurationVar(&o.deleteTime, "delete-time", emulator.DefaultDeleteTime, "DELETING → gone")
+	f.DurationVar(&o.deleteTime, "delete-time", emulator.DefaultDeleteTime, "DELETING → DELETED")
+	f.DurationVar(&o.resizeTime, "resize-time", emulator.DefaultResizeTime, "how long volume.status shows RESIZING after a storage growth")
+	f.DurationVar(&o.deletedVis, "deleted-visible", emulator.DefaultDeletedVisible, "how long a deleted notebook is still listed and shown as DELETED (0: gone at once)")
+	f.DurationVar(&o.staleReads, "stale-reads", 0, "for this long after a stop or delete, reads still say RUNNING (0: off)")
 	f.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per second per project, 429 APIG.0308 beyond (0: off)")
 	f.IntVar(&o.quota, "quota", 0, "maximum instances per project, ModelArts.6302 beyond (0: unlimited)")
 	f.StringVar(&o.faults, "faults", "", `fault probabilities, e.g. "500=0.02,502=0.01,503=0.01,reset=0.01,lost-create=0.01,create-failed=0.02,start-failed=0.01"`)
@@ -85,13 +93,17 @@ func (o *emulatorOptions) toOptions(logw io.Writer) (emulator.Options, error) {
 	if err != nil {
 		return emulator.Options{}, fmt.Errorf("--faults: %w", err)
 	}
+	if o.cloud != emulator.CloudHuawei && o.cloud != emulator.CloudOTC {
+		return emulator.Options{}, fmt.Errorf("--cloud %q: want huaweicloud or otc", o.cloud)
+	}
 	if o.auth != emulator.AuthRequired && o.auth != emulator.AuthNone {
 		return emulator.Options{}, fmt.Errorf("--auth %q: want required or none", o.auth)
 	}
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"--latency", o.latency}, {"--jitter", o.jitter}, {"--create-time", o.createTime}, {"--start-time", o.startTime}, {"--stop-time", o.stopTime}, {"--delete-time", o.deleteTime}} {
+	}{{"--latency", o.latency}, {"--jitter", o.jitter}, {"--create-time", o.createTime}, {"--start-time", o.startTime},
+		{"--stop-time", o.stopTime}, {"--delete-time", o.deleteTime}, {"--resize-time", o.resizeTime}, {"--stale-reads", o.staleReads}} {
 		if d.v < 0 {
 			return emulator.Options{}, fmt.Errorf("%s %v: must not be negative", d.name, d.v)
 		}
@@ -115,12 +127,18 @@ func (o *emulatorOptions) toOptions(logw io.Writer) (emulator.Options, error) {
 	default:
 		return emulator.Options{}, fmt.Errorf("--log %q: want debug, info, warn, error or off", o.log)
 	}
+	deletedVis := o.deletedVis
+	if deletedVis == 0 {
+		deletedVis = -1 // the flag's 0 means what it says: gone at once
+	}
 	return emulator.Options{
+		Cloud:  o.cloud,
 		Listen: o.listen, AllowRemote: o.allowRemote, ProjectID: o.projectID,
 		AccessKeys: map[string]string{o.ak: o.sk},
 		Users:      []emulator.User{{Name: o.user, Password: o.password, Domain: o.domain}},
 		Auth:       o.auth, Latency: o.latency, Jitter: o.jitter,
 		CreateTime: o.createTime, StartTime: o.startTime, StopTime: o.stopTime, DeleteTime: o.deleteTime,
+		ResizeTime: o.resizeTime, DeletedVisible: deletedVis, StaleReads: o.staleReads,
 		RateLimit: o.rateLimit, Quota: o.quota, Faults: faults, Seed: o.seed, StatePath: o.state,
 		Logger: logger,
 	}, nil

@@ -25,6 +25,10 @@ func TestEmulatorFlags(t *testing.T) {
 		{[]string{"--latency", "-1s"}, "must not be negative"},
 		{[]string{"--quota", "-1"}, "must not be negative"},
 		{[]string{"--listen", "0.0.0.0:0"}, "not a loopback address"},
+		{[]string{"--cloud", "otc", "--resize-time", "10ms", "--deleted-visible", "1s", "--stale-reads", "50ms"}, ""},
+		{[]string{"--cloud", "aws"}, "--cloud"},
+		{[]string{"--resize-time", "-1s"}, "must not be negative"},
+		{[]string{"--stale-reads", "-1s"}, "must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -44,6 +48,30 @@ func TestEmulatorFlags(t *testing.T) {
 				t.Fatalf("code %d, stderr %q, want %q", code, stderr.String(), tt.err)
 			}
 		})
+	}
+}
+
+// TestEmulatorFlagOptions pins how the profile flags reach the library:
+// --deleted-visible 0 means gone at once, not the library's default.
+func TestEmulatorFlagOptions(t *testing.T) {
+	var stderr bytes.Buffer
+	o := &emulatorOptions{}
+	cmd := newEmulatorCmd(&env{stderr: &stderr})
+	if err := cmd.ParseFlags([]string{"--cloud", "otc", "--resize-time", "10ms", "--deleted-visible", "0", "--stale-reads", "50ms"}); err != nil {
+		t.Fatal(err)
+	}
+	f := cmd.Flags()
+	o.cloud, _ = f.GetString("cloud")
+	o.resizeTime, _ = f.GetDuration("resize-time")
+	o.deletedVis, _ = f.GetDuration("deleted-visible")
+	o.staleReads, _ = f.GetDuration("stale-reads")
+	o.ak, o.sk, o.auth, o.log = "a", "s", "none", "off"
+	opts, err := o.toOptions(&stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Cloud != "otc" || opts.ResizeTime != 10*time.Millisecond || opts.DeletedVisible >= 0 || opts.StaleReads != 50*time.Millisecond {
+		t.Errorf("options %+v", opts)
 	}
 }
 

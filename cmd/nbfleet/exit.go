@@ -86,6 +86,8 @@ func apiHint(err error) string {
 	switch {
 	case errors.Is(err, modelarts.ErrInsecureEndpoint):
 		return "use https; to send credentials over plain http anyway, pass --allow-insecure-endpoint"
+	case modelarts.IsWrongProject(err):
+		return "404 ModelArts.2786 means the IAM token belongs to another project than the project id in use, not that a notebook is gone: check target.project_id (or HUAWEICLOUD_SDK_PROJECT_ID / OS_PROJECT_ID) and the region against the token's project (OS_PROJECT_NAME)"
 	case modelarts.IsAuth(err):
 		return "check the credentials (HUAWEICLOUD_SDK_AK/SK, OS_AUTH_TOKEN or OS_USERNAME/OS_PASSWORD) and the project id; a signature failure also means the machine's clock may be off"
 	case modelarts.IsThrottled(err):

@@ -17,6 +17,7 @@ import (
 
 	"github.com/nbfleet/nbfleet/internal/fleetlock"
 	"github.com/nbfleet/nbfleet/pkg/emulator"
+	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
@@ -34,27 +35,54 @@ func TestMain(m *testing.M) {
 // the package's test time.
 const noRaceExitSleep = "GORACE=atexit_sleep_ms=0"
 
-// testEmulatorOptions are the millisecond timings every CLI test runs with.
+// testEmulatorOptions are the millisecond timings every CLI test runs with,
+// on the OTC profile: the test fleets target eu-de, an OTC region.
 func testEmulatorOptions() emulator.Options {
 	return emulator.Options{
+		Cloud:      emulator.CloudOTC,
 		CreateTime: 60 * time.Millisecond,
 		StartTime:  30 * time.Millisecond,
 		StopTime:   30 * time.Millisecond,
 		DeleteTime: 30 * time.Millisecond,
+		ResizeTime: 20 * time.Millisecond,
 		RetryAfter: -1, // Retry-After: 0, so throttled tests do not sleep seconds
 		Seed:       1,
 	}
+}
+
+// emuHolder holds a script's emulator, which emu-restart replaces.
+type emuHolder struct{ srv *emulator.Server }
+
+// startScriptEmulator starts an emulator for a script and points the
+// script's environment at it.
+func startScriptEmulator(setenv func(k, v string), o emulator.Options) (*emulator.Server, error) {
+	srv, err := emulator.New(o)
+	if err != nil {
+		return nil, err
+	}
+	setenv("NBFLEET_ENDPOINT", srv.URL())
+	setenv("NBFLEET_IAM_ENDPOINT", srv.URL()+"/v3")
+	setenv("HUAWEICLOUD_SDK_PROJECT_ID", srv.ProjectID())
+	setenv("EMU", srv.URL())
+	return srv, nil
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script against an
 // in-process emulator each: the real binary's code path, real HTTP, real
 // signing. Extra script commands steer and inspect the emulator:
 //
-//	emu-seed NAME [owner=FLEET] [status=STATUS] [flavor=F] [ws=W]   insert a live notebook
+//	emu-seed NAME [owner=FLEET] [status=STATUS] [flavor=F] [ws=W] [ssh=KEY]   insert a live notebook
 //	emu-count NAME N                       exactly N live notebooks are named NAME
 //	emu-owned FLEET N                      exactly N live notebooks carry FLEET's marker
 //	emu-status NAME STATUS                 the only notebook named NAME has STATUS
 //	emu-faults SPEC                        set fault probabilities (as --faults)
+//	emu-restart [cloud=C] [deleted-visible=D] [stale-reads=D] [resize-time=D]
+//	                                       a new, empty emulator with these options
+//	emu-advance D                          move the emulator's clock forward by D
+//	emu-volume NAME GB                     the only notebook named NAME has GB of storage
+//	emu-flavor NAME FLAVOR                 … has FLAVOR
+//	emu-lease NAME TYPE                    … has a lease of TYPE (TIMING, IDLE)
+//	emu-calls OP N                         the emulator answered N OP requests with 200
 //	hold-lock FILE                         hold a fleet lock for the rest of the script
 //	nbfleet-nodup FLEET                    no two live notebooks of FLEET share a name
 //	hold-fleet-lock FLEET                  hold FLEET's default lock (in $TMPDIR) for the rest of the script
@@ -69,19 +97,16 @@ func TestScripts(t *testing.T) {
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
 		Setup: func(env *testscript.Env) error {
-			srv, err := emulator.New(testEmulatorOptions())
+			srv, err := startScriptEmulator(env.Setenv, testEmulatorOptions())
 			if err != nil {
 				return err
 			}
-			env.Defer(func() { srv.Close() })
-			env.Values["emu"] = srv
-			env.Setenv("NBFLEET_ENDPOINT", srv.URL())
-			env.Setenv("NBFLEET_IAM_ENDPOINT", srv.URL()+"/v3")
+			h := &emuHolder{srv: srv}
+			env.Defer(func() { h.srv.Close() })
+			env.Values["emu"] = h
 			env.Setenv("HUAWEICLOUD_SDK_AK", emulator.DefaultAK)
 			env.Setenv("HUAWEICLOUD_SDK_SK", emulator.DefaultSK)
-			env.Setenv("HUAWEICLOUD_SDK_PROJECT_ID", srv.ProjectID())
 			env.Setenv("NBFLEET_IN_AUTOMATION", "1")
-			env.Setenv("EMU", srv.URL())
 			k, v, _ := strings.Cut(noRaceExitSleep, "=")
 			env.Setenv(k, v)
 			examples, err := filepath.Abs(filepath.Join("..", "..", "examples"))
@@ -97,6 +122,12 @@ func TestScripts(t *testing.T) {
 			"emu-owned":       cmdEmuOwned,
 			"emu-status":      cmdEmuStatus,
 			"emu-faults":      cmdEmuFaults,
+			"emu-restart":     cmdEmuRestart,
+			"emu-advance":     cmdEmuAdvance,
+			"emu-volume":      cmdEmuVolume,
+			"emu-flavor":      cmdEmuFlavor,
+			"emu-lease":       cmdEmuLease,
+			"emu-calls":       cmdEmuCalls,
 			"hold-lock":       cmdHoldLock,
 			"nbfleet-nodup":   cmdNoDup,
 			"edit":            cmdEdit,
@@ -107,7 +138,97 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-func emu(ts *testscript.TestScript) *emulator.Server { return ts.Value("emu").(*emulator.Server) }
+func emu(ts *testscript.TestScript) *emulator.Server { return ts.Value("emu").(*emuHolder).srv }
+
+func cmdEmuRestart(ts *testscript.TestScript, neg bool, args []string) {
+	o := testEmulatorOptions()
+	for _, a := range args {
+		k, v, _ := strings.Cut(a, "=")
+		var d time.Duration
+		if k != "cloud" {
+			var err error
+			if d, err = time.ParseDuration(v); err != nil {
+				ts.Fatalf("emu-restart: %s: %v", a, err)
+			}
+		}
+		switch k {
+		case "cloud":
+			o.Cloud = v
+		case "deleted-visible":
+			o.DeletedVisible = d
+		case "stale-reads":
+			o.StaleReads = d
+		case "resize-time":
+			o.ResizeTime = d
+		default:
+			ts.Fatalf("emu-restart: unknown %q", a)
+		}
+	}
+	h := ts.Value("emu").(*emuHolder)
+	h.srv.Close()
+	srv, err := startScriptEmulator(ts.Setenv, o)
+	if err != nil {
+		ts.Fatalf("emu-restart: %v", err)
+	}
+	h.srv = srv
+}
+
+func cmdEmuAdvance(ts *testscript.TestScript, neg bool, args []string) {
+	d, err := time.ParseDuration(strings.Join(args, ""))
+	if err != nil {
+		ts.Fatalf("usage: emu-advance DURATION: %v", err)
+	}
+	if err := emu(ts).Advance(d); err != nil {
+		ts.Fatalf("emu-advance: %v", err)
+	}
+}
+
+// theOne is the only live notebook named name.
+func theOne(ts *testscript.TestScript, name string) emulator.Notebook {
+	nbs := liveNamed(ts, name)
+	if len(nbs) != 1 {
+		ts.Fatalf("%d live notebooks named %s, want 1", len(nbs), name)
+	}
+	return nbs[0]
+}
+
+func cmdEmuVolume(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: emu-volume NAME GB")
+	}
+	nb := theOne(ts, args[0])
+	if got := strconv.Itoa(nb.Volume.Capacity); (got == args[1]) == neg {
+		ts.Fatalf("%s has %s GB (resize %+v), want %s", args[0], got, nb.Resize, args[1])
+	}
+}
+
+func cmdEmuFlavor(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: emu-flavor NAME FLAVOR")
+	}
+	if got := theOne(ts, args[0]).Flavor; (got == args[1]) == neg {
+		ts.Fatalf("%s has flavor %s, want %s", args[0], got, args[1])
+	}
+}
+
+func cmdEmuLease(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: emu-lease NAME TYPE")
+	}
+	if got := theOne(ts, args[0]).Lease.Type; (got == args[1]) == neg {
+		ts.Fatalf("%s has a %s lease, want %s", args[0], got, args[1])
+	}
+}
+
+func cmdEmuCalls(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: emu-calls OP N")
+	}
+	got := strconv.FormatInt(emu(ts).Stats().Requests[args[0]][200], 10)
+	if (got == args[1]) == neg {
+		ts.Fatalf("%s %s requests answered 200, want %s", got, args[0], args[1])
+	}
+}
 
 func cmdEmuSeed(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 1 {
@@ -125,6 +246,8 @@ func cmdEmuSeed(ts *testscript.TestScript, neg bool, args []string) {
 			sn.Flavor = v
 		case "ws":
 			sn.WorkspaceID = v
+		case "ssh":
+			sn.Endpoints = []emulator.Endpoint{{Service: "SSH", KeyPairNames: []string{v}}}
 		default:
 			ts.Fatalf("emu-seed: unknown %q", a)
 		}
@@ -161,7 +284,7 @@ func cmdEmuOwned(ts *testscript.TestScript, neg bool, args []string) {
 	want, _ := strconv.Atoi(args[1])
 	got := 0
 	for _, nb := range emu(ts).Notebooks("") {
-		if strings.HasSuffix(nb.Description, spec.OwnerMarker(args[0])) && nb.Status != emulator.StatusDeleted {
+		if owner, ok := plan.Owner(nb.Description); ok && owner == args[0] && nb.Status != emulator.StatusDeleted {
 			got++
 		}
 	}
@@ -221,7 +344,7 @@ func cmdNoDup(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	seen := map[string]int{}
 	for _, nb := range emu(ts).Notebooks("") {
-		if strings.HasSuffix(nb.Description, spec.OwnerMarker(args[0])) && nb.Status != emulator.StatusDeleted {
+		if owner, ok := plan.Owner(nb.Description); ok && owner == args[0] && nb.Status != emulator.StatusDeleted {
 			seen[nb.Name]++
 		}
 	}

@@ -43,8 +43,10 @@ func (s *Server) authenticate(c *call) *apiError {
 		case !c.now.Before(t.expires):
 			return authError("token expires")
 		case c.project != "" && t.project != c.project:
-			return &apiError{Status: http.StatusForbidden, Code: codeNoPermission, Msg: "the token is not scoped to project " + c.project}
+			// A token of another project: 404 ModelArts.2786 (rule 6).
+			return &apiError{Status: http.StatusNotFound, Code: codeWrongProject, Msg: "The project id in the URL does not match the project of the token: " + c.project}
 		}
+		c.principal = "user:" + t.user
 		return nil
 	}
 	authz := r.Header.Get("Authorization")
@@ -96,6 +98,7 @@ func (s *Server) authenticate(c *call) *apiError {
 	if pid := r.Header.Get("X-Project-Id"); pid != "" && c.project != "" && pid != c.project {
 		return &apiError{Status: http.StatusForbidden, Code: codeNoPermission, Msg: "X-Project-Id does not match the project in the path"}
 	}
+	c.principal = "ak:" + a.AccessKey
 	return nil
 }
 

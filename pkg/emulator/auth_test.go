@@ -140,7 +140,9 @@ func TestPasswordAndToken(t *testing.T) {
 	if code, m, _ := e.do("GET", "/v3/projects?name="+DefaultProjectName, ""); code != 200 || len(m["projects"].([]any)) != 1 {
 		t.Fatalf("projects: %d %v", code, m)
 	}
-	if code, m, _ := e.do("GET", "/v1/otherproject/notebooks", ""); code != 403 {
+	// A token of another project is 404 ModelArts.2786 (rule 6), not a
+	// not-found of a notebook.
+	if code, m, _ := e.do("GET", "/v1/otherproject/notebooks", ""); code != 404 || m["error_code"] != codeWrongProject {
 		t.Errorf("token for another project: %d %v", code, m)
 	}
 	e.clock.Add(time.Hour)

@@ -21,7 +21,7 @@ func decodeBody(body []byte, v any) *apiError {
 }
 
 func notFound(id string) *apiError {
-	return badRequest(codeNotFound, "The notebook instance %s does not exist.", id)
+	return badRequest(codeNotFound, "The instance does not exist: %s.", id)
 }
 
 func busy(nb *Notebook, what string) *apiError {
@@ -29,11 +29,13 @@ func busy(nb *Notebook, what string) *apiError {
 }
 
 // lookupLocked returns the notebook of the call's {id}, transitions applied.
-func (s *Server) lookupLocked(c *call) (*Notebook, *apiError) {
+// A DELETED notebook is found only when deletedOK (show): every other
+// operation on it answers ModelArts.6309 as if it were gone.
+func (s *Server) lookupLocked(c *call, deletedOK bool) (*Notebook, *apiError) {
 	id := c.r.PathValue("id")
 	p := s.projectLocked(c.project)
 	nb := p.nbs[id]
-	if nb == nil || s.advanceLocked(p, nb, ms(c.now)) {
+	if nb == nil || s.advanceLocked(p, nb, ms(c.at)) || nb.Status == StatusDeleted && !deletedOK {
 		return nil, notFound(id)
 	}
 	return nb, nil
@@ -50,22 +52,22 @@ func (s *Server) create(c *call) (int, any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := ms(c.now)
+	now := ms(c.at)
 	p := s.projectLocked(c.project)
 	// The scan (O(notebooks)) is needed only for the quota and the one-DEFAULT rule.
 	if s.opts.Quota > 0 || tmpl.Feature == "DEFAULT" {
 		count := 0
 		for _, nb := range p.nbs {
-			if s.advanceLocked(p, nb, now) {
+			if s.advanceLocked(p, nb, now) || nb.Status == StatusDeleted {
 				continue
 			}
 			count++
 			if tmpl.Feature == "DEFAULT" && nb.Feature == "DEFAULT" {
-				return 0, nil, badRequest(codeExists, "A free DEFAULT (CodeLab) instance already exists: %s.", nb.ID)
+				return 0, nil, badRequest(codeExists, "The instance already exists: a free DEFAULT (CodeLab) instance %s exists.", nb.ID)
 			}
 		}
 		if s.opts.Quota > 0 && count >= s.opts.Quota {
-			return 0, nil, badRequest(codeQuota, "The number of notebook instances has reached the maximum (%d).", s.opts.Quota)
+			return 0, nil, badRequest(codeQuota, "The instance count already reaches the maximum value (%d).", s.opts.Quota)
 		}
 	}
 	nb := tmpl
@@ -73,13 +75,14 @@ func (s *Server) create(c *call) (int, any, *apiError) {
 	nb.ID = s.uuidLocked()
 	nb.Token = s.uuidLocked()
 	nb.Host = c.r.Host
+	nb.Owner = c.principal
 	nb.Status = StatusCreating
 	nb.CreateAt, nb.UpdateAt = now, now
 	nb.Lease.CreateAt, nb.Lease.UpdateAt = now, now
 	if nb.Lease.Enable {
 		nb.StopAt = now + nb.Lease.Duration
 	}
-	t := s.transition("create", c.now)
+	t := s.transition("create", c.at)
 	if c.draw.fail < s.faults.CreateFailed {
 		t.To = StatusCreateFailed
 		t.FailReason = "ModelArts.6360: Insufficient background resources for flavor " + nb.Flavor + ". Try again later. (emulated fault)"
@@ -103,11 +106,21 @@ func (s *Server) create(c *call) (int, any, *apiError) {
 func (s *Server) show(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c, true)
 	if e != nil {
 		return 0, nil, e
 	}
-	return 200, s.respLocked(nb, ms(c.now)), nil
+	return 200, s.readLocked(nb, ms(c.at)), nil
+}
+
+// workspaceParam is the list's workspace filter in the cloud's spelling
+// (rule 4): the SDK's workspace_id on Huawei Cloud, workspaceId on OTC.
+// The other spelling is an unknown parameter and ignored.
+func (s *Server) workspaceParam() string {
+	if s.opts.Cloud == CloudOTC {
+		return "workspaceId"
+	}
+	return "workspace_id"
 }
 
 func (s *Server) list(c *call) (int, any, *apiError) {
@@ -147,16 +160,23 @@ func (s *Server) list(c *call) (int, any, *apiError) {
 	default:
 		return 0, nil, badRequest(codeBadParam, "Invalid parameter sort_dir=%q: must be ASC or DESC.", q.Get("sort_dir"))
 	}
-	name := strings.ToLower(q.Get("name"))
-	ws := q.Get("workspace_id")
-	if ws == "" {
-		ws = q.Get("workspaceId")
+	// No source names a sort_key the service accepts (rule 3).
+	if v := q.Get("sort_key"); v != "" {
+		return 0, nil, badRequest(codeNoSort, "The field does not support sorting: %s.", v)
 	}
+	name := strings.ToLower(q.Get("name"))
+	ws := q.Get(s.workspaceParam())
+	if ws == "" {
+		ws = "0"
+	}
+	// /notebooks shows the caller's notebooks, /notebooks/all everyone's
+	// (rule 21).
+	all := strings.HasSuffix(c.r.URL.Path, "/all")
 	flavor, imageID, id, pool := q.Get("flavor"), q.Get("image_id"), q.Get("id"), q.Get("pool_id")
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := ms(c.now)
+	now := ms(c.at)
 	p := s.projectLocked(c.project)
 	order := p.sorted()
 	resp := listResp{Data: []notebookResp{}}
@@ -170,22 +190,28 @@ func (s *Server) list(c *call) (int, any, *apiError) {
 			continue
 		}
 		if nb.Feature != feature || status != "" && nb.Status != status ||
+			!all && nb.Owner != "" && nb.Owner != c.principal ||
 			name != "" && !strings.Contains(strings.ToLower(nb.Name), name) ||
-			ws != "" && nb.WorkspaceID != ws || flavor != "" && !strings.Contains(nb.Flavor, flavor) ||
+			nb.WorkspaceID != ws || flavor != "" && !strings.Contains(nb.Flavor, flavor) ||
 			imageID != "" && nb.ImageID != imageID || id != "" && nb.ID != id || pool != "" && nb.PoolID != pool {
 			continue
 		}
 		if resp.Total >= offset && len(resp.Data) < limit {
-			resp.Data = append(resp.Data, s.respLocked(nb, now))
+			resp.Data = append(resp.Data, s.readLocked(nb, now))
 		}
 		resp.Total++
 	}
 	resp.Current = offset / limit
 	resp.Pages = (resp.Total + limit - 1) / limit
-	resp.Size = len(resp.Data)
+	resp.Size = limit
 	return 200, resp, nil
 }
 
+// update is PUT …/notebooks/{id} under rule 12: name, description and
+// hooks change in RUNNING or STOPPED (or START_FAILED); flavor, image_id
+// and endpoints only while stopped; storage_new_size only while RUNNING,
+// by at most maxGrowth GB, and not while the volume is RESIZING. A field
+// the status does not allow is ModelArts.6347 and nothing changes.
 func (s *Server) update(c *call) (int, any, *apiError) {
 	var req updateReq
 	if e := decodeBody(c.body, &req); e != nil {
@@ -221,25 +247,42 @@ func (s *Server) update(c *call) (int, any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c, false)
 	if e != nil {
 		return 0, nil, e
 	}
-	if nb.Status != StatusRunning && nb.Status != StatusStopped && nb.Status != StatusStartFailed {
-		return 0, nil, busy(nb, "be updated")
-	}
-	if (req.Flavor != nil || req.ImageID != nil || req.Endpoints != nil || req.Hooks != nil) && nb.Status != StatusStopped {
-		return 0, nil, busy(nb, "change flavor, image_id, endpoints or hooks (stop it first)")
+	st := nb.Status
+	settled := st == StatusRunning || st == StatusStopped || st == StatusStartFailed
+	stopped := st == StatusStopped || st == StatusStartFailed
+	for _, f := range []struct {
+		name    string
+		given   bool
+		allowed bool
+	}{
+		{"name", req.Name != nil, settled},
+		{"description", req.Description != nil, settled},
+		{"hooks", req.Hooks != nil, settled},
+		{"flavor", req.Flavor != nil, stopped},
+		{"image_id", req.ImageID != nil, stopped},
+		{"endpoints", req.Endpoints != nil, stopped},
+		{"storage_new_size", req.StorageNewSize != nil, st == StatusRunning},
+	} {
+		if f.given && !f.allowed {
+			return 0, nil, wrongStatus(st, f.name)
+		}
 	}
 	if req.StorageNewSize != nil {
-		n := *req.StorageNewSize
+		n, have := *req.StorageNewSize, nb.Volume.Capacity
 		if nb.Volume.Category != "EVS" {
 			return 0, nil, badRequest(codeInvalid, "storage_new_size applies only to EVS volumes")
 		}
-		if n <= nb.Volume.Capacity || n > maxCapacity {
-			return 0, nil, badRequest(codeCapacity, "storage_new_size %d must be larger than the current %d GB and at most %d GB", n, nb.Volume.Capacity, maxCapacity)
+		if nb.Resize != nil {
+			return 0, nil, wrongStatus("RESIZING", "storage_new_size")
 		}
-		nb.Volume.Capacity = n
+		if hi := min(have+maxGrowth, maxCapacity); n <= have || n > hi {
+			return 0, nil, badRequest(codeCapacity, "The evs volume size ranges from %d GB to %d GB.", have+1, hi)
+		}
+		nb.Resize = &Resize{To: n, Due: ms(c.at.Add(s.opts.ResizeTime))}
 	}
 	if req.Name != nil {
 		nb.Name = *req.Name
@@ -259,15 +302,24 @@ func (s *Server) update(c *call) (int, any, *apiError) {
 	if req.Hooks != nil {
 		nb.Hooks = hooks
 	}
-	nb.UpdateAt = ms(c.now)
+	nb.UpdateAt = ms(c.at)
 	s.markDirtyLocked()
-	return 200, s.respLocked(nb, ms(c.now)), nil
+	return 200, s.respLocked(nb, ms(c.at)), nil
+}
+
+// stale makes reads report nb's current status for Options.StaleReads
+// after a stop or delete was accepted.
+func (s *Server) stale(nb *Notebook, at time.Time) {
+	if s.opts.StaleReads > 0 {
+		nb.StaleStatus = nb.Status
+		nb.StaleUntil = ms(at.Add(s.opts.StaleReads))
+	}
 }
 
 func (s *Server) delete(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c, false)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -275,128 +327,158 @@ func (s *Server) delete(c *call) (int, any, *apiError) {
 		return 0, nil, busy(nb, "be deleted")
 	}
 	nb.StopAt = 0
-	s.beginLocked(nb, "delete", StatusDeleting, c.now)
-	return 200, s.respLocked(nb, ms(c.now)), nil
+	s.stale(nb, c.at)
+	s.beginLocked(nb, "delete", StatusDeleting, c.at)
+	return 200, s.respLocked(nb, ms(c.at)), nil
 }
 
-// leaseFromQuery reads duration and type of start and renew.
-func leaseFromQuery(c *call) (*int64, string, *apiError) {
+// defaultLease is the lease a start without duration gets (rule 13).
+const defaultLease = time.Hour
+
+// startQuery reads the duration and type of a start (rule 13); a missing
+// duration is the service's default of one hour.
+func startQuery(c *call) (int64, string, *apiError) {
 	q := c.r.URL.Query()
-	var d *int64
+	d := defaultLease.Milliseconds()
 	if v := q.Get("duration"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return nil, "", badRequest(codeBadParam, "Invalid parameter duration=%q: must be milliseconds.", v)
+			return 0, "", badRequest(codeBadParam, "Invalid parameter duration=%q: must be milliseconds.", v)
 		}
 		if e := checkDuration(n); e != nil {
-			return nil, "", e
+			return 0, "", e
 		}
-		d = &n
+		d = n
 	}
 	t, e := checkLeaseType(q.Get("type"))
 	return d, t, e
 }
 
-func (s *Server) setLease(nb *Notebook, d *int64, typ string, at time.Time) {
+// setLease starts a lease of d ms (-1: none) at at. lease.duration counts
+// from lease.create_at (rule 15): a notebook whose lease began at create
+// and is started again an hour later with d = 1 h reports 2 h.
+func (s *Server) setLease(nb *Notebook, d int64, typ string, at time.Time) {
 	now := ms(at)
-	if d != nil {
-		nb.Lease.Duration = *d
-	}
 	nb.Lease.Type = typ
-	nb.Lease.Enable = nb.Lease.Duration != -1
 	nb.Lease.UpdateAt = now
 	nb.StopAt = 0
-	if nb.Lease.Enable {
-		nb.StopAt = now + nb.Lease.Duration
+	nb.Lease.Enable = d != -1
+	if d == -1 {
+		nb.Lease.Duration = -1
+		return
 	}
+	nb.StopAt = now + d
+	nb.Lease.Duration = nb.StopAt - nb.Lease.CreateAt
 }
 
 func (s *Server) start(c *call) (int, any, *apiError) {
-	d, typ, e := leaseFromQuery(c)
+	d, typ, e := startQuery(c)
 	if e != nil {
 		return 0, nil, e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c, false)
 	if e != nil {
 		return 0, nil, e
 	}
-	if nb.Status != StatusStopped && nb.Status != StatusStartFailed {
+	switch nb.Status {
+	case StatusStopped, StatusStartFailed:
+	case StatusRunning:
+		return 0, nil, badRequest(codeRunning, "The instance is already running.")
+	case StatusStarting:
+		return 0, nil, badRequest(codeStarting, "The instance is starting.")
+	case StatusStopping:
+		return 0, nil, badRequest(codeStopping, "The instance is stopping.")
+	default:
 		return 0, nil, busy(nb, "be started")
 	}
 	nb.FailReason = ""
-	s.setLease(nb, d, typ, c.now)
-	t := s.beginLocked(nb, "start", StatusStarting, c.now)
+	s.setLease(nb, d, typ, c.at)
+	t := s.beginLocked(nb, "start", StatusStarting, c.at)
 	if c.draw.fail < s.faults.StartFailed {
 		t.To = StatusStartFailed
 		t.FailReason = "ModelArts.6360: Start failed: insufficient background resources. Try again later. (emulated fault)"
 		s.stats.Faults[FaultStartFailed]++
 	}
-	return 200, s.respLocked(nb, ms(c.now)), nil
+	return 200, s.respLocked(nb, ms(c.at)), nil
 }
 
 func (s *Server) stop(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c, false)
 	if e != nil {
 		return 0, nil, e
 	}
-	if nb.Status != StatusRunning {
+	switch nb.Status {
+	case StatusRunning:
+	case StatusStopped:
+		return 0, nil, badRequest(codeStopped, "The instance has already been stopped.")
+	case StatusStopping:
+		return 0, nil, badRequest(codeStopping, "The instance is stopping.")
+	case StatusStarting:
+		return 0, nil, badRequest(codeStarting, "The instance is starting.")
+	default:
 		return 0, nil, busy(nb, "be stopped")
 	}
 	nb.StopAt = 0
-	s.beginLocked(nb, "stop", StatusStopping, c.now)
-	return 200, s.respLocked(nb, ms(c.now)), nil
+	s.stale(nb, c.at)
+	s.beginLocked(nb, "stop", StatusStopping, c.at)
+	return 200, s.respLocked(nb, ms(c.at)), nil
 }
 
 func (s *Server) showLease(c *call) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c, false)
 	if e != nil {
 		return 0, nil, e
 	}
 	return 200, nb.Lease, nil
 }
 
+// renewLease is PATCH …/lease (rule 14): a duration in the query wins and
+// the body, its type included, is ignored (a timing stop); otherwise the
+// body's LeaseReq gives duration and type. Only a RUNNING notebook's lease
+// can be renewed (ModelArts.6327).
 func (s *Server) renewLease(c *call) (int, any, *apiError) {
-	d, typ, e := leaseFromQuery(c)
-	if e != nil {
-		return 0, nil, e
-	}
-	if d == nil && len(bytes.TrimSpace(c.body)) > 0 {
+	var d *int64
+	typ := "TIMING"
+	if v := c.r.URL.Query().Get("duration"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, nil, badRequest(codeBadParam, "Invalid parameter duration=%q: must be milliseconds.", v)
+		}
+		d = &n
+	} else if len(bytes.TrimSpace(c.body)) > 0 {
 		var req leaseReq
 		if e := decodeBody(c.body, &req); e != nil {
 			return 0, nil, e
 		}
-		if req.Duration != nil {
-			if e := checkDuration(*req.Duration); e != nil {
-				return 0, nil, e
-			}
-			d = req.Duration
-		}
-		if req.Type != "" {
-			if typ, e = checkLeaseType(req.Type); e != nil {
-				return 0, nil, e
-			}
+		d = req.Duration
+		var e *apiError
+		if typ, e = checkLeaseType(req.Type); e != nil {
+			return 0, nil, e
 		}
 	}
 	if d == nil {
-		return 0, nil, badRequest("ModelArts.6348", "duration is required (query ?duration= or body {\"duration\":ms})")
+		return 0, nil, badRequest(codeNoDuration, "The 'duration' parameter is mandatory for enabling auto stop.")
+	}
+	if e := checkDuration(*d); e != nil {
+		return 0, nil, e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	nb, e := s.lookupLocked(c)
+	nb, e := s.lookupLocked(c, false)
 	if e != nil {
 		return 0, nil, e
 	}
 	if nb.Status != StatusRunning {
-		return 0, nil, busy(nb, "renew its lease")
+		return 0, nil, badRequest(codeNotRunning, "The instance is not in running. Please refresh the page and start it.")
 	}
-	s.setLease(nb, d, typ, c.now)
-	nb.UpdateAt = ms(c.now)
+	s.setLease(nb, *d, typ, c.at)
+	nb.UpdateAt = ms(c.at)
 	s.markDirtyLocked()
 	return 200, nb.Lease, nil
 }

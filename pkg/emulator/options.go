@@ -25,13 +25,25 @@ const (
 	DefaultStartTime   = 2 * time.Second
 	DefaultStopTime    = 2 * time.Second
 	DefaultDeleteTime  = 1 * time.Second
-	DefaultTokenTTL    = 24 * time.Hour
+	// DefaultResizeTime is how long volume.status shows RESIZING after a
+	// storage_new_size update.
+	DefaultResizeTime = 3 * time.Second
+	// DefaultDeletedVisible is how long a deleted notebook is still listed
+	// and shown with status DELETED before show answers ModelArts.6309.
+	DefaultDeletedVisible = 10 * time.Second
+	DefaultTokenTTL       = 24 * time.Hour
 	// SignatureSkew is how far X-Sdk-Date may be from the emulator's clock.
 	SignatureSkew = 15 * time.Minute
 	// LockoutFailures consecutive signature failures lock an access key for
 	// LockoutTime, as APIG does.
 	LockoutFailures = 5
 	LockoutTime     = 5 * time.Minute
+)
+
+// Clouds the emulator can answer as (Options.Cloud).
+const (
+	CloudHuawei = "huaweicloud"
+	CloudOTC    = "otc"
 )
 
 // Auth modes.
@@ -50,6 +62,11 @@ type User struct {
 // Options configure a Server. The zero value is usable: every zero field
 // takes the documented default.
 type Options struct {
+	// Cloud is the cloud whose documented wire format the emulator speaks:
+	// CloudHuawei (default) or CloudOTC. It decides the response fields
+	// (endpoints, volume, action_progress) and the spelling of the list's
+	// workspace filter; see the package documentation.
+	Cloud string
 	// Listen is the TCP address (default 127.0.0.1:0). Non-loopback
 	// addresses are refused unless AllowRemote is set.
 	Listen      string
@@ -71,6 +88,17 @@ type Options struct {
 	Latency, Jitter time.Duration
 	// Transition times of the lifecycle (zero: the defaults above).
 	CreateTime, StartTime, StopTime, DeleteTime time.Duration
+	// ResizeTime is how long a volume shows RESIZING after a
+	// storage_new_size update (zero: DefaultResizeTime).
+	ResizeTime time.Duration
+	// DeletedVisible is how long a deleted notebook stays listed and shown
+	// as DELETED (zero: DefaultDeletedVisible; negative: it is gone at
+	// once, show answers ModelArts.6309 right after DELETING).
+	DeletedVisible time.Duration
+	// StaleReads, when positive, makes show and list report a notebook's
+	// previous status (RUNNING) for that long after a stop or a delete was
+	// accepted, as eventually consistent reads of the real service do.
+	StaleReads time.Duration
 	// RateLimit is requests per second per project (0: off); RateBurst the
 	// bucket size (default max(1, RateLimit/10)).
 	RateLimit float64
@@ -132,6 +160,15 @@ func (o Options) withDefaults() Options {
 	if o.DeleteTime <= 0 {
 		o.DeleteTime = DefaultDeleteTime
 	}
+	if o.ResizeTime <= 0 {
+		o.ResizeTime = DefaultResizeTime
+	}
+	if o.DeletedVisible == 0 {
+		o.DeletedVisible = DefaultDeletedVisible
+	}
+	if o.Cloud == "" {
+		o.Cloud = CloudHuawei
+	}
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
@@ -142,6 +179,12 @@ func (o Options) withDefaults() Options {
 }
 
 func (o Options) validate() error {
+	if o.Cloud != CloudHuawei && o.Cloud != CloudOTC {
+		return fmt.Errorf("cloud %q: want %q or %q", o.Cloud, CloudHuawei, CloudOTC)
+	}
+	if o.StaleReads < 0 {
+		return fmt.Errorf("stale reads %v must not be negative", o.StaleReads)
+	}
 	if o.Auth != AuthRequired && o.Auth != AuthNone {
 		return fmt.Errorf("auth mode %q: want %q or %q", o.Auth, AuthRequired, AuthNone)
 	}

@@ -37,6 +37,7 @@ type Server struct {
 	faults    Faults
 	stats     Stats
 	rng       *rand.Rand
+	offset    time.Duration // added to the clock by Advance
 	dirty     bool
 	closed    bool
 	saveTimer *time.Timer
@@ -63,7 +64,8 @@ type Stats struct {
 	PeakConcurrent int64 `json:"peak_concurrent"`
 	// NotebooksCreated counts notebooks created (including lost creates).
 	NotebooksCreated int64 `json:"notebooks_created"`
-	// Notebooks is the number of notebooks that exist now.
+	// Notebooks is the number of notebooks that exist now (DELETED ones,
+	// still shown for a while, do not).
 	Notebooks int `json:"notebooks"`
 }
 
@@ -191,10 +193,10 @@ func (s *Server) Stats() Stats {
 		st.Faults[k] = n
 	}
 	st.NotebooksCreated = s.created
-	now := ms(s.opts.Clock())
+	now := ms(s.nowLocked())
 	for _, p := range s.projects {
 		for _, nb := range p.sorted() {
-			if !s.advanceLocked(p, nb, now) {
+			if !s.advanceLocked(p, nb, now) && nb.Status != StatusDeleted {
 				st.Notebooks++
 			}
 		}
@@ -207,7 +209,7 @@ func (s *Server) Stats() Stats {
 func (s *Server) Notebooks(project string) []Notebook {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := ms(s.opts.Clock())
+	now := ms(s.nowLocked())
 	var out []Notebook
 	for _, id := range sortedKeys(s.projects) {
 		if project != "" && id != project {
@@ -225,16 +227,46 @@ func (s *Server) Notebooks(project string) []Notebook {
 				t := *nb.Pending
 				c.Pending = &t
 			}
+			if nb.Resize != nil {
+				r := *nb.Resize
+				c.Resize = &r
+			}
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
+// Advance moves the emulator's clock forward by d (time travel for tests):
+// transitions, resizes, leases and DELETED notebooks that fall due within d
+// complete as if the time had passed. Authentication (signature dates,
+// token lifetimes, lockouts) and throttling keep the real clock, since
+// clients sign with it. POST /_emulator/clock {"advance":"2h"} does the same.
+func (s *Server) Advance(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("emulator: cannot go back in time (%v)", d)
+	}
+	s.mu.Lock()
+	s.offset += d
+	s.markDirtyLocked()
+	s.mu.Unlock()
+	return nil
+}
+
+// Now is the emulator's lifecycle clock: Options.Clock plus every Advance.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nowLocked()
+}
+
+func (s *Server) nowLocked() time.Time { return s.opts.Clock().Add(s.offset) }
+
 // SeedNotebook describes a notebook to insert with Seed, in any status.
 // Empty fields take defaults (a modelarts.vm.cpu.2u, DefaultImageID, 5 GB
 // EVS notebook, RUNNING, created now). Transitional statuses (CREATING,
-// STARTING, STOPPING, DELETING) complete after the configured time.
+// STARTING, STOPPING, DELETING) complete after the configured time; a
+// DELETED one stays visible for Options.DeletedVisible.
 type SeedNotebook struct {
 	ID, Name, Description, Status, FailReason string
 	Feature, Flavor, ImageID, WorkspaceID     string
@@ -251,7 +283,7 @@ func (s *Server) Seed(project string, nbs ...SeedNotebook) ([]Notebook, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.opts.Clock()
+	now := s.nowLocked()
 	p := s.projectLocked(project)
 	var out []Notebook
 	for i, sn := range nbs {
@@ -297,6 +329,8 @@ func (s *Server) Seed(project string, nbs ...SeedNotebook) ([]Notebook, error) {
 			nb.Pending = s.transition("stop", now)
 		case StatusDeleting:
 			nb.Pending = s.transition("delete", now)
+		case StatusDeleted:
+			nb.GoneAt = ms(now) + max(0, s.opts.DeletedVisible.Milliseconds())
 		}
 		p.add(nb)
 		out = append(out, *nb)
@@ -371,10 +405,15 @@ type call struct {
 	op      string
 	project string
 	body    []byte
-	now     time.Time
-	draw    draw
-	reset   bool // answer by resetting the connection
-	header  http.Header
+	// now is the real clock (authentication, throttling); at is the
+	// lifecycle clock, now plus every Advance (timestamps, transitions).
+	now, at time.Time
+	// principal is who authenticated: "ak:AK", "user:NAME" or "" (auth
+	// none); it owns the notebooks the call creates.
+	principal string
+	draw      draw
+	reset     bool // answer by resetting the connection
+	header    http.Header
 }
 
 // draw is every random number a request may need, drawn together so that
@@ -413,6 +452,7 @@ func (s *Server) routes() http.Handler {
 		s.RevokeTokens()
 		return 200, map[string]string{"status": "revoked"}, nil
 	})
+	ctl("POST /_emulator/clock", "control", s.ctlClock)
 	ctl("GET /_emulator/health", "control", func(*call) (int, any, *apiError) { return 200, map[string]string{"status": "ok"}, nil })
 	mux.HandleFunc("GET /_emulator/notebook/{id}/lab", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -488,6 +528,9 @@ func (s *Server) serve(k kind, c *call, h handlerFunc) (int, any, *apiError) {
 		return 0, nil, badRequest(codeBadPayload, "request body unreadable or larger than %d bytes", maxBody)
 	}
 	c.now = s.opts.Clock()
+	s.mu.Lock()
+	c.at = c.now.Add(s.offset)
+	s.mu.Unlock()
 	if !(k == kindIAM && c.op == "iam_token") {
 		if aerr := s.authenticate(c); aerr != nil {
 			return 0, nil, aerr
@@ -619,6 +662,24 @@ func (s *Server) throttle(c *call) *apiError {
 	c.header.Set("Retry-After", strconv.Itoa(secs))
 	return &apiError{Status: http.StatusTooManyRequests, Code: codeThrottled,
 		Msg: fmt.Sprintf("The throttling threshold has been reached: policy user over ratelimit,limit:%s,time:1 second", strconv.FormatFloat(rate, 'f', -1, 64))}
+}
+
+// ctlClock is POST /_emulator/clock {"advance":"2h"}: Advance by a Go
+// duration. It answers the new lifecycle time.
+func (s *Server) ctlClock(c *call) (int, any, *apiError) {
+	var req struct {
+		Advance string `json:"advance"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(c.r.Body, maxBody))
+	if err := json.Unmarshal(body, &req); err != nil {
+		return 0, nil, badRequest(codeBadPayload, "want {\"advance\": \"2h\"}: %v", err)
+	}
+	d, err := time.ParseDuration(req.Advance)
+	if err != nil || d < 0 {
+		return 0, nil, badRequest(codeBadParam, "advance %q: want a non-negative Go duration such as \"90m\"", req.Advance)
+	}
+	_ = s.Advance(d)
+	return 200, map[string]string{"now": s.Now().UTC().Format(time.RFC3339Nano)}, nil
 }
 
 func (s *Server) ctlNotebooks(c *call) (int, any, *apiError) {

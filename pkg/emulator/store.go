@@ -98,7 +98,7 @@ func (s *Server) projectLocked(id string) *project {
 
 // transition returns op (create, start, stop or delete) begun at t: after
 // the configured time it ends in the op's usual outcome (RUNNING, RUNNING,
-// STOPPED, gone); a caller injecting a failure changes To and FailReason.
+// STOPPED, DELETED); a caller injecting a failure changes To and FailReason.
 func (s *Server) transition(op string, t time.Time) *Transition {
 	tr := &Transition{Op: op, Since: ms(t)}
 	var d time.Duration
@@ -110,7 +110,7 @@ func (s *Server) transition(op string, t time.Time) *Transition {
 	case "stop":
 		tr.To, d = StatusStopped, s.opts.StopTime
 	case "delete":
-		d = s.opts.DeleteTime
+		tr.To, d = StatusDeleted, s.opts.DeleteTime
 	}
 	tr.Due = ms(t.Add(d))
 	return tr
@@ -127,17 +127,13 @@ func (s *Server) beginLocked(nb *Notebook, op, status string, t time.Time) *Tran
 }
 
 // advanceLocked applies nb's due transitions at now and reports whether
-// the notebook is gone.
+// the notebook is gone: a delete ends in DELETED, shown for
+// Options.DeletedVisible, then the notebook is removed.
 func (s *Server) advanceLocked(p *project, nb *Notebook, now int64) bool {
 	if t := nb.Pending; t != nil && now >= t.Due {
 		nb.Pending = nil
 		nb.UpdateAt = t.Due
 		s.markDirtyLocked()
-		if t.To == "" {
-			delete(p.nbs, nb.ID)
-			p.holes = true
-			return true
-		}
 		nb.Status = t.To
 		nb.FailReason = t.FailReason
 		if t.Op == "create" || t.Op == "start" {
@@ -146,6 +142,21 @@ func (s *Server) advanceLocked(p *project, nb *Notebook, now int64) bool {
 		if t.To == StatusRunning && nb.URL == "" {
 			nb.URL = notebookURL(nb)
 		}
+		if t.To == StatusDeleted {
+			nb.Resize, nb.StopAt = nil, 0
+			nb.GoneAt = t.Due + max(0, s.opts.DeletedVisible.Milliseconds())
+		}
+	}
+	if nb.Status == StatusDeleted && now >= nb.GoneAt {
+		delete(p.nbs, nb.ID)
+		p.holes = true
+		s.markDirtyLocked()
+		return true
+	}
+	if r := nb.Resize; r != nil && now >= r.Due {
+		nb.Volume.Capacity = r.To
+		nb.Resize = nil
+		s.markDirtyLocked()
 	}
 	if nb.Status == StatusRunning && nb.StopAt > 0 && now >= nb.StopAt {
 		nb.Status = StatusStopped
@@ -195,31 +206,65 @@ func progress(id string, t *Transition, now int64) []JobProgress {
 	return out
 }
 
+// readLocked is nb as show and list answer it at now: respLocked, with
+// the status before a stop or delete while Options.StaleReads lasts.
+func (s *Server) readLocked(nb *Notebook, now int64) notebookResp {
+	r := s.respLocked(nb, now)
+	if nb.StaleStatus != "" && now < nb.StaleUntil {
+		r.Status = nb.StaleStatus
+	}
+	return r
+}
+
+// respLocked is nb as the configured cloud answers it: HWC volumes carry
+// id and uri, OTC volumes neither; endpoints carry key_pair_names (HWC) or
+// ssh_keys (OTC) besides service, dev_service, allowed_access_ips and uri;
+// action_progress steps carry description (HWC) or notebook_id and
+// step_description (OTC). No answer carries hooks.
 func (s *Server) respLocked(nb *Notebook, now int64) notebookResp {
+	otc := s.opts.Cloud == CloudOTC
 	im, ok := findImage(nb.ImageID)
 	if !ok {
 		im = Image{ID: nb.ImageID}
 	}
 	r := notebookResp{
 		CreateAt: nb.CreateAt, Description: nb.Description, FailReason: nb.FailReason,
-		Feature: nb.Feature, Flavor: nb.Flavor, Hooks: nb.Hooks, ID: nb.ID, Image: im,
+		Feature: nb.Feature, Flavor: nb.Flavor, ID: nb.ID, Image: im,
 		Lease: nb.Lease, Name: nb.Name, Status: nb.Status, Token: nb.Token, UpdateAt: nb.UpdateAt,
-		URL: nb.URL, Volume: nb.Volume, WorkspaceID: nb.WorkspaceID,
+		URL: nb.URL, WorkspaceID: nb.WorkspaceID,
+		Volume: volumeRes{Capacity: nb.Volume.Capacity, Category: nb.Volume.Category,
+			MountPath: nb.Volume.MountPath, Ownership: nb.Volume.Ownership},
+	}
+	if nb.Resize != nil {
+		r.Volume.Status = "RESIZING"
+	}
+	if !otc {
+		r.Volume.ID, r.Volume.URI = nb.Volume.ID, nb.Volume.URI
 	}
 	if nb.PoolID != "" {
 		r.Pool = &poolRes{ID: nb.PoolID, Name: nb.PoolID}
 	}
 	for _, ep := range nb.Endpoints {
-		r.Endpoints = append(r.Endpoints, endpointRes{
-			Service: ep.Service, DevService: ep.Service,
-			KeyPairNames: ep.KeyPairNames, SSHKeys: ep.KeyPairNames,
-			AllowedAccessIPs: ep.AllowedAccessIPs, URI: "192.168.0.10",
-		})
+		e := endpointRes{Service: ep.Service, DevService: ep.Service, AllowedAccessIPs: ep.AllowedAccessIPs, URI: "192.168.0.10"}
+		if otc {
+			e.SSHKeys = ep.KeyPairNames
+		} else {
+			e.KeyPairNames = ep.KeyPairNames
+		}
+		r.Endpoints = append(r.Endpoints, e)
 	}
+	steps := nb.Progress
 	if t := nb.Pending; t != nil && (t.Op == "create" || t.Op == "start") {
-		r.ActionProgress = progress(nb.ID, t, now)
-	} else {
-		r.ActionProgress = nb.Progress
+		steps = progress(nb.ID, t, now)
+	}
+	for _, p := range steps {
+		j := jobProgressRes{Status: p.Status, Step: p.Step}
+		if otc {
+			j.NotebookID, j.StepDescription = p.NotebookID, p.StepDescription
+		} else {
+			j.Description = p.StepDescription
+		}
+		r.ActionProgress = append(r.ActionProgress, j)
 	}
 	return r
 }
@@ -227,9 +272,12 @@ func (s *Server) respLocked(nb *Notebook, now int64) notebookResp {
 // --- persistence ---
 
 type stateFile struct {
-	FormatVersion    int         `json:"format_version"`
-	NotebooksCreated int64       `json:"notebooks_created"`
-	Notebooks        []*Notebook `json:"notebooks"`
+	FormatVersion    int   `json:"format_version"`
+	NotebooksCreated int64 `json:"notebooks_created"`
+	// ClockOffsetMS is the sum of every Advance, so that a restarted
+	// emulator keeps the time it travelled to.
+	ClockOffsetMS int64       `json:"clock_offset_ms,omitempty"`
+	Notebooks     []*Notebook `json:"notebooks"`
 }
 
 func (s *Server) load() error {
@@ -251,9 +299,13 @@ func (s *Server) load() error {
 		if nb == nil || nb.ID == "" || nb.Project == "" {
 			return fmt.Errorf("load emulator state %s: a notebook lacks id or project", s.opts.StatePath)
 		}
+		if t := nb.Pending; t != nil && t.Op == "delete" && t.To == "" {
+			t.To = StatusDeleted // a state file of an emulator that removed notebooks at once
+		}
 		s.projectLocked(nb.Project).add(nb)
 	}
 	s.created = st.NotebooksCreated
+	s.offset = time.Duration(st.ClockOffsetMS) * time.Millisecond
 	return nil
 }
 
@@ -288,7 +340,7 @@ func (s *Server) flush() error {
 }
 
 func (s *Server) snapshotLocked() stateFile {
-	st := stateFile{FormatVersion: 1, NotebooksCreated: s.created, Notebooks: []*Notebook{}}
+	st := stateFile{FormatVersion: 1, NotebooksCreated: s.created, ClockOffsetMS: s.offset.Milliseconds(), Notebooks: []*Notebook{}}
 	for _, id := range sortedKeys(s.projects) {
 		st.Notebooks = append(st.Notebooks, s.projects[id].sorted()...)
 	}

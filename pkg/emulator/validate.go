@@ -23,21 +23,31 @@ func badRequest(code, format string, args ...any) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Error codes used by the emulator (modelarts-api.md §2.2).
+// Error codes used by the emulator (real-service.md rules 3, 6, 12, 13,
+// 17, 19; messages from the OTC error code table where it has them).
 const (
 	codeInternal     = "ModelArts.0010"
 	codeBadParam     = "ModelArts.0101"
 	codeBadPayload   = "ModelArts.0104"
 	codeNoPermission = "ModelArts.0108"
+	codeWrongProject = "ModelArts.2786"
+	codeNotRunning   = "ModelArts.6327"
 	codeExists       = "ModelArts.6301"
 	codeQuota        = "ModelArts.6302"
+	codeNoSort       = "ModelArts.6303"
+	codeRunning      = "ModelArts.6305"
+	codeStarting     = "ModelArts.6306"
+	codeStopped      = "ModelArts.6307"
+	codeStopping     = "ModelArts.6308"
+	codeNotFound     = "ModelArts.6309"
 	codeNoFlavor     = "ModelArts.6323"
 	codeSoldOut      = "ModelArts.6329"
 	codeCapacity     = "ModelArts.6331"
+	codeWrongStatus  = "ModelArts.6347"
+	codeNoDuration   = "ModelArts.6348"
 	codeDuration     = "ModelArts.6349"
 	codeBusy         = "ModelArts.6357"
 	codeInvalid      = "ModelArts.6400"
-	codeNotFound     = "ModelArts.6404"
 	codeNoImage      = "ModelArts.6797"
 	codeAuth         = "APIG.0301"
 	codeNoAPI        = "APIG.0101"
@@ -48,6 +58,7 @@ const (
 	maxNameLen        = 128
 	maxDescriptionLen = 512
 	maxCapacity       = 4096
+	maxGrowth         = 100 // GB per storage_new_size request (rule 12)
 	maxAccessIPs      = 5
 	minDuration       = 3_600_000
 	maxDuration       = 259_200_000
@@ -127,27 +138,18 @@ func checkImage(id string) *apiError {
 	return nil
 }
 
+// checkEndpoints reads EndpointsReq: service, key_pair_names and
+// allowed_access_ips on both clouds (rule 9). An endpoint without a
+// service is kept as it came, as the service field is optional.
 func checkEndpoints(eps []endpointReq) ([]Endpoint, *apiError) {
 	var out []Endpoint
 	for i, ep := range eps {
 		svc := ""
-		switch {
-		case ep.Service != nil && ep.DevService != nil && !strings.EqualFold(*ep.Service, *ep.DevService):
-			return nil, badRequest(codeInvalid, "endpoints[%d]: service %q and dev_service %q differ", i, *ep.Service, *ep.DevService)
-		case ep.Service != nil:
-			svc = *ep.Service
-		case ep.DevService != nil:
-			svc = *ep.DevService
-		}
-		svc = strings.ToUpper(svc)
-		if svc != "NOTEBOOK" && svc != "SSH" {
-			return nil, badRequest(codeInvalid, "endpoints[%d]: service must be NOTEBOOK or SSH", i)
-		}
-		keys := ep.KeyPairNames
-		if len(keys) == 0 {
-			keys = ep.SSHKeys
-		} else if len(ep.SSHKeys) > 0 && strings.Join(ep.SSHKeys, ",") != strings.Join(keys, ",") {
-			return nil, badRequest(codeInvalid, "endpoints[%d]: key_pair_names and ssh_keys differ", i)
+		if ep.Service != nil {
+			svc = strings.ToUpper(*ep.Service)
+			if svc != "NOTEBOOK" && svc != "SSH" {
+				return nil, badRequest(codeInvalid, "endpoints[%d]: service must be NOTEBOOK or SSH", i)
+			}
 		}
 		if len(ep.AllowedAccessIPs) > maxAccessIPs {
 			return nil, badRequest(codeInvalid, "endpoints[%d]: at most %d allowed_access_ips", i, maxAccessIPs)
@@ -157,7 +159,7 @@ func checkEndpoints(eps []endpointReq) ([]Endpoint, *apiError) {
 				return nil, badRequest(codeInvalid, "endpoints[%d]: allowed_access_ips: %q is not an IP address", i, ip)
 			}
 		}
-		out = append(out, Endpoint{Service: svc, KeyPairNames: keys, AllowedAccessIPs: ep.AllowedAccessIPs})
+		out = append(out, Endpoint{Service: svc, KeyPairNames: ep.KeyPairNames, AllowedAccessIPs: ep.AllowedAccessIPs})
 	}
 	return out, nil
 }
@@ -204,6 +206,12 @@ func checkDuration(d int64) *apiError {
 		return badRequest(codeDuration, "duration %d is out of range [%d, %d] ms", d, minDuration, maxDuration)
 	}
 	return nil
+}
+
+// wrongStatus is ModelArts.6347, the answer to a field that cannot change
+// while the notebook is in its current status, in the table's words.
+func wrongStatus(status, field string) *apiError {
+	return badRequest(codeWrongStatus, "When the instance is in the '%s' status, the '%s' parameter cannot be modified.", status, field)
 }
 
 func checkLeaseType(t string) (string, *apiError) {

@@ -94,17 +94,20 @@ func fastOptions() execute.Options {
 	}
 }
 
-// perName counts the project's live notebooks by name.
+// perName groups the notebooks that exist by name; DELETED ones (still
+// shown for a while after a delete) do not.
 func perName(srv *emulator.Server) map[string][]emulator.Notebook {
 	out := map[string][]emulator.Notebook{}
 	for _, nb := range srv.Notebooks(srv.ProjectID()) {
-		out[nb.Name] = append(out[nb.Name], nb)
+		if nb.Status != emulator.StatusDeleted {
+			out[nb.Name] = append(out[nb.Name], nb)
+		}
 	}
 	return out
 }
 
 func TestEmulatorClassroom(t *testing.T) {
-	srv, err := emulator.New(emulator.Options{Seed: 1, CreateTime: 30 * time.Millisecond, DeleteTime: 10 * time.Millisecond,
+	srv, err := emulator.New(emulator.Options{Cloud: emulator.CloudOTC, Seed: 1, CreateTime: 30 * time.Millisecond, DeleteTime: 10 * time.Millisecond,
 		StartTime: 10 * time.Millisecond, StopTime: 10 * time.Millisecond, Latency: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +140,7 @@ func TestEmulatorClassroom(t *testing.T) {
 func TestEmulatorFaults(t *testing.T) {
 	for _, seed := range []int64{1, 2} {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			srv, err := emulator.NewHandler(emulator.Options{Seed: seed, CreateTime: 30 * time.Millisecond,
+			srv, err := emulator.NewHandler(emulator.Options{Cloud: emulator.CloudOTC, Seed: seed, CreateTime: 30 * time.Millisecond,
 				DeleteTime: 10 * time.Millisecond, Latency: time.Millisecond,
 				Faults: emulator.Faults{Err500: 0.01, Err503: 0.01, LostCreate: 0.02, CreateFailed: 0.03, Reset: 0.01}})
 			if err != nil {
@@ -197,7 +200,7 @@ func TestEmulatorFaults(t *testing.T) {
 // The lookup before a re-send must search the notebook's own workspace, or
 // it finds nothing and creates a duplicate.
 func TestLostCreateInAnotherWorkspace(t *testing.T) {
-	srv, err := emulator.New(emulator.Options{Seed: 3, CreateTime: 20 * time.Millisecond, Latency: time.Millisecond,
+	srv, err := emulator.New(emulator.Options{Cloud: emulator.CloudOTC, Seed: 3, CreateTime: 20 * time.Millisecond, Latency: time.Millisecond,
 		Faults: emulator.Faults{LostCreate: 1}})
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +238,7 @@ func BenchmarkApply1000(b *testing.B) {
 		createTime = 2 * time.Second
 	)
 	for range b.N {
-		srv, err := emulator.New(emulator.Options{Seed: 1, Latency: 25 * time.Millisecond, CreateTime: createTime,
+		srv, err := emulator.New(emulator.Options{Cloud: emulator.CloudOTC, Seed: 1, Latency: 25 * time.Millisecond, CreateTime: createTime,
 			RateLimit: rate})
 		if err != nil {
 			b.Fatal(err)
@@ -316,7 +319,7 @@ func (d *drainAfter) Summary(*report.Report) {}
 // not start has no notebook, and applying what is left makes exactly one
 // notebook per name.
 func TestEmulatorInterruptKeepsTrack(t *testing.T) {
-	srv, err := emulator.New(emulator.Options{Seed: 5, CreateTime: 200 * time.Millisecond, Latency: time.Millisecond,
+	srv, err := emulator.New(emulator.Options{Cloud: emulator.CloudOTC, Seed: 5, CreateTime: 200 * time.Millisecond, Latency: time.Millisecond,
 		Faults: emulator.Faults{LostCreate: 0.05}})
 	if err != nil {
 		t.Fatal(err)

@@ -82,10 +82,11 @@ type Options struct {
 	Fleet, RunID string
 	// WorkspaceID scopes the list calls (empty: the service's default).
 	WorkspaceID string
-	// Marker is the fleet's ownership marker, the suffix of every create
-	// request's description. After an ambiguous create failure a live
-	// notebook with the same name is adopted only if its description ends
-	// with Marker (or, when Marker is empty, equals the request's).
+	// Marker is the fleet's ownership marker (spec.OwnerMarker). After an
+	// ambiguous create failure a live notebook with the same name is
+	// adopted only if its description carries a marker of the same fleet
+	// (whatever hooks digest it records) or, when Marker is empty, equals
+	// the request's.
 	Marker string
 }
 

@@ -28,6 +28,10 @@ type state struct {
 	status string
 	url    string
 	gone   bool
+	// capacity is the volume's last seen capacity (GB, 0: unknown) and
+	// resizing whether it was RESIZING.
+	capacity int
+	resizing bool
 	// held is true while the change holds a parallelism slot.
 	held bool
 }
@@ -46,8 +50,22 @@ func (st *state) see(nb *modelarts.Notebook) {
 	if nb.URL != "" {
 		st.url = nb.URL
 	}
+	if v := nb.Volume; v != nil {
+		st.capacity = v.Capacity
+		st.resizing = isResizing(nb)
+	}
 	st.gone = false
 }
+
+// isResizing reports a volume growth under way (volume.status RESIZING).
+func isResizing(nb *modelarts.Notebook) bool {
+	return nb.Volume != nil && strings.EqualFold(nb.Volume.Status, "RESIZING")
+}
+
+// isGone reports a notebook that is gone for every purpose: the service
+// shows a deleted notebook as DELETED for a while before show answers
+// not-found (real-service.md rule 5).
+func isGone(nb *modelarts.Notebook) bool { return nb.Status == modelarts.StatusDeleted }
 
 // failed records the fail_reason of a notebook that ended in a failure
 // status.
@@ -275,16 +293,22 @@ func (r *runner) lookup(ctx context.Context, req *modelarts.CreateRequest, exclu
 	if ws == "" {
 		ws = r.opts.WorkspaceID
 	}
+	// The list filter's feature defaults to NOTEBOOK (rule 2): a DEFAULT
+	// notebook is found only by asking for DEFAULT.
+	feature := strings.ToUpper(req.Feature)
+	if feature == "" {
+		feature = "NOTEBOOK"
+	}
 	for tries := 1; ; tries++ {
-		live, err := r.api.List(ctx, modelarts.ListOptions{Name: req.Name, WorkspaceID: ws})
+		live, err := r.api.List(ctx, modelarts.ListOptions{Name: req.Name, WorkspaceID: ws, Feature: feature})
 		if err == nil {
 			var found *modelarts.Notebook
 			for i := range live {
 				n := &live[i]
-				if n.Name != req.Name || exclude[n.ID] || n.Status == modelarts.StatusDeleting || n.Status == modelarts.StatusDeleted {
+				if n.Name != req.Name || exclude[n.ID] || n.Status == modelarts.StatusDeleting || isGone(n) {
 					continue
 				}
-				if r.opts.Marker != "" && !strings.HasSuffix(n.Description, r.opts.Marker) ||
+				if r.opts.Marker != "" && !ownedBy(n.Description, r.opts.Marker) ||
 					r.opts.Marker == "" && n.Description != req.Description {
 					continue
 				}
@@ -304,6 +328,14 @@ func (r *runner) lookup(ctx context.Context, req *modelarts.CreateRequest, exclu
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// ownedBy reports whether description carries the ownership marker of the
+// fleet that marker names, whatever hooks digest either records.
+func ownedBy(description, marker string) bool {
+	have, ok := plan.Owner(description)
+	want, wok := plan.Owner(marker)
+	return ok && wok && have == want
 }
 
 // retryCall runs call until it succeeds or settled says the failure means
@@ -339,7 +371,7 @@ func (r *runner) retryCall(ctx context.Context, op string, call func() error, se
 // when the notebook already is in (or heading to) one of statuses.
 func (r *runner) already(ctx context.Context, st *state, statuses ...string) bool {
 	nb, err := r.api.Get(ctx, st.id)
-	if errors.Is(err, modelarts.ErrNotFound) {
+	if errors.Is(err, modelarts.ErrNotFound) || err == nil && isGone(nb) {
 		st.gone = true
 		return slices.Contains(statuses, "")
 	}
@@ -425,13 +457,28 @@ func (r *runner) update(cctx, wctx context.Context, st *state, s plan.Step, wait
 	if s.Update == nil {
 		return errors.New("update step without a request")
 	}
+	grow := s.Update.StorageNewSize
+	if grow > 0 && st.capacity >= grow && !st.resizing {
+		// Already that big: a growth step of an interrupted apply, or
+		// one the service finished before the plan was made.
+		return nil
+	}
 	err := r.retryCall(cctx, "update", func() error {
 		nb, err := r.api.Update(cctx, st.id, s.Update)
 		st.see(nb)
 		return err
 	}, nil)
-	if err != nil || !wait || stable(st.status) {
+	if err != nil || !wait {
 		return err
+	}
+	if grow > 0 {
+		// The next growth or a stop waits until the volume has grown: the
+		// service refuses another change while it is RESIZING
+		// (ModelArts.6347).
+		return r.waitFor(wctx, st, plan.StepUpdate, goal{grown: grow})
+	}
+	if stable(st.status) {
+		return nil
 	}
 	// The notebook left its state (e.g. it restarts to apply the update):
 	// wait for it to settle.
@@ -455,8 +502,9 @@ func (r *runner) waitStep(ctx context.Context, st *state, s plan.Step) error {
 // goal is what a wait waits for.
 type goal struct {
 	statuses []string // any of these
-	gone     bool     // the notebook disappears
-	settled  bool     // any status that is not transitional, or gone
+	gone     bool     // the notebook disappears (or shows DELETED)
+	settled  bool     // any status that is not transitional, volume not RESIZING, or gone
+	grown    int      // the volume has at least this capacity (GB) and is not RESIZING
 }
 
 func stable(status string) bool {
@@ -484,7 +532,7 @@ func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal)
 	for {
 		select {
 		case o := <-w.ch:
-			if o.gone {
+			if o.gone || isGone(o.nb) {
 				st.gone = true
 				r.progress(st, op, "GONE")
 				if g.gone || g.settled {
@@ -500,7 +548,9 @@ func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal)
 			switch {
 			case slices.Contains(g.statuses, o.nb.Status):
 				return nil
-			case g.settled && (stable(o.nb.Status) || failure(o.nb.Status) || o.nb.Status == modelarts.StatusFrozen):
+			case g.grown > 0 && o.nb.Volume != nil && o.nb.Volume.Capacity >= g.grown && !isResizing(o.nb):
+				return nil
+			case g.settled && (stable(o.nb.Status) && !isResizing(o.nb) || failure(o.nb.Status) || o.nb.Status == modelarts.StatusFrozen):
 				return nil
 			case failure(o.nb.Status):
 				st.failed(o.nb)
@@ -585,6 +635,8 @@ func (g goal) String() string {
 		return "the notebook to disappear"
 	case g.settled:
 		return "the notebook to settle"
+	case g.grown > 0:
+		return fmt.Sprintf("the volume to grow to %d GB", g.grown)
 	}
 	return strings.Join(g.statuses, " or ")
 }

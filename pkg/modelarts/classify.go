@@ -102,10 +102,18 @@ func IsSoldOut(err error) bool {
 }
 
 // IsAuth reports an authentication or authorisation failure (401, 403,
-// APIG.0301).
+// APIG.0301, and 404 ModelArts.2786: a token of another project).
 func IsAuth(err error) bool {
 	ae := apiErr(err)
-	return ae != nil && (ae.HTTPStatus == http.StatusUnauthorized || ae.HTTPStatus == http.StatusForbidden || ae.Code == "APIG.0301")
+	return ae != nil && (ae.HTTPStatus == http.StatusUnauthorized || ae.HTTPStatus == http.StatusForbidden ||
+		ae.Code == "APIG.0301" || ae.wrongProject())
+}
+
+// IsWrongProject reports 404 ModelArts.2786: the IAM token is scoped to
+// another project than the project id in the URL (real-service.md rule 6).
+func IsWrongProject(err error) bool {
+	ae := apiErr(err)
+	return ae != nil && ae.wrongProject()
 }
 
 // IsTerminal reports an answer that repeating will not change: quota,

@@ -162,7 +162,7 @@ func (c *Client) Create(ctx context.Context, req *CreateRequest) (*Notebook, err
 	}
 	var nb Notebook
 	op := fmt.Sprintf("create notebook %q", req.Name)
-	if _, err := c.do(ctx, op, http.MethodPost, "/notebooks", nil, createBody(c.cloud, req), false, &nb); err != nil {
+	if _, err := c.do(ctx, op, http.MethodPost, "/notebooks", nil, createBody(req), false, &nb); err != nil {
 		return nil, err
 	}
 	if nb.ID == "" {
@@ -183,7 +183,16 @@ type Page struct {
 	Total   int        `json:"total"`
 }
 
-func listQuery(opts ListOptions, offset, limit int) url.Values {
+// listPath is the list every read of nbfleet uses: /notebooks/all, which
+// lists every user's notebooks of the project, not /notebooks, which may
+// list only the caller's (real-service.md rule 21; the OTC doc gives /all
+// no constraints). Two IAM users who run one fleet, say an instructor and
+// a CI robot, must see the same notebooks, or each would plan to create
+// the other's again: names may repeat, so that is a duplicate, not an
+// error.
+const listPath = "/notebooks/all"
+
+func (c *Client) listQuery(opts ListOptions, offset, limit int) url.Values {
 	q := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(offset)}}
 	set := func(k, v string) {
 		if v != "" {
@@ -194,59 +203,96 @@ func listQuery(opts ListOptions, offset, limit int) url.Values {
 	set("status", opts.Status)
 	set("feature", opts.Feature)
 	set("pool_id", opts.PoolID)
-	// The HWC SDK says workspace_id, the OTC doc workspaceId: send both.
-	set("workspace_id", opts.WorkspaceID)
-	set("workspaceId", opts.WorkspaceID)
-	// Oldest first: a notebook created while we page is appended at the
-	// end instead of pushing every later page back by one.
-	q.Set("sort_dir", "ASC")
-	q.Set("sort_key", "create_at")
+	// The workspace filter is workspace_id in the Huawei Cloud SDK and
+	// workspaceId in the OTC docs (rule 4); a backend ignores the other.
+	if c.cloud == OTC {
+		set("workspaceId", opts.WorkspaceID)
+	} else {
+		set("workspace_id", opts.WorkspaceID)
+	}
+	// No sort_key and no sort_dir: which sort keys the service accepts is
+	// not documented (an unknown one is ModelArts.6303, rule 3), so the
+	// order is the service's default, whatever it is. List does not rely
+	// on it.
 	return q
 }
 
 // ListPage returns one page of notebooks at a record offset; limit must be
-// 10, 20 or 50.
+// 10, 20 or 50. An empty opts.Feature sends none: the service then lists
+// only NOTEBOOK notebooks (rule 2).
 func (c *Client) ListPage(ctx context.Context, opts ListOptions, offset, limit int) (*Page, error) {
 	if limit != 10 && limit != 20 && limit != 50 {
 		return nil, fmt.Errorf("list notebooks: limit %d is not 10, 20 or 50", limit)
 	}
 	var p Page
 	op := fmt.Sprintf("list notebooks (offset %d)", offset)
-	if _, err := c.do(ctx, op, http.MethodGet, "/notebooks", listQuery(opts, offset, limit), nil, true, &p); err != nil {
+	if _, err := c.do(ctx, op, http.MethodGet, listPath, c.listQuery(opts, offset, limit), nil, true, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
-// List returns every notebook matching opts, paging with limit=50 and
-// offset += len(data), oldest first, de-duplicated by id, in the order
-// first seen. A pass stops when a page is short, adds no new id, or the
-// offset reaches the reported total (a total of 0 with data is ignored as
-// a lie).
+// Features are the notebook kinds List lists when ListOptions.Feature is
+// empty: billed notebooks and the free CodeLab one.
+var Features = []string{"NOTEBOOK", "DEFAULT"}
+
+// List returns every notebook matching opts, de-duplicated by id, in the
+// order first seen. Without opts.Feature it lists both Features, one
+// after the other: the service's filter defaults to NOTEBOOK, and a
+// DEFAULT notebook nbfleet made must be seen too, or it would be planned
+// again.
 //
-// Offset paging is not a snapshot: a notebook deleted while we page shifts
-// the later ones back and one of them can be skipped. A refresh that
-// missed a notebook would plan a duplicate, so a pass counts as complete
-// only when every page reported the same total and the pass saw that many
-// notebooks; otherwise List pages again (at most maxListPasses passes, and
-// only while a pass still finds new ones) and returns the union. A notebook
-// deleted meanwhile may be included, which callers tolerate (it is gone
-// when acted on); one that exists is not left out. When no pass is
-// complete, List returns an error wrapping ErrIncompleteList rather than a
-// list that may lack a notebook.
+// Each kind is paged with limit=50 and offset += len(data). The order of
+// the pages is the service's default, which is not documented, so List
+// assumes nothing of it: a pass stops when a page is short, adds no new
+// id, or the offset reaches the reported total (a total of 0 with data is
+// ignored as a lie), and it counts as complete only when every page
+// reported the same total and the pass saw that many distinct notebooks.
+// That holds whatever the order, as long as it is stable while nothing
+// changes. When the list changes while we page, offsets shift (a deleted
+// notebook pulls the later ones back, and one can be skipped; a new one
+// can push one onto the next page twice), the totals differ or fall
+// short, and List pages again (at most maxListPasses passes, and only
+// while a pass still finds new ones) and returns the union. What remains
+// possible is a notebook created and another deleted during one pass, so
+// that the total stays the same and the count matches while one existing
+// notebook was skipped; nbfleet holds a lock against its own runs, so
+// that takes someone else changing the same project at that moment.
+//
+// A notebook deleted meanwhile may be included (callers tolerate it: it
+// is gone when acted on). When no pass is complete, List returns an error
+// wrapping ErrIncompleteList rather than a list that may lack a notebook.
 func (c *Client) List(ctx context.Context, opts ListOptions) ([]Notebook, error) {
+	features := []string{opts.Feature}
+	if opts.Feature == "" {
+		features = Features
+	}
 	var out []Notebook
 	seen := map[string]bool{}
-	for pass := 1; ; pass++ {
-		complete, grew, err := c.listPass(ctx, opts, seen, &out)
-		if err != nil {
+	for _, f := range features {
+		o := opts
+		o.Feature = f
+		if err := c.listAll(ctx, o, seen, &out); err != nil {
 			return nil, err
 		}
+	}
+	return out, nil
+}
+
+// listAll pages through one kind of notebooks until a pass is complete
+// (see List), adding unseen ones to out.
+func (c *Client) listAll(ctx context.Context, opts ListOptions, seen map[string]bool, out *[]Notebook) error {
+	before := len(*out)
+	for pass := 1; ; pass++ {
+		complete, grew, err := c.listPass(ctx, opts, seen, out)
+		if err != nil {
+			return err
+		}
 		if complete {
-			return out, nil
+			return nil
 		}
 		if pass == maxListPasses || (pass > 1 && !grew) {
-			return nil, fmt.Errorf("list notebooks: %w: %d passes saw %d notebooks, fewer than the service reported; run again", ErrIncompleteList, pass, len(out))
+			return fmt.Errorf("list notebooks: %w: %d passes saw %d notebooks, fewer than the service reported; run again", ErrIncompleteList, pass, len(*out)-before)
 		}
 	}
 }
@@ -310,8 +356,8 @@ func (c *Client) Get(ctx context.Context, id string) (*Notebook, error) {
 	return &nb, nil
 }
 
-// Update sends UpdateNotebook (PUT). Endpoints are sent in the client's
-// cloud spelling; a non-nil empty Endpoints clears them.
+// Update sends UpdateNotebook (PUT); a non-nil empty Endpoints clears
+// them. See UpdateRequest for what may change in which status.
 func (c *Client) Update(ctx context.Context, id string, req *UpdateRequest) (*Notebook, error) {
 	if err := checkID(id); err != nil {
 		return nil, fmt.Errorf("update notebook: %w", err)
@@ -320,7 +366,7 @@ func (c *Client) Update(ctx context.Context, id string, req *UpdateRequest) (*No
 		return nil, errors.New("update notebook: nil request")
 	}
 	var nb Notebook
-	if _, err := c.do(ctx, "update notebook "+id, http.MethodPut, "/notebooks/"+id, nil, updateBody(c.cloud, req), true, &nb); err != nil {
+	if _, err := c.do(ctx, "update notebook "+id, http.MethodPut, "/notebooks/"+id, nil, updateBody(req), true, &nb); err != nil {
 		return nil, err
 	}
 	return &nb, nil
@@ -370,20 +416,22 @@ func (c *Client) Stop(ctx context.Context, id string) (*Notebook, error) {
 	return &nb, nil
 }
 
-// RenewLease extends a running notebook's lease (PATCH …/lease), sending
-// the duration both as the documented query parameter and in a LeaseReq
-// body. An empty answer (204) is followed by GetLease.
+// RenewLease extends a running notebook's lease (PATCH …/lease) with a
+// LeaseReq body and no query: when the query carries duration the service
+// ignores the body, its type included, and the lease becomes a timing one
+// (real-service.md rule 14, the OTC "prolonging" doc: "If the request
+// parameter contains duration, the value of leaseReq is ignored"). So the
+// body alone is what makes a renew to type idle take effect. An empty
+// answer (204) is followed by GetLease.
 func (c *Client) RenewLease(ctx context.Context, id string, lease LeaseReq) (*Lease, error) {
 	if err := checkID(id); err != nil {
 		return nil, fmt.Errorf("renew lease: %w", err)
 	}
-	l := wireLease(&lease)
-	q := url.Values{}
-	if l.Duration != 0 {
-		q.Set("duration", strconv.FormatInt(l.Duration, 10))
+	if lease.Duration <= 0 && lease.Duration != -1 {
+		return nil, errors.New("renew lease: the duration is required")
 	}
 	var out leaseOut
-	if _, err := c.do(ctx, "renew lease of notebook "+id, http.MethodPatch, "/notebooks/"+id+"/lease", q, l, true, &out); err != nil {
+	if _, err := c.do(ctx, "renew lease of notebook "+id, http.MethodPatch, "/notebooks/"+id+"/lease", nil, wireLease(&lease), true, &out); err != nil {
 		return nil, err
 	}
 	if !out.got {

@@ -91,7 +91,7 @@ func TestSignedRequestVerifies(t *testing.T) {
 			writeJSON(w, 200, map[string]any{"flavors": []Flavor{{ID: "modelarts.vm.cpu.2u"}}, "total": 1})
 		case strings.HasSuffix(r.URL.Path, "/images"):
 			writeJSON(w, 200, map[string]any{"data": []Image{{ID: "img"}}, "total": 1})
-		case strings.HasSuffix(r.URL.Path, "/notebooks") && r.Method == "GET":
+		case strings.HasSuffix(r.URL.Path, "/notebooks/all") && r.Method == "GET":
 			writeJSON(w, 200, map[string]any{"data": []Notebook{{ID: "nb1"}}, "total": 1})
 		default:
 			writeJSON(w, 200, Notebook{ID: "nb1", Status: StatusRunning})
@@ -124,13 +124,14 @@ func TestSignedRequestVerifies(t *testing.T) {
 	}
 	want := []string{
 		"POST /v1/" + testProject + "/notebooks? ",
-		"GET /v1/" + testProject + "/notebooks?limit=50&name=n%201%2Fx&offset=0&sort_dir=ASC&sort_key=create_at&workspaceId=0&workspace_id=0 ",
+		"GET /v1/" + testProject + "/notebooks/all?feature=NOTEBOOK&limit=50&name=n%201%2Fx&offset=0&workspaceId=0 ", // akskConfig is OTC: its spelling
+		"GET /v1/" + testProject + "/notebooks/all?feature=DEFAULT&limit=50&name=n%201%2Fx&offset=0&workspaceId=0 ",  // akskConfig is OTC: its spelling
 		"GET /v1/" + testProject + "/notebooks/nb1? ",
 		"PUT /v1/" + testProject + "/notebooks/nb1? ",
 		"DELETE /v1/" + testProject + "/notebooks/nb1? ",
 		"POST /v1/" + testProject + "/notebooks/nb1/start?duration=3600000&type=timing ",
 		"POST /v1/" + testProject + "/notebooks/nb1/stop? ",
-		"PATCH /v1/" + testProject + "/notebooks/nb1/lease?duration=7200000 ",
+		"PATCH /v1/" + testProject + "/notebooks/nb1/lease? ",
 		"GET /v1/" + testProject + "/notebooks/nb1/lease? ",
 		"GET /v1/" + testProject + "/notebooks/flavors?limit=50&offset=0 ",
 		"GET /v1/" + testProject + "/images?limit=50&offset=0 ",
@@ -143,8 +144,9 @@ func TestSignedRequestVerifies(t *testing.T) {
 	}
 }
 
-// TestWireBodies pins the per-cloud spelling of endpoints, the enum case
-// and that every CreateRequest field goes out.
+// TestWireBodies pins the request spelling of endpoints (the same on both
+// clouds, rule 9), the enum case and that every CreateRequest field goes
+// out.
 func TestWireBodies(t *testing.T) {
 	req := &CreateRequest{Name: "n", Flavor: "f", ImageID: "i", Description: "a<b>&c",
 		Duration: 60000, Feature: "notebook", PoolID: "p", WorkspaceID: "w",
@@ -154,14 +156,13 @@ func TestWireBodies(t *testing.T) {
 		Lease:     &LeaseReq{Duration: 3600000, Type: "IDLE"}}
 	empty := []Endpoint{}
 	for _, tc := range []struct {
-		cloud Cloud
-		body  any
-		want  string
+		name string
+		body any
+		want string
 	}{
-		{OTC, createBody(OTC, req), `{"name":"n","description":"a<b>&c","duration":60000,"feature":"NOTEBOOK","flavor":"f","image_id":"i","pool_id":"p","volume":{"category":"EVS","ownership":"MANAGED","capacity":50},"workspace_id":"w","hooks":{"container_hooks":{"pre_start":{"script":"ZWNobw==","type":"COMMAND"}}},"lease":{"duration":3600000,"type":"idle"},"endpoints":[{"dev_service":"SSH","ssh_keys":["k"],"allowed_access_ips":["1.2.3.4"]}]}`},
-		{HuaweiCloud, createBody(HuaweiCloud, req), `{"name":"n","description":"a<b>&c","duration":60000,"feature":"NOTEBOOK","flavor":"f","image_id":"i","pool_id":"p","volume":{"category":"EVS","ownership":"MANAGED","capacity":50},"workspace_id":"w","hooks":{"container_hooks":{"pre_start":{"script":"ZWNobw==","type":"COMMAND"}}},"lease":{"duration":3600000,"type":"idle"},"endpoints":[{"service":"SSH","key_pair_names":["k"],"allowed_access_ips":["1.2.3.4"]}]}`},
-		{OTC, updateBody(OTC, &UpdateRequest{Flavor: "f2", Endpoints: empty}), `{"flavor":"f2","endpoints":[]}`},
-		{HuaweiCloud, updateBody(HuaweiCloud, &UpdateRequest{Name: "x"}), `{"name":"x"}`},
+		{"create", createBody(req), `{"name":"n","description":"a<b>&c","duration":60000,"feature":"NOTEBOOK","flavor":"f","image_id":"i","pool_id":"p","volume":{"category":"EVS","ownership":"MANAGED","capacity":50},"workspace_id":"w","hooks":{"container_hooks":{"pre_start":{"script":"ZWNobw==","type":"COMMAND"}}},"lease":{"duration":3600000,"type":"idle"},"endpoints":[{"service":"SSH","key_pair_names":["k"],"allowed_access_ips":["1.2.3.4"]}]}`},
+		{"update clearing endpoints", updateBody(&UpdateRequest{Flavor: "f2", Endpoints: empty}), `{"flavor":"f2","endpoints":[]}`},
+		{"update", updateBody(&UpdateRequest{Name: "x"}), `{"name":"x"}`},
 	} {
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
@@ -170,7 +171,7 @@ func TestWireBodies(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := strings.TrimSpace(buf.String()); got != tc.want {
-			t.Errorf("%s:\n got %s\nwant %s", tc.cloud, got, tc.want)
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
 		}
 	}
 }
@@ -258,7 +259,7 @@ func TestEndpointJSON(t *testing.T) {
 	for _, in := range []string{
 		`{"service":"SSH","key_pair_names":["k"],"uri":"10.0.0.1:22"}`,
 		`{"dev_service":"SSH","ssh_keys":["k"],"uri":"10.0.0.1:22"}`,
-		`{"service":"XX","dev_service":"SSH","ssh_keys":["k"],"uri":"10.0.0.1:22"}`,
+		`{"service":"SSH","dev_service":"XX","ssh_keys":["k"],"key_pair_names":null,"uri":"10.0.0.1:22"}`,
 	} {
 		var e Endpoint
 		if err := json.Unmarshal([]byte(in), &e); err != nil {
@@ -667,8 +668,11 @@ func TestClassification(t *testing.T) {
 		{ae(400, "ModelArts.6360"), false, false, false, true, false, false},
 		{ae(400, "ModelArts.0101"), false, false, false, true, false, false},
 		{ae(400, "ModelArts.6404"), false, false, false, false, false, true},
+		{ae(400, "ModelArts.6309"), false, false, false, false, false, true},
 		{ae(404, ""), false, false, false, false, false, true},
 		{ae(404, "APIG.0101"), false, false, false, true, false, false},
+		{ae(404, "ModelArts.2786"), false, false, false, true, false, false},
+		{ae(400, "ModelArts.6347"), false, false, false, true, false, false},
 		{&RequestError{Err: errors.New("connection reset"), Written: true}, true, false, false, false, true, false},
 		{&RequestError{Err: errors.New("connection refused")}, true, false, false, false, false, false},
 		{&RequestError{Err: context.Canceled}, false, false, false, false, false, false},

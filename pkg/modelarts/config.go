@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 )
@@ -119,54 +120,93 @@ type Overrides struct {
 	ProjectID string
 }
 
-// ModelArtsEndpoint returns the documented ModelArts endpoint of a region
-// (modelarts-api.md §3): modelarts.{region}.myhuaweicloud.com on Huawei
-// Cloud, .myhuaweicloud.cn for ap-southeast-1, .myhuaweicloud.eu for the
-// eu-west-1xx regions, and modelarts.{region}.otc.t-systems.com on OTC.
+// ModelArtsEndpoint returns the ModelArts endpoint of a known region
+// (KnownRegions) of cloud ("" picks the region's own cloud):
+// modelarts.{region}.myhuaweicloud.com on Huawei Cloud (.myhuaweicloud.cn
+// for ap-southeast-1), modelarts.{region}.otc.t-systems.com on OTC, and
+// modelarts.eu-ch2.sc.otc.t-systems.com for the Swiss eu-ch2. An unknown
+// region is an error that lists the known ones.
 func ModelArtsEndpoint(cloud Cloud, region string) (string, error) {
-	return derive("modelarts", cloud, region)
+	h, err := hostsOf(cloud, region)
+	return "https://" + h.modelarts, err
 }
 
-// IAMEndpoint returns the IAM endpoint of a region, by the same rules as
-// ModelArtsEndpoint except that ap-southeast-1 keeps .myhuaweicloud.com.
+// IAMEndpoint returns the IAM endpoint of a known region:
+// iam.{region}.myhuaweicloud.com, iam.{region}.otc.t-systems.com, and
+// iam-pub.eu-ch2.sc.otc.t-systems.com for eu-ch2.
 func IAMEndpoint(cloud Cloud, region string) (string, error) {
-	return derive("iam", cloud, region)
+	h, err := hostsOf(cloud, region)
+	return "https://" + h.iam, err
 }
 
-func derive(service string, cloud Cloud, region string) (string, error) {
+type hosts struct{ modelarts, iam string }
+
+// regions are the regions nbfleet derives endpoints for (package spec
+// holds the same list; a test keeps them equal). Sources:
+//   - OTC: the Open Telekom Cloud endpoint list (real-service.md rule 20):
+//     eu-de and eu-nl under .otc.t-systems.com, the Swiss eu-ch2 under
+//     .sc.otc.t-systems.com with IAM at iam-pub.
+//   - Huawei Cloud: the ModelArts regions of the official Go SDK,
+//     github.com/huaweicloud/huaweicloud-sdk-go-v3 v0.1.207,
+//     services/modelarts/v1/region/region.go (ap-southeast-1 answers at
+//     .myhuaweicloud.cn there), IAM at iam.{region}.myhuaweicloud.com as in
+//     services/iam/v3/region/region.go.
+var regions = func() map[Cloud]map[string]hosts {
+	otc := map[string]hosts{
+		"eu-de":  {"modelarts.eu-de.otc.t-systems.com", "iam.eu-de.otc.t-systems.com"},
+		"eu-nl":  {"modelarts.eu-nl.otc.t-systems.com", "iam.eu-nl.otc.t-systems.com"},
+		"eu-ch2": {"modelarts.eu-ch2.sc.otc.t-systems.com", "iam-pub.eu-ch2.sc.otc.t-systems.com"},
+	}
+	hwc := map[string]hosts{}
+	for _, r := range []string{
+		"af-north-1", "af-south-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+		"cn-east-3", "cn-east-4", "cn-north-1", "cn-north-11", "cn-north-12", "cn-north-2", "cn-north-4", "cn-north-9",
+		"cn-south-1", "cn-southwest-2", "cn-southwest-3", "la-north-2", "la-south-2", "me-east-1", "sa-brazil-1", "tr-west-1",
+	} {
+		hwc[r] = hosts{"modelarts." + r + ".myhuaweicloud.com", "iam." + r + ".myhuaweicloud.com"}
+	}
+	hwc["ap-southeast-1"] = hosts{"modelarts.ap-southeast-1.myhuaweicloud.cn", "iam.ap-southeast-1.myhuaweicloud.com"}
+	return map[Cloud]map[string]hosts{OTC: otc, HuaweiCloud: hwc}
+}()
+
+// KnownRegions returns the regions of cloud whose endpoints nbfleet
+// derives, sorted.
+func KnownRegions(cloud Cloud) []string {
+	var out []string
+	for r := range regions[cloud] {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ErrUnknownRegion is wrapped by the error for a region whose endpoints
+// nbfleet cannot derive.
+var ErrUnknownRegion = errors.New("unknown region")
+
+func hostsOf(cloud Cloud, region string) (hosts, error) {
 	if region == "" {
-		return "", errors.New("no region")
+		return hosts{}, errors.New("no region")
 	}
-	for _, r := range region {
-		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-') {
-			return "", fmt.Errorf("region %q is not a region name (lower case letters, digits and -)", region)
-		}
+	cloud = cloudOf(cloud, region)
+	if _, ok := regions[cloud]; !ok {
+		return hosts{}, fmt.Errorf("unknown cloud %q (want %q or %q)", cloud, HuaweiCloud, OTC)
 	}
-	switch cloudOf(cloud, region) {
-	case OTC:
-		return "https://" + service + "." + region + ".otc.t-systems.com", nil
-	case HuaweiCloud:
-		domain := "myhuaweicloud.com"
-		switch {
-		case region == "ap-southeast-1" && service == "modelarts":
-			domain = "myhuaweicloud.cn"
-		case strings.HasPrefix(region, "eu-west-1") && len(region) > len("eu-west-1"):
-			domain = "myhuaweicloud.eu"
-		}
-		return "https://" + service + "." + region + "." + domain, nil
+	h, ok := regions[cloud][region]
+	if !ok {
+		return hosts{}, fmt.Errorf("%w %q for %s (known: %s); set target.endpoint (or NBFLEET_ENDPOINT) to its ModelArts endpoint",
+			ErrUnknownRegion, region, cloud, strings.Join(KnownRegions(cloud), ", "))
 	}
-	return "", fmt.Errorf("unknown cloud %q (want %q or %q)", cloud, HuaweiCloud, OTC)
+	return h, nil
 }
 
-// otcRegions are the Open Telekom Cloud regions; a config without a cloud
-// and with one of these regions targets OTC.
-var otcRegions = map[string]bool{"eu-de": true, "eu-nl": true, "eu-ch2": true}
-
+// cloudOf is cloud when given, else the cloud of a known region, else
+// Huawei Cloud.
 func cloudOf(cloud Cloud, region string) Cloud {
 	if cloud != "" {
 		return cloud
 	}
-	if otcRegions[region] {
+	if _, ok := regions[OTC][region]; ok {
 		return OTC
 	}
 	return HuaweiCloud

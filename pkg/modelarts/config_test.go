@@ -23,13 +23,17 @@ func TestEndpointDerivation(t *testing.T) {
 		{HuaweiCloud, "cn-north-4", "https://modelarts.cn-north-4.myhuaweicloud.com", "https://iam.cn-north-4.myhuaweicloud.com", ""},
 		{HuaweiCloud, "ap-southeast-1", "https://modelarts.ap-southeast-1.myhuaweicloud.cn", "https://iam.ap-southeast-1.myhuaweicloud.com", ""},
 		{HuaweiCloud, "ap-southeast-3", "https://modelarts.ap-southeast-3.myhuaweicloud.com", "https://iam.ap-southeast-3.myhuaweicloud.com", ""},
-		{HuaweiCloud, "eu-west-101", "https://modelarts.eu-west-101.myhuaweicloud.eu", "https://iam.eu-west-101.myhuaweicloud.eu", ""},
-		{HuaweiCloud, "eu-west-0", "https://modelarts.eu-west-0.myhuaweicloud.com", "https://iam.eu-west-0.myhuaweicloud.com", ""},
+		// Not ModelArts regions in the SDK's list: an endpoint must be given.
+		{HuaweiCloud, "eu-west-101", "", "", "unknown region \"eu-west-101\" for huaweicloud (known: af-north-1,"},
+		{HuaweiCloud, "eu-west-0", "", "", "set target.endpoint (or NBFLEET_ENDPOINT)"},
 		{OTC, "eu-de", "https://modelarts.eu-de.otc.t-systems.com", "https://iam.eu-de.otc.t-systems.com", ""},
+		{"", "eu-nl", "https://modelarts.eu-nl.otc.t-systems.com", "https://iam.eu-nl.otc.t-systems.com", ""},
+		{"", "eu-ch2", "https://modelarts.eu-ch2.sc.otc.t-systems.com", "https://iam-pub.eu-ch2.sc.otc.t-systems.com", ""},
+		{OTC, "cn-north-4", "", "", "unknown region \"cn-north-4\" for otc (known: eu-ch2, eu-de, eu-nl)"},
 		{"", "eu-de", "https://modelarts.eu-de.otc.t-systems.com", "https://iam.eu-de.otc.t-systems.com", ""},
 		{"", "cn-north-4", "https://modelarts.cn-north-4.myhuaweicloud.com", "https://iam.cn-north-4.myhuaweicloud.com", ""},
 		{HuaweiCloud, "", "", "", "no region"},
-		{HuaweiCloud, "evil.com/x", "", "", "not a region name"},
+		{HuaweiCloud, "evil.com/x", "", "", "unknown region"},
 		{"aws", "us-east-1", "", "", "unknown cloud"},
 	} {
 		got, err := ModelArtsEndpoint(tc.cloud, tc.region)
@@ -314,7 +318,7 @@ func TestListPagination(t *testing.T) {
 			srv := httptest.NewServer(&p)
 			defer srv.Close()
 			c := newClient(t, akskConfig(srv.URL))
-			got, err := c.List(context.Background(), ListOptions{})
+			got, err := c.List(context.Background(), ListOptions{Feature: "NOTEBOOK"})
 			if tc.want < 0 {
 				if !errors.Is(err, ErrIncompleteList) || p.calls != tc.wantCalls {
 					t.Errorf("List = %v after %d calls, want ErrIncompleteList after %d", err, p.calls, tc.wantCalls)

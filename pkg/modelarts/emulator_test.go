@@ -2,8 +2,15 @@ package modelarts_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,7 +84,7 @@ func newReq(name string) *modelarts.CreateRequest {
 func TestEmulatorEveryOperation(t *testing.T) {
 	for _, cloud := range []modelarts.Cloud{modelarts.OTC, modelarts.HuaweiCloud} {
 		t.Run(string(cloud), func(t *testing.T) {
-			srv := startEmulator(t, emulator.Options{})
+			srv := startEmulator(t, emulator.Options{Cloud: string(cloud), DeletedVisible: 50 * time.Millisecond})
 			c := emuClient(t, srv, func(cfg *modelarts.Config) { cfg.Cloud = cloud })
 			ctx := context.Background()
 
@@ -123,9 +130,11 @@ func TestEmulatorEveryOperation(t *testing.T) {
 			if _, err := c.Update(ctx, nb.ID, &modelarts.UpdateRequest{Name: "nb-ops2", Description: &desc}); err != nil {
 				t.Fatalf("update while running: %v", err)
 			}
-			// Flavor changes need a stopped notebook: busy while running.
-			if _, err := c.Update(ctx, nb.ID, &modelarts.UpdateRequest{Flavor: "modelarts.vm.cpu.8u"}); !modelarts.IsBusy(err) {
-				t.Errorf("flavor change while running: %v, want busy", err)
+			// Flavor changes need a stopped notebook: 6347 while running,
+			// terminal (waiting does not help; a stop does).
+			var ae *modelarts.APIError
+			if _, err := c.Update(ctx, nb.ID, &modelarts.UpdateRequest{Flavor: "modelarts.vm.cpu.8u"}); !errors.As(err, &ae) || ae.Code != "ModelArts.6347" || !modelarts.IsTerminal(err) {
+				t.Errorf("flavor change while running: %v, want a terminal ModelArts.6347", err)
 			}
 			if _, err := c.Stop(ctx, nb.ID); err != nil {
 				t.Fatal(err)
@@ -148,16 +157,22 @@ func TestEmulatorEveryOperation(t *testing.T) {
 			if err := c.Delete(ctx, nb.ID); err != nil {
 				t.Fatal(err)
 			}
+			// DELETING, DELETED for a while (rule 5), then not found (rule 6).
 			deadline := time.Now().Add(5 * time.Second)
+			sawDeleted := false
 			for {
-				_, err := c.Get(ctx, nb.ID)
+				got, err := c.Get(ctx, nb.ID)
 				if errors.Is(err, modelarts.ErrNotFound) {
 					break
 				}
+				sawDeleted = sawDeleted || err == nil && got.Status == modelarts.StatusDeleted
 				if time.Now().After(deadline) {
 					t.Fatalf("still there after delete: %v", err)
 				}
-				time.Sleep(10 * time.Millisecond)
+				time.Sleep(5 * time.Millisecond)
+			}
+			if !sawDeleted {
+				t.Error("never saw the notebook DELETED")
 			}
 			if err := c.Delete(ctx, nb.ID); !errors.Is(err, modelarts.ErrNotFound) {
 				t.Errorf("second delete: %v, want not found", err)
@@ -198,8 +213,9 @@ func TestEmulatorPagination1000(t *testing.T) {
 	if len(got) != 1000 || len(ids) != 1000 {
 		t.Errorf("listed %d notebooks, %d distinct; want 1000", len(got), len(ids))
 	}
-	if n := srv.Stats().Requests["list"][200]; n != 20 {
-		t.Errorf("%d list pages, want 20", n)
+	// 20 pages of NOTEBOOK notebooks and one of DEFAULT ones (rule 2).
+	if n := srv.Stats().Requests["list"][200]; n != 21 {
+		t.Errorf("%d list pages, want 21", n)
 	}
 }
 
@@ -436,4 +452,209 @@ func BenchmarkAdaptiveCreates(b *testing.B) {
 		b.ReportMetric(lim.Rate(), "final_rps")
 		srv.Close()
 	}
+}
+
+// Rule 14: a renew to type idle takes effect. The client sends the lease
+// in the body and no query duration, since a query duration makes the
+// service ignore the body and its type.
+func TestEmulatorRenewIdle(t *testing.T) {
+	for _, cloud := range []modelarts.Cloud{modelarts.HuaweiCloud, modelarts.OTC} {
+		t.Run(string(cloud), func(t *testing.T) {
+			srv := startEmulator(t, emulator.Options{Cloud: string(cloud)})
+			c := emuClient(t, srv, func(cfg *modelarts.Config) { cfg.Cloud = cloud })
+			ctx := context.Background()
+			nb, err := c.Create(ctx, newReq("idle"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitStatus(t, c, nb.ID, modelarts.StatusRunning)
+			l, err := c.RenewLease(ctx, nb.ID, modelarts.LeaseReq{Duration: 2 * 3600000, Type: "idle"})
+			if err != nil || l.Type != "IDLE" {
+				t.Fatalf("renew idle: %+v, %v", l, err)
+			}
+			if l, err := c.GetLease(ctx, nb.ID); err != nil || l.Type != "IDLE" || l.Duration < 2*3600000 {
+				t.Errorf("lease after renew: %+v, %v", l, err)
+			}
+			if _, err := c.RenewLease(ctx, nb.ID, modelarts.LeaseReq{Type: "idle"}); err == nil {
+				t.Error("a renew without duration was sent")
+			}
+		})
+	}
+}
+
+// Rule 2: List without a feature sees DEFAULT notebooks too; rule 21: it
+// sees notebooks another IAM principal made; rule 6: a token of another
+// project is an authentication error, not "gone".
+func TestEmulatorListSeesEverything(t *testing.T) {
+	const ak2, sk2 = "SECONDACCESSKEY0000000", "second-secret-key-for-tests"
+	srv := startEmulator(t, emulator.Options{AccessKeys: map[string]string{emulator.DefaultAK: emulator.DefaultSK, ak2: sk2}})
+	ctx := context.Background()
+	c := emuClient(t, srv, func(cfg *modelarts.Config) { cfg.Cloud = modelarts.HuaweiCloud })
+	free := newReq("free")
+	free.Feature, free.Flavor = "DEFAULT", "modelarts.vm.cpu.free"
+	if _, err := c.Create(ctx, free); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(ctx, newReq("billed")); err != nil {
+		t.Fatal(err)
+	}
+	other := emuClient(t, srv, func(cfg *modelarts.Config) {
+		cfg.Cloud = modelarts.HuaweiCloud
+		cfg.Credentials = modelarts.Credentials{AK: ak2, SK: sk2}
+	})
+	got, err := other.List(ctx, modelarts.ListOptions{WorkspaceID: "0"})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("another user's List: %d notebooks, %v; want the 2 of the project", len(got), err)
+	}
+	if got, err := c.List(ctx, modelarts.ListOptions{Feature: "NOTEBOOK"}); err != nil || len(got) != 1 || got[0].Name != "billed" {
+		t.Errorf("List of NOTEBOOK notebooks: %v, %v", got, err)
+	}
+
+	body := fmt.Sprintf(`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":%q,"password":%q,"domain":{"name":%q}}}},"scope":{"project":{"name":%q}}}}`,
+		emulator.DefaultUser, emulator.DefaultPassword, emulator.DefaultDomain, emulator.DefaultProjectName)
+	res, err := http.Post(srv.URL()+"/v3/auth/tokens", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	wrong := emuClient(t, srv, func(cfg *modelarts.Config) {
+		cfg.ProjectID = "ffffffffffffffffffffffffffffffff" // not the token's project
+		cfg.Credentials = modelarts.Credentials{Token: modelarts.Secret(res.Header.Get("X-Subject-Token"))}
+	})
+	_, err = wrong.Get(ctx, "00000000-0000-4000-8000-000000000000")
+	if !modelarts.IsWrongProject(err) || !modelarts.IsAuth(err) || errors.Is(err, modelarts.ErrNotFound) {
+		t.Errorf("token of another project: %v, want 404 ModelArts.2786, auth, not not-found", err)
+	}
+}
+
+// TestEmulatorFieldSets holds the emulator's answers, per cloud profile,
+// to the fixtures of testdata/fixtures: every field it answers is one the
+// cloud documents, the fields that tell the clouds apart are the cloud's,
+// and every field the cloud's examples show is answered.
+func TestEmulatorFieldSets(t *testing.T) {
+	for _, cloud := range []string{emulator.CloudHuawei, emulator.CloudOTC} {
+		t.Run(cloud, func(t *testing.T) {
+			srv := startEmulator(t, emulator.Options{Cloud: cloud, Auth: emulator.AuthNone, ResizeTime: time.Hour})
+			base := srv.URL() + "/v1/" + srv.ProjectID()
+			call := func(method, path, body string) (int, []byte) {
+				t.Helper()
+				req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				return res.StatusCode, b
+			}
+			answers := map[string][]byte{}
+			ok := func(op, method, path, body string) []byte {
+				t.Helper()
+				code, b := call(method, path, body)
+				if code != 200 {
+					t.Fatalf("%s: %d %s", op, code, b)
+				}
+				answers[op] = b
+				return b
+			}
+			var nb struct{ ID string }
+			_ = json.Unmarshal(ok("create", "POST", "/notebooks", `{"name":"rich","description":"d","flavor":"modelarts.vm.cpu.2u",
+				"image_id":"`+emulator.DefaultImageID+`","pool_id":"pool41664192",
+				"volume":{"category":"EFS","ownership":"DEDICATED","uri":"192.168.0.1:/share","id":"280a8bd5-03e2-4a5c-bea1-83d81e75bc53"},
+				"endpoints":[{"service":"SSH","key_pair_names":["k"],"allowed_access_ips":["1.1.1.1"]}],
+				"hooks":{"container_hooks":{"pre_start":{"script":"ZWNobyBoaQ==","type":"COMMAND"}}},
+				"lease":{"duration":3600000,"type":"timing"}}`), &nb)
+			var evs struct{ ID string }
+			_ = json.Unmarshal(ok("create2", "POST", "/notebooks", `{"name":"evs","flavor":"modelarts.vm.cpu.2u","image_id":"`+emulator.DefaultImageID+`",
+				"volume":{"category":"EVS","ownership":"MANAGED","capacity":50}}`), &evs)
+			ok("show-creating", "GET", "/notebooks/"+nb.ID, "")
+			waitStatus(t, emuClient(t, srv, func(c *modelarts.Config) { c.Cloud = modelarts.Cloud(cloud) }), evs.ID, modelarts.StatusRunning)
+			ok("update", "PUT", "/notebooks/"+evs.ID, `{"storage_new_size":150,"description":"grown"}`)
+			ok("show", "GET", "/notebooks/"+nb.ID, "")
+			ok("list", "GET", "/notebooks?limit=10", "")
+			ok("lease", "GET", "/notebooks/"+nb.ID+"/lease", "")
+			ok("renew", "PATCH", "/notebooks/"+nb.ID+"/lease", `{"duration":7200000,"type":"idle"}`)
+			ok("stop", "POST", "/notebooks/"+nb.ID+"/stop", "")
+			waitStatus(t, emuClient(t, srv, func(c *modelarts.Config) { c.Cloud = modelarts.Cloud(cloud) }), nb.ID, modelarts.StatusStopped)
+			ok("start", "POST", "/notebooks/"+nb.ID+"/start", "")
+			ok("delete", "DELETE", "/notebooks/"+evs.ID, "")
+			_, notFound := call("GET", "/notebooks/00000000-0000-4000-8000-000000000000", "")
+			answers["error"] = notFound
+
+			docPaths := func(name string) map[string]bool {
+				b, err := os.ReadFile(filepath.Join("testdata", "fixtures", cloud, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := modelarts.FieldPaths(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			documented := docPaths("notebook-fields.json")
+			for k := range documented {
+				documented["data[]."+k] = true
+			}
+			for _, k := range []string{"current", "data", "pages", "size", "total"} {
+				documented[k] = true
+			}
+			leaseDoc := docPaths("lease-response.json")
+			union := map[string]bool{}
+			for op, b := range answers {
+				got, err := modelarts.FieldPaths(b)
+				if err != nil {
+					t.Fatalf("%s: %v", op, err)
+				}
+				want := documented
+				switch op {
+				case "lease", "renew":
+					want = leaseDoc
+				case "error":
+					want = map[string]bool{"error_code": true, "error_msg": true, "request_id": true}
+				}
+				for _, p := range sortedKeys(got) {
+					if !want[p] {
+						t.Errorf("%s answers %s, which %s does not document", op, p, cloud)
+					}
+					union[p] = true
+				}
+			}
+			if strings.Contains(string(answers["show"]), "hooks") {
+				t.Error("an answer carries hooks (rule 7)")
+			}
+			distinct := map[string][]string{
+				emulator.CloudHuawei: {"volume.id", "volume.uri", "endpoints[].key_pair_names", "action_progress[].description", "volume.status"},
+				emulator.CloudOTC:    {"endpoints[].ssh_keys", "action_progress[].step_description", "action_progress[].notebook_id", "volume.status"},
+			}
+			for _, p := range distinct[cloud] {
+				if !union[p] {
+					t.Errorf("no answer carries %s", p)
+				}
+			}
+			// Every field of the cloud's documented examples is answered.
+			if cloud == emulator.CloudOTC {
+				for op, file := range map[string]string{"create": "create-response.json", "show": "show-response.json",
+					"list": "list-response.json", "start": "start-response.json", "delete": "delete-response.json",
+					"renew": "lease-response.json"} {
+					got, _ := modelarts.FieldPaths(answers[op])
+					for _, p := range sortedKeys(docPaths(file)) {
+						if !got[p] {
+							t.Errorf("%s: the documented example has %s, the emulator's answer does not", op, p)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

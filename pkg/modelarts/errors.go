@@ -4,10 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
-// ErrNotFound reports that a notebook does not exist: HTTP 404, or HTTP 400
-// with ModelArts.6309 or ModelArts.6404. The *APIError wraps it, so
+// ErrNotFound reports that a notebook does not exist: HTTP 400 with
+// ModelArts.6309 (the documented code) or ModelArts.6404 (which Terraform
+// also accepts), or HTTP 404 without a ModelArts or gateway code. A 404
+// with ModelArts.2786 is a token scoped to another project and APIG.0101 an
+// unknown path: neither says the notebook is gone (real-service.md rule
+// 6), and reading them as "gone" would make a wrong endpoint or project
+// look like a completed delete. The *APIError wraps it, so
 // errors.Is(err, ErrNotFound) works on what the client returns.
 var ErrNotFound = errors.New("notebook not found")
 
@@ -48,8 +54,14 @@ func (e *APIError) Is(target error) bool {
 }
 
 func (e *APIError) notFound() bool {
-	if e.HTTPStatus == http.StatusNotFound && (e.Code == "" || e.Code != "APIG.0101") {
-		return true
+	if e.HTTPStatus == http.StatusNotFound {
+		return !strings.HasPrefix(e.Code, "ModelArts.") && !strings.HasPrefix(e.Code, "APIG.")
 	}
 	return e.HTTPStatus == http.StatusBadRequest && (e.Code == "ModelArts.6309" || e.Code == "ModelArts.6404")
+}
+
+// wrongProject reports 404 ModelArts.2786: the token's project is not the
+// project id in the URL (rule 6).
+func (e *APIError) wrongProject() bool {
+	return e.HTTPStatus == http.StatusNotFound && e.Code == "ModelArts.2786"
 }

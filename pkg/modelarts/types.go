@@ -2,8 +2,8 @@ package modelarts
 
 import "encoding/json"
 
-// Cloud names the cloud a client talks to; it decides endpoints and the
-// spelling of a few wire fields (modelarts-api.md §1.1a).
+// Cloud names the cloud a client talks to; it decides the endpoints and
+// the spelling of the list's workspace filter (real-service.md rules 4, 20).
 type Cloud string
 
 const (
@@ -50,8 +50,10 @@ const (
 	StatusFrozen       = "FROZEN"
 )
 
-// Notebook is NotebookResp (modelarts-api.md §1.4), as returned by create,
-// show, list, update, start, stop and delete.
+// Notebook is NotebookResp, as returned by create, show, list, update,
+// start, stop and delete. Hooks is never filled by the real service (rule
+// 7: no answer carries hooks); it is kept so that a fixture or a future
+// answer that has them decodes.
 type Notebook struct {
 	ID             string        `json:"id"`
 	Name           string        `json:"name"`
@@ -103,7 +105,9 @@ type Pool struct {
 	Name string `json:"name,omitempty"`
 }
 
-// VolumeRes is the storage part of NotebookResp.
+// VolumeRes is the storage part of NotebookResp. Status is RESIZING while
+// a storage_new_size growth is under way. OTC answers carry no URI and ID
+// (rule 10): empty means unknown, not different.
 type VolumeRes struct {
 	Category  string `json:"category,omitempty"`
 	Ownership string `json:"ownership,omitempty"`
@@ -114,9 +118,10 @@ type VolumeRes struct {
 	ID        string `json:"id,omitempty"`
 }
 
-// Endpoint is one remote-access endpoint. It is kept in one spelling
-// in Go; decoding accepts both clouds' spellings (service/dev_service,
-// key_pair_names/ssh_keys) and the client encodes the target cloud's.
+// Endpoint is one remote-access endpoint. It is kept in one spelling in
+// Go; decoding accepts every answer spelling (service/dev_service,
+// key_pair_names/ssh_keys) and requests use service, key_pair_names and
+// allowed_access_ips on both clouds.
 type Endpoint struct {
 	Service          string   // NOTEBOOK or SSH
 	KeyPairNames     []string // SSH key pair names
@@ -124,12 +129,31 @@ type Endpoint struct {
 	URI              string // response only: private address
 }
 
-// JobProgress is one step of a notebook's initialisation.
+// JobProgress is one step of a notebook's initialisation. OTC answers
+// step_description and notebook_id, the Huawei Cloud SDK description;
+// decoding puts either in StepDescription.
 type JobProgress struct {
 	NotebookID      string `json:"notebook_id,omitempty"`
 	Status          string `json:"status"` // WAITING, PROCESSING, FAILED, COMPLETED
 	Step            int    `json:"step"`
 	StepDescription string `json:"step_description,omitempty"`
+}
+
+// UnmarshalJSON reads either cloud's spelling of the step's description.
+func (j *JobProgress) UnmarshalJSON(b []byte) error {
+	type plain JobProgress
+	var w struct {
+		plain
+		Description string `json:"description"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*j = JobProgress(w.plain)
+	if j.StepDescription == "" {
+		j.StepDescription = w.Description
+	}
+	return nil
 }
 
 // Hooks is CustomHooks.
@@ -186,7 +210,10 @@ type CreateRequest struct {
 
 // UpdateRequest is the body of UpdateNotebook (PUT). Zero fields are omitted.
 // Flavor, ImageID and Endpoints may only change while the notebook is
-// STOPPED; Name, Description and StorageNewSize while it runs.
+// STOPPED; StorageNewSize only while it is RUNNING, by at most
+// MaxGrowthStep GB and not while the volume is RESIZING; Name, Description
+// and Hooks in either (real-service.md rule 12). A field the status does
+// not allow is refused with ModelArts.6347.
 type UpdateRequest struct {
 	Name           string     `json:"name,omitempty"`
 	Description    *string    `json:"description,omitempty"` // nil leaves it; a pointer to "" clears it
@@ -197,10 +224,17 @@ type UpdateRequest struct {
 	Hooks          *Hooks     `json:"hooks,omitempty"`
 }
 
+// MaxGrowthStep is the largest storage growth one update may ask for, in
+// GB (real-service.md rule 12, from the OTC user manual on EVS expansion).
+const MaxGrowthStep = 100
+
 // ListOptions filters ListNotebooks. Empty fields are not sent.
 type ListOptions struct {
-	Name        string // fuzzy match on the server; compare exactly yourself
-	Status      string
+	Name   string // fuzzy match on the server; compare exactly yourself
+	Status string
+	// Feature selects NOTEBOOK or DEFAULT notebooks. The service's filter
+	// defaults to NOTEBOOK (rule 2), so List, given no Feature, lists both
+	// kinds; ListPage sends none and gets the service's default.
 	Feature     string
 	WorkspaceID string
 	PoolID      string

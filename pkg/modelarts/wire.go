@@ -20,9 +20,9 @@ func (e Endpoint) MarshalJSON() ([]byte, error) {
 	return json.Marshal(endpointJSON{e.Service, e.KeyPairNames, e.AllowedAccessIPs, e.URI})
 }
 
-// UnmarshalJSON accepts both clouds' spellings: service or dev_service,
-// key_pair_names or ssh_keys. When both are present dev_service and ssh_keys
-// win (OTC answers carry both service and dev_service).
+// UnmarshalJSON accepts every documented answer spelling (rule 8):
+// service (both clouds) or dev_service (both clouds, and OTC's only one in
+// older answers); key_pair_names (Huawei Cloud) or ssh_keys (OTC).
 func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	var w struct {
 		endpointJSON
@@ -32,40 +32,31 @@ func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*e = Endpoint{Service: w.DevService, KeyPairNames: w.SSHKeys, AllowedAccessIPs: w.AllowedAccessIPs, URI: w.URI}
+	*e = Endpoint{Service: w.Service, KeyPairNames: w.KeyPairNames, AllowedAccessIPs: w.AllowedAccessIPs, URI: w.URI}
 	if e.Service == "" {
-		e.Service = w.Service
+		e.Service = w.DevService
 	}
 	if e.KeyPairNames == nil {
-		e.KeyPairNames = w.KeyPairNames
+		e.KeyPairNames = w.SSHKeys
 	}
 	return nil
 }
 
-type otcEndpoint struct {
-	DevService       string   `json:"dev_service,omitempty"`
-	SSHKeys          []string `json:"ssh_keys,omitempty"`
-	AllowedAccessIPs []string `json:"allowed_access_ips,omitempty"`
-}
-
-type hwcEndpoint struct {
+// wireEndpoint is EndpointsReq as both clouds read it since the OTC docs of
+// 2025-08-26 (real-service.md rule 9): service, key_pair_names,
+// allowed_access_ips. The older OTC spelling (dev_service, ssh_keys) is
+// not sent: a service that ignores it would silently drop the keys.
+type wireEndpoint struct {
 	Service          string   `json:"service,omitempty"`
 	KeyPairNames     []string `json:"key_pair_names,omitempty"`
 	AllowedAccessIPs []string `json:"allowed_access_ips,omitempty"`
 }
 
-// wireEndpoints spells endpoints for cloud (modelarts-api.md §1.1a).
-func wireEndpoints(cloud Cloud, eps []Endpoint) any {
-	if cloud == OTC {
-		out := make([]otcEndpoint, len(eps))
-		for i, e := range eps {
-			out[i] = otcEndpoint{strings.ToUpper(e.Service), e.KeyPairNames, e.AllowedAccessIPs}
-		}
-		return out
-	}
-	out := make([]hwcEndpoint, len(eps))
+// wireEndpoints spells endpoints for the request body.
+func wireEndpoints(eps []Endpoint) []wireEndpoint {
+	out := make([]wireEndpoint, len(eps))
 	for i, e := range eps {
-		out[i] = hwcEndpoint{strings.ToUpper(e.Service), e.KeyPairNames, e.AllowedAccessIPs}
+		out[i] = wireEndpoint{strings.ToUpper(e.Service), e.KeyPairNames, e.AllowedAccessIPs}
 	}
 	return out
 }
@@ -95,13 +86,13 @@ func wireLease(l *LeaseReq) *LeaseReq {
 // goes out as CreateRequest declares it.
 type createWire struct {
 	CreateRequest
-	Endpoints any `json:"endpoints,omitempty"` // the cloud's spelling
+	Endpoints []wireEndpoint `json:"endpoints,omitempty"`
 }
 
-// createBody is the wire body of CreateNotebook for cloud: endpoints in the
-// cloud's spelling, enums upper case (volume, feature, hook type), the
-// lease type lower case.
-func createBody(cloud Cloud, r *CreateRequest) createWire {
+// createBody is the wire body of CreateNotebook: endpoints in the request
+// spelling, enums upper case (volume, feature, hook type), the lease type
+// lower case. Both clouds read the same body.
+func createBody(r *CreateRequest) createWire {
 	w := createWire{CreateRequest: *r}
 	w.Feature = strings.ToUpper(r.Feature)
 	w.Volume.Category = strings.ToUpper(r.Volume.Category)
@@ -109,25 +100,26 @@ func createBody(cloud Cloud, r *CreateRequest) createWire {
 	w.Hooks = wireHooks(r.Hooks)
 	w.Lease = wireLease(r.Lease)
 	if len(r.Endpoints) > 0 {
-		w.Endpoints = wireEndpoints(cloud, r.Endpoints)
+		w.Endpoints = wireEndpoints(r.Endpoints)
 	}
 	return w
 }
 
-// updateWire is an UpdateRequest as sent, endpoints in the cloud's
-// spelling (see createWire).
+// updateWire is an UpdateRequest as sent (see createWire). Endpoints is a
+// pointer so that a non-nil empty list goes out as [] (clearing them).
 type updateWire struct {
 	UpdateRequest
-	Endpoints any `json:"endpoints,omitempty"`
+	Endpoints *[]wireEndpoint `json:"endpoints,omitempty"`
 }
 
 // updateBody is the wire body of UpdateNotebook; non-nil empty Endpoints
 // are sent as [] (clearing them).
-func updateBody(cloud Cloud, r *UpdateRequest) updateWire {
+func updateBody(r *UpdateRequest) updateWire {
 	w := updateWire{UpdateRequest: *r}
 	w.Hooks = wireHooks(r.Hooks)
 	if r.Endpoints != nil {
-		w.Endpoints = wireEndpoints(cloud, r.Endpoints)
+		eps := wireEndpoints(r.Endpoints)
+		w.Endpoints = &eps
 	}
 	return w
 }

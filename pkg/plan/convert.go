@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"strings"
 	"time"
 
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
@@ -9,10 +8,11 @@ import (
 )
 
 // Owner returns the fleet named by the ownership marker at the end of a
-// notebook's description ("… [nbfleet:ml101-fall]" or the marker alone),
-// and false when the description carries no marker.
+// notebook's description ("… [nbfleet:ml101-fall]", "… [nbfleet:ml101-fall
+// h=0a1b2c3d]" or the marker alone), and false when the description
+// carries no marker.
 func Owner(description string) (fleet string, ok bool) {
-	_, fleet, ok = splitMarker(description)
+	_, fleet, _, ok = spec.ParseMarker(description)
 	return fleet, ok
 }
 
@@ -20,33 +20,25 @@ func Owner(description string) (fleet string, ok bool) {
 // space before it: the user's description. A description without a marker
 // is returned unchanged.
 func StripMarker(description string) string {
-	user, _, ok := splitMarker(description)
+	user, _, _, ok := spec.ParseMarker(description)
 	if !ok {
 		return description
 	}
 	return user
 }
 
-func splitMarker(d string) (user, fleet string, ok bool) {
-	if !strings.HasSuffix(d, "]") {
-		return d, "", false
-	}
-	i := strings.LastIndex(d, spec.MarkerPrefix)
-	if i < 0 {
-		return d, "", false
-	}
-	fleet = d[i+len(spec.MarkerPrefix) : len(d)-1]
-	if fleet == "" || strings.ContainsAny(fleet, "[] ") {
-		return d, "", false
-	}
-	return strings.TrimSuffix(d[:i], " "), fleet, true
+// hooksDigest is the hooks digest the marker of description records: the
+// hooks nbfleet last sent ("" when none, or no marker).
+func hooksDigest(description string) string {
+	_, _, d, _ := spec.ParseMarker(description)
+	return d
 }
 
 // Description returns the description nbfleet sends for a notebook of
-// fleet: the user's description, a space and the marker, or the marker
-// alone when the user gave none.
+// fleet: the user's description, a space and the marker (with the digest
+// of the notebook's hooks), or the marker alone when the user gave none.
 func Description(fleet *spec.Fleet, nb *spec.Notebook) string {
-	return spec.MarkedDescription(fleet.Name, nb.Description)
+	return spec.MarkedDescription(fleet.Name, nb)
 }
 
 // CreateRequest converts a desired notebook into the create call's body:
@@ -79,8 +71,10 @@ func CreateRequest(fleet *spec.Fleet, nb *spec.Notebook) *modelarts.CreateReques
 // UpdateRequest builds the PUT body that sets the given field paths of a
 // desired notebook (paths as in FieldChange.Path: "description", "marker",
 // "flavor", "image_id", "endpoints", "hooks", "volume.capacity"). Other
-// fields are left out, so the server keeps them. "description" and
-// "marker" both send the description with the marker.
+// fields are left out, so the server keeps them. "description", "marker"
+// and "hooks" send the description with the marker, whose hooks digest
+// records the hooks sent. "volume.capacity" asks for the declared
+// capacity at once; Diff plans growth in steps itself (GrowthSteps).
 func UpdateRequest(fleet *spec.Fleet, nb *spec.Notebook, paths []string) *modelarts.UpdateRequest {
 	r := &modelarts.UpdateRequest{}
 	for _, p := range paths {
@@ -102,6 +96,8 @@ func UpdateRequest(fleet *spec.Fleet, nb *spec.Notebook, paths []string) *modela
 			if r.Hooks == nil {
 				r.Hooks = &modelarts.Hooks{ContainerHooks: &modelarts.ContainerHooks{}}
 			}
+			d := Description(fleet, nb)
+			r.Description = &d
 		case "volume.capacity":
 			r.StorageNewSize = nb.Volume.Capacity
 		}

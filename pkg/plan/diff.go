@@ -79,13 +79,18 @@ func Diff(desired *spec.Fleet, live []modelarts.Notebook, opts Options) *Plan {
 		forced[n] = true
 	}
 	declared := map[string]bool{}
+	hooks := false
 	for i := range desired.Notebooks {
 		nb := &desired.Notebooks[i]
 		declared[nb.Name] = true
 		if !opts.keep(nb.Name) {
 			continue
 		}
+		hooks = hooks || nb.Hooks != nil
 		p.Changes = append(p.Changes, diffOne(desired, nb, byName[nb.Name], forced[nb.Name]))
+	}
+	if hooks {
+		p.Notes = append(p.Notes, NoteHooks)
 	}
 	for name, ls := range byName {
 		if declared[name] || !opts.keep(name) {
@@ -147,6 +152,15 @@ func wantStatus(nb *spec.Notebook) string {
 		return modelarts.StatusStopped
 	}
 	return modelarts.StatusRunning
+}
+
+// NoteHooks is the plan note of a fleet that declares hooks.
+const NoteHooks = "hooks are write-only: the service never returns them, so nbfleet compares the declared hooks with the digest it recorded in each notebook's marker when it last set them; hooks changed outside nbfleet cannot be seen"
+
+// resizing reports whether the live volume is growing (volume.status
+// RESIZING): the notebook must not be changed again until it is done.
+func resizing(l *modelarts.Notebook) bool {
+	return l.Volume != nil && strings.EqualFold(l.Volume.Status, "RESIZING")
 }
 
 // settle maps a live status to the status it is heading to, and whether
@@ -233,6 +247,13 @@ func diffOne(f *spec.Fleet, nb *spec.Notebook, lives []*modelarts.Notebook, forc
 		c.IDs = []string{l.ID}
 		return conflict("deleting %s failed earlier (%s): check it in the console and delete it by hand", l.ID, statusWithReason(l))
 	}
+	if adopt {
+		if ssh := foreignSSH(nb, l); ssh != "" {
+			c.IDs = []string{l.ID}
+			return conflict("the live notebook %s was not created by nbfleet (no %s marker) and has SSH access the fleet does not declare (%s): adopting it would hand out a notebook someone else can log in to; delete it by hand, or declare that SSH endpoint in the fleet file to adopt it as it is",
+				l.ID, spec.OwnerMarker(f.Name), ssh)
+		}
+	}
 	fields := compareFields(nb, l)
 	var causes []string
 	if broken(l.Status) {
@@ -270,22 +291,79 @@ func diffOne(f *spec.Fleet, nb *spec.Notebook, lives []*modelarts.Notebook, forc
 	return inPlace(f, nb, l, c, fields, adopt)
 }
 
+// foreignSSH describes the live SSH access of an unmarked notebook (key
+// pairs, allowed IPs) when the fleet declares no SSH endpoint for it, and
+// is "" otherwise. Such a notebook was set up by someone else ("squatted"
+// under a declared name): adopting it would keep their way in. Diff makes
+// it a conflict rather than clearing the endpoint on its own: whoever
+// could log in may also have left things in the notebook's storage, which
+// nbfleet cannot clear; a person must decide.
+func foreignSSH(nb *spec.Notebook, l *modelarts.Notebook) string {
+	for _, e := range nb.Endpoints {
+		if strings.EqualFold(e.DevService, "SSH") {
+			return ""
+		}
+	}
+	var parts []string
+	for _, e := range l.Endpoints {
+		if !strings.EqualFold(e.Service, "SSH") || len(e.KeyPairNames)+len(e.AllowedAccessIPs) == 0 {
+			continue
+		}
+		p := "key pairs " + strings.Join(e.KeyPairNames, ", ")
+		if len(e.KeyPairNames) == 0 {
+			p = "no key pair"
+		}
+		if len(e.AllowedAccessIPs) > 0 {
+			p += "; allowed IPs " + strings.Join(e.AllowedAccessIPs, ", ")
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " / ")
+}
+
+// GrowthSteps returns the capacities (GB) of the storage_new_size updates
+// that grow a volume from have to want: steps of at most
+// modelarts.MaxGrowthStep GB, the last one want. Empty when want <= have.
+func GrowthSteps(have, want int) []int {
+	var out []int
+	for have < want {
+		have = min(have+modelarts.MaxGrowthStep, want)
+		out = append(out, have)
+	}
+	return out
+}
+
 // inPlace plans an update, adopt, start, stop or no-op of a live notebook
-// owned by (or adoptable into) the fleet.
+// owned by (or adoptable into) the fleet, under the service's rules
+// (real-service.md rule 12): flavor, image_id and endpoints change only
+// while stopped; a volume grows only while RUNNING, by at most 100 GB per
+// request, one request after the other as each RESIZING ends; the
+// description and hooks change in either state. Each kind goes in its own
+// PUT.
 func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, fields []FieldChange, adopt bool) Change {
 	eff, busy, _ := settle(l.Status)
+	busy = busy || resizing(l)
 	running := eff == modelarts.StatusRunning
 	wantRunning := c.WantStatus == modelarts.StatusRunning
 	if adopt {
-		fields = append(fields, FieldChange{Path: "marker", Before: nil, After: spec.OwnerMarker(f.Name)})
+		fields = append(fields, FieldChange{Path: "marker", Before: nil, After: spec.Marker(f.Name, spec.HooksDigest(nb.Hooks))})
 	}
-	var restricted, free []string
-	for _, fc := range fields {
-		if fc.Forces == "stop" {
-			restricted = append(restricted, fc.Path)
-		} else {
+	var stopOnly, free, changed []string
+	var grow *FieldChange
+	hooks := false
+	for i, fc := range fields {
+		switch fc.Forces {
+		case "stop":
+			stopOnly = append(stopOnly, fc.Path)
+		case "running":
+			grow = &fields[i]
+		default:
 			free = append(free, fc.Path)
 		}
+		if fc.Path != "marker" {
+			changed = append(changed, fc.Path)
+		}
+		hooks = hooks || fc.Path == "hooks"
 	}
 	c.Fields = fields
 	if busy {
@@ -295,72 +373,118 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 	if adopt {
 		why = append(why, fmt.Sprintf("exists without an ownership marker: adopt it (add %s to its description)", spec.OwnerMarker(f.Name)))
 	}
-	var changed []string
-	for _, fc := range fields {
-		if fc.Path != "marker" {
-			changed = append(changed, fc.Path)
-		}
-	}
 	if len(changed) > 0 {
 		why = append(why, strings.Join(changed, ", ")+" differ")
 	}
-	stateDiff := running != wantRunning
-	switch {
-	case len(restricted) > 0:
-		paths := append(append([]string(nil), restricted...), free...)
-		if running {
-			c.Steps = append(c.Steps, Step{Op: StepStop})
+	lease := LeaseRequest(nb)
+	started, stopped := false, false
+	put := func(paths []string) {
+		u := UpdateRequest(f, nb, paths)
+		if len(nb.Endpoints) > 0 && u.Endpoints != nil {
+			// A PUT replaces every endpoint: keep the live ones of the
+			// services the fleet does not declare.
+			u.Endpoints = append(u.Endpoints, otherServices(l.Endpoints, u.Endpoints)...)
 		}
-		c.Steps = append(c.Steps, Step{Op: StepUpdate, Update: UpdateRequest(f, nb, paths)})
-		if wantRunning {
-			c.Steps = append(c.Steps, Step{Op: StepStart, Lease: LeaseRequest(nb)})
+		c.Steps = append(c.Steps, Step{Op: StepUpdate, Update: u})
+	}
+	start := func() {
+		c.Steps = append(c.Steps, Step{Op: StepStart, Lease: lease})
+		started = true
+	}
+	stop := func() {
+		c.Steps = append(c.Steps, Step{Op: StepStop})
+		stopped = true
+	}
+	growVolume := func() {
+		have, want := grow.Before.(int), grow.After.(int)
+		sizes := GrowthSteps(have, want)
+		for _, size := range sizes {
+			c.Steps = append(c.Steps, Step{Op: StepUpdate, Update: &modelarts.UpdateRequest{StorageNewSize: size}})
+		}
+		why = append(why, fmt.Sprintf("the volume grows from %d to %d GB in %d step(s) of at most %d GB while running, waiting out RESIZING after each (the service grows a volume only while the notebook runs)",
+			have, want, len(sizes), modelarts.MaxGrowthStep))
+	}
+	if running {
+		if len(free) > 0 && len(stopOnly) == 0 {
+			put(free)
+		}
+		if grow != nil {
+			growVolume()
 		}
 		switch {
-		case running && wantRunning:
-			why = append(why, strings.Join(restricted, ", ")+" can only change while stopped: stop, update, start")
-		case running:
-			why = append(why, "stop, update; it stays stopped as declared")
-		case wantRunning:
-			why = append(why, "update while stopped, then start as declared")
-		}
-	case len(free) > 0:
-		c.Steps = append(c.Steps, Step{Op: StepUpdate, Update: UpdateRequest(f, nb, free)})
-		if stateDiff {
+		case len(stopOnly) > 0:
+			stop()
+			put(append(append([]string(nil), stopOnly...), free...))
 			if wantRunning {
-				c.Steps = append(c.Steps, Step{Op: StepStart, Lease: LeaseRequest(nb)})
-				why = append(why, "then start: declared running, live "+l.Status)
+				start()
+				why = append(why, strings.Join(stopOnly, ", ")+" can only change while stopped: stop, update, start")
 			} else {
-				c.Steps = append(c.Steps, Step{Op: StepStop})
+				why = append(why, strings.Join(stopOnly, ", ")+" can only change while stopped: stop, update; it stays stopped as declared")
+			}
+		case !wantRunning:
+			if len(c.Steps) > 0 && (len(c.Steps) > 1 || !busy) {
 				why = append(why, "then stop: declared stopped, live "+l.Status)
+			} else {
+				why = append(why, "declared stopped, live "+l.Status)
+			}
+			stop()
+		}
+	} else {
+		if len(stopOnly)+len(free) > 0 {
+			put(append(append([]string(nil), stopOnly...), free...))
+		}
+		switch {
+		case grow != nil:
+			start()
+			growVolume()
+			if wantRunning {
+				why = append(why, "started to grow the volume, as it is declared running")
+			} else {
+				stop()
+				why = append(why, "started only to grow the volume, then stopped again as declared")
+			}
+		case wantRunning:
+			start()
+			if len(stopOnly)+len(free) > 0 {
+				why = append(why, "updated while stopped, then started as declared")
+			} else {
+				why = append(why, "declared running, live "+l.Status)
 			}
 		}
-	case stateDiff:
-		if wantRunning {
-			c.Action = Start
-			c.Steps = append(c.Steps, Step{Op: StepStart, Lease: LeaseRequest(nb)})
-			why = append(why, "declared running, live "+l.Status)
-		} else {
-			c.Action = Stop
-			c.Steps = append(c.Steps, Step{Op: StepStop})
-			why = append(why, "declared stopped, live "+l.Status)
-		}
-	default:
+	}
+	if hooks {
+		why = append(why, "the new hooks take effect when the notebook next starts")
+	}
+	if started && lease == nil {
+		why = append(why, "the start uses the service's default auto-stop of 1 h (the notebook declares no lease)")
+	}
+	switch {
+	case len(c.Steps) == 0 || len(c.Steps) == 1 && busy:
 		c.Action = NoOp
 		c.Steps = nil
 		c.Reason = "matches the fleet file"
 		if busy {
 			c.Reason += fmt.Sprintf(" (live %s, heading to %s)", l.Status, eff)
+			if resizing(l) {
+				c.Reason += "; its volume is RESIZING"
+			}
 		}
 		return c
-	}
-	switch {
 	case adopt:
 		c.Action = Adopt
-	case len(restricted)+len(free) > 0:
+	case len(fields) > 0:
 		c.Action = Update
+	case started:
+		c.Action = Start
+	case stopped:
+		c.Action = Stop
 	}
 	if busy {
-		why = append(why, fmt.Sprintf("waits for it to leave %s first", l.Status))
+		what := l.Status
+		if resizing(l) {
+			what = "volume RESIZING"
+		}
+		why = append(why, fmt.Sprintf("waits for it to leave %s first", what))
 	}
 	c.Reason = strings.Join(why, "; ")
 	return c
@@ -400,7 +524,9 @@ func prune(l *modelarts.Notebook) (Change, bool) {
 }
 
 // compareFields returns the differences between the desired notebook and
-// its live copy, in a fixed order, leaving out ignore_changes paths.
+// its live copy, in a fixed order, leaving out ignore_changes paths. A
+// field the live answer does not carry (OTC volumes have no uri and id)
+// is unknown, never a difference.
 func compareFields(nb *spec.Notebook, l *modelarts.Notebook) []FieldChange {
 	var out []FieldChange
 	add := func(p string, before, after any, forces string) {
@@ -421,20 +547,28 @@ func compareFields(nb *spec.Notebook, l *modelarts.Notebook) []FieldChange {
 		add("image_id", l.Image.ID, nb.ImageID, "stop")
 	}
 	if len(nb.Endpoints) > 0 {
-		before, after := normEndpoints(l.Endpoints), normEndpoints(Endpoints(nb.Endpoints))
+		// Only the declared services: the service may add entries of its
+		// own (a NOTEBOOK one) that the fleet never asked for.
+		declared := Endpoints(nb.Endpoints)
+		before, after := normEndpoints(ofServices(l.Endpoints, declared)), normEndpoints(declared)
 		if !reflect.DeepEqual(before, after) {
 			add("endpoints", before, after, "stop")
 		}
 	}
-	if l.Hooks != nil {
-		before, after := normHooks(l.Hooks), normHooks(Hooks(nb.Hooks))
-		if !reflect.DeepEqual(before, after) {
-			add("hooks", before, after, "stop")
+	// The service never returns hooks (rule 7): compare what the fleet
+	// declares with what nbfleet recorded in the marker when it last set
+	// them.
+	if want, have := spec.HooksDigest(nb.Hooks), hooksDigest(l.Description); want != have {
+		var before any
+		if have != "" {
+			before = "set by nbfleet (digest " + have + ")"
 		}
+		add("hooks", before, normHooks(Hooks(nb.Hooks)), "")
 	}
 	if v := l.Volume; v != nil {
-		if want := nb.Volume.Capacity; want > 0 && v.Capacity > 0 && want != v.Capacity {
-			forces := ""
+		// Only an EVS volume's capacity is the notebook API's to change.
+		if want := nb.Volume.Capacity; want > 0 && v.Capacity > 0 && want != v.Capacity && strings.EqualFold(v.Category, "EVS") {
+			forces := "running"
 			if want < v.Capacity {
 				forces = "replace"
 			}
@@ -446,10 +580,10 @@ func compareFields(nb *spec.Notebook, l *modelarts.Notebook) []FieldChange {
 		if v.Ownership != "" && nb.Volume.Ownership != "" && !strings.EqualFold(v.Ownership, nb.Volume.Ownership) {
 			add("volume.ownership", v.Ownership, nb.Volume.Ownership, "replace")
 		}
-		if nb.Volume.URI != "" && v.URI != nb.Volume.URI {
+		if nb.Volume.URI != "" && v.URI != "" && v.URI != nb.Volume.URI {
 			add("volume.uri", v.URI, nb.Volume.URI, "replace")
 		}
-		if nb.Volume.ID != "" && v.ID != nb.Volume.ID {
+		if nb.Volume.ID != "" && v.ID != "" && v.ID != nb.Volume.ID {
 			add("volume.id", v.ID, nb.Volume.ID, "replace")
 		}
 	}
@@ -467,6 +601,38 @@ func compareFields(nb *spec.Notebook, l *modelarts.Notebook) []FieldChange {
 	}
 	if l.Feature != "" && !strings.EqualFold(l.Feature, feature(nb.Feature)) {
 		add("feature", l.Feature, feature(nb.Feature), "replace")
+	}
+	return out
+}
+
+// otherServices returns the live endpoints of the services the declared
+// endpoints do not use, as a request would carry them (no uri).
+func otherServices(live, declared []modelarts.Endpoint) []modelarts.Endpoint {
+	svc := map[string]bool{}
+	for _, e := range declared {
+		svc[strings.ToUpper(e.Service)] = true
+	}
+	var out []modelarts.Endpoint
+	for _, e := range live {
+		if !svc[strings.ToUpper(e.Service)] {
+			out = append(out, modelarts.Endpoint{Service: e.Service, KeyPairNames: e.KeyPairNames, AllowedAccessIPs: e.AllowedAccessIPs})
+		}
+	}
+	return out
+}
+
+// ofServices keeps the live endpoints of the services the declared
+// endpoints use.
+func ofServices(live, declared []modelarts.Endpoint) []modelarts.Endpoint {
+	svc := map[string]bool{}
+	for _, e := range declared {
+		svc[strings.ToUpper(e.Service)] = true
+	}
+	var out []modelarts.Endpoint
+	for _, e := range live {
+		if svc[strings.ToUpper(e.Service)] {
+			out = append(out, e)
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -12,7 +13,8 @@ import (
 
 func TestDiff(t *testing.T) {
 	sshEP := []spec.Endpoint{{DevService: "SSH", SSHKeys: []string{"k1", "k2"}, AllowedAccessIPs: []string{"10.0.0.1", "10.0.0.2"}}}
-	hooks := &spec.Hooks{PostStart: &spec.Hook{Script: "ZWNobyBoaQ==", Type: "COMMAND"}}
+	hooks := testHooks
+	otherHooks := &spec.Hooks{PostStart: &spec.Hook{Script: "/other.sh", Type: "SCRIPT"}}
 	tests := []struct {
 		name string
 		nbs  []spec.Notebook
@@ -35,6 +37,23 @@ func TestDiff(t *testing.T) {
 		{"adopt with restricted change", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Flavor = "big" })},
 			[]modelarts.Notebook{live("a", "i1", unmarked)}, Options{},
 			[]string{"a adopt id=i1 fields=[flavor(stop) marker] steps=[stop update start] want=RUNNING"}},
+		// Issue 10: a squatted notebook with someone's SSH access is not
+		// adopted silently.
+		{"adopt with undeclared SSH access is a conflict", []spec.Notebook{nb("a")},
+			[]modelarts.Notebook{live("a", "i1", unmarked, func(l *modelarts.Notebook) {
+				l.Endpoints = []modelarts.Endpoint{{Service: "NOTEBOOK"}, {Service: "SSH", KeyPairNames: []string{"stranger"}}}
+			})}, Options{},
+			[]string{"a conflict id=i1 fields=[] steps=[] want=RUNNING"}},
+		{"adopt with declared SSH replaces the keys", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Endpoints = sshEP })},
+			[]modelarts.Notebook{live("a", "i1", unmarked, func(l *modelarts.Notebook) {
+				l.Endpoints = []modelarts.Endpoint{{Service: "SSH", KeyPairNames: []string{"stranger"}, AllowedAccessIPs: []string{"0.0.0.0"}}}
+			})}, Options{},
+			[]string{"a adopt id=i1 fields=[endpoints(stop) marker] steps=[stop update start] want=RUNNING"}},
+		{"adopt with only a NOTEBOOK endpoint", []spec.Notebook{nb("a")},
+			[]modelarts.Notebook{live("a", "i1", unmarked, func(l *modelarts.Notebook) {
+				l.Endpoints = []modelarts.Endpoint{{Service: "NOTEBOOK"}}
+			})}, Options{},
+			[]string{"a adopt id=i1 fields=[marker] steps=[update] want=RUNNING"}},
 		{"adopt that needs replace is a conflict", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Volume.Category = "SFS" })},
 			[]modelarts.Notebook{live("a", "i1", unmarked)}, Options{},
 			[]string{"a conflict id=i1 fields=[] steps=[] want=RUNNING"}},
@@ -104,23 +123,66 @@ func TestDiff(t *testing.T) {
 				l.Endpoints = []modelarts.Endpoint{{Service: "SSH", KeyPairNames: []string{"k1"}}}
 			})}, Options{},
 			[]string{"a update id=i1 fields=[endpoints(stop)] steps=[stop update start] want=RUNNING"}},
+		{"an extra NOTEBOOK entry is not drift", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Endpoints = sshEP })},
+			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) {
+				l.Endpoints = []modelarts.Endpoint{{Service: "NOTEBOOK", URI: "https://x"}, {Service: "SSH", KeyPairNames: []string{"k1", "k2"}, AllowedAccessIPs: []string{"10.0.0.1", "10.0.0.2"}}}
+			})}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
 		{"endpoints not declared: not compared", []spec.Notebook{nb("a")},
 			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) {
 				l.Endpoints = []modelarts.Endpoint{{Service: "NOTEBOOK"}}
 			})}, Options{},
 			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
-		{"hooks not returned: not compared", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Hooks = hooks })},
+		// Hooks are never returned (rule 7): the marker's digest says what
+		// nbfleet last set.
+		{"hooks declared, marker records none", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Hooks = hooks })},
 			[]modelarts.Notebook{live("a", "i1")}, Options{},
+			[]string{"a update id=i1 fields=[hooks] steps=[update] want=RUNNING"}},
+		{"hooks differ from the recorded digest", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Hooks = hooks })},
+			[]modelarts.Notebook{live("a", "i1", withHooks(otherHooks))}, Options{},
+			[]string{"a update id=i1 fields=[hooks] steps=[update] want=RUNNING"}},
+		{"hooks equal to the recorded digest", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Hooks = hooks })},
+			[]modelarts.Notebook{live("a", "i1", withHooks(hooks), func(l *modelarts.Notebook) { l.Hooks = &modelarts.Hooks{} })}, Options{},
 			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
-		{"hooks differ", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Hooks = hooks })},
-			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) { l.Hooks = &modelarts.Hooks{} })}, Options{},
-			[]string{"a update id=i1 fields=[hooks(stop)] steps=[stop update start] want=RUNNING"}},
-		{"hooks equal", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Hooks = hooks })},
-			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) { l.Hooks = Hooks(hooks) })}, Options{},
-			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
+		{"hooks removed", []spec.Notebook{nb("a", stopped)},
+			[]modelarts.Notebook{live("a", "i1", status("STOPPED"), withHooks(hooks))}, Options{},
+			[]string{"a update id=i1 fields=[hooks] steps=[update] want=STOPPED"}},
 		{"capacity grows in place", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Volume.Capacity = 100 })},
 			[]modelarts.Notebook{live("a", "i1")}, Options{},
-			[]string{"a update id=i1 fields=[volume.capacity] steps=[update] want=RUNNING"}},
+			[]string{"a update id=i1 fields=[volume.capacity(running)] steps=[update] want=RUNNING"}},
+		// Rule 12: growth only while RUNNING, ≤ 100 GB per request, and
+		// never in the PUT of a stop-only change.
+		{"capacity 50 to 330 in steps", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Volume.Capacity = 330 })},
+			[]modelarts.Notebook{live("a", "i1")}, Options{},
+			[]string{"a update id=i1 fields=[volume.capacity(running)] steps=[update update update] want=RUNNING"}},
+		{"growth and description while running", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Volume.Capacity = 150; n.Description = "x" })},
+			[]modelarts.Notebook{live("a", "i1")}, Options{},
+			[]string{"a update id=i1 fields=[description volume.capacity(running)] steps=[update update] want=RUNNING"}},
+		{"growth and flavor while running", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Volume.Capacity = 150; n.Flavor = "big" })},
+			[]modelarts.Notebook{live("a", "i1")}, Options{},
+			[]string{"a update id=i1 fields=[flavor(stop) volume.capacity(running)] steps=[update stop update start] want=RUNNING"}},
+		{"growth of a stopped notebook declared stopped", []spec.Notebook{nb("a", stopped, func(n *spec.Notebook) { n.Volume.Capacity = 150 })},
+			[]modelarts.Notebook{live("a", "i1", status("STOPPED"))}, Options{},
+			[]string{"a update id=i1 fields=[volume.capacity(running)] steps=[start update stop] want=STOPPED"}},
+		{"growth and flavor of a stopped notebook declared stopped", []spec.Notebook{nb("a", stopped, func(n *spec.Notebook) { n.Volume.Capacity = 150; n.Flavor = "big" })},
+			[]modelarts.Notebook{live("a", "i1", status("STOPPED"))}, Options{},
+			[]string{"a update id=i1 fields=[flavor(stop) volume.capacity(running)] steps=[update start update stop] want=STOPPED"}},
+		{"growth of a stopped notebook declared running", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Volume.Capacity = 150 })},
+			[]modelarts.Notebook{live("a", "i1", status("STOPPED"))}, Options{},
+			[]string{"a update id=i1 fields=[volume.capacity(running)] steps=[start update] want=RUNNING"}},
+		{"growth of a running notebook declared stopped", []spec.Notebook{nb("a", stopped, func(n *spec.Notebook) { n.Volume.Capacity = 150 })},
+			[]modelarts.Notebook{live("a", "i1")}, Options{},
+			[]string{"a update id=i1 fields=[volume.capacity(running)] steps=[update stop] want=STOPPED"}},
+		{"RESIZING, nothing else to do", []spec.Notebook{nb("a")},
+			[]modelarts.Notebook{live("a", "i1", resizingTo(50))}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
+		{"RESIZING waits first", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Description = "x" })},
+			[]modelarts.Notebook{live("a", "i1", resizingTo(50))}, Options{},
+			[]string{"a update id=i1 fields=[description] steps=[wait update] want=RUNNING"}},
+		{"capacity of an EFS volume is not the API's to grow", []spec.Notebook{nb("a", func(n *spec.Notebook) {
+			n.Volume = spec.Volume{Category: "EFS", Ownership: "MANAGED", Capacity: 100}
+		})}, []modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) { l.Volume.Category = "EFS" })}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
 		{"capacity shrink replaces", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Volume.Capacity = 10 })},
 			[]modelarts.Notebook{live("a", "i1")}, Options{},
 			[]string{"a replace id=i1 fields=[volume.capacity(replace)] steps=[delete create] want=RUNNING destroys"}},
@@ -133,10 +195,19 @@ func TestDiff(t *testing.T) {
 		{"volume category replaces", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Volume.Category = "SFS" })},
 			[]modelarts.Notebook{live("a", "i1")}, Options{},
 			[]string{"a replace id=i1 fields=[volume.category(replace)] steps=[delete create] want=RUNNING destroys"}},
-		{"volume ownership uri id replace", []spec.Notebook{nb("a", func(n *spec.Notebook) {
+		{"volume ownership replaces", []spec.Notebook{nb("a", func(n *spec.Notebook) {
 			n.Volume = spec.Volume{Category: "EFS", Ownership: "DEDICATED", URI: "u", ID: "v"}
 		})}, []modelarts.Notebook{live("a", "i1")}, Options{},
-			[]string{"a replace id=i1 fields=[volume.category(replace) volume.ownership(replace) volume.uri(replace) volume.id(replace)] steps=[delete create] want=RUNNING destroys"}},
+			[]string{"a replace id=i1 fields=[volume.category(replace) volume.ownership(replace)] steps=[delete create] want=RUNNING destroys"}},
+		{"volume uri and id replace when the cloud reports them", []spec.Notebook{nb("a", func(n *spec.Notebook) {
+			n.Volume = spec.Volume{Category: "EFS", Ownership: "DEDICATED", URI: "u", ID: "v"}
+		})}, []modelarts.Notebook{live("a", "i1", dedicatedEFS("u2", "v2"))}, Options{},
+			[]string{"a replace id=i1 fields=[volume.uri(replace) volume.id(replace)] steps=[delete create] want=RUNNING destroys"}},
+		// Rule 10: OTC volumes carry no uri or id; unknown is not different.
+		{"volume uri and id not reported (OTC)", []spec.Notebook{nb("a", func(n *spec.Notebook) {
+			n.Volume = spec.Volume{Category: "EFS", Ownership: "DEDICATED", URI: "u", ID: "v"}
+		})}, []modelarts.Notebook{live("a", "i1", dedicatedEFS("", ""))}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
 		{"pool workspace feature replace", []spec.Notebook{nb("a", func(n *spec.Notebook) {
 			n.PoolID, n.WorkspaceID, n.Feature = "pool-1", "ws2", "DEFAULT"
 		})}, []modelarts.Notebook{live("a", "i1")}, Options{},
@@ -231,6 +302,47 @@ func TestDiff(t *testing.T) {
 	}
 }
 
+// TestDiffNotes: a fleet that declares hooks gets the write-only note
+// (rule 7), and a start without a declared lease says the service's
+// default of 1 h applies (rule 13).
+func TestDiffNotes(t *testing.T) {
+	p := Diff(fleet(nb("a", func(n *spec.Notebook) { n.Hooks = testHooks; n.Lease = nil })),
+		[]modelarts.Notebook{live("a", "i1", status("STOPPED"), withHooks(testHooks))}, Options{})
+	if len(p.Notes) != 1 || p.Notes[0] != NoteHooks {
+		t.Errorf("notes %q", p.Notes)
+	}
+	if c := p.Changes[0]; c.Action != Start || c.Steps[0].Lease != nil || !strings.Contains(c.Reason, "default auto-stop of 1 h") {
+		t.Errorf("start without a lease: %s %q", c.Action, c.Reason)
+	}
+	if p := Diff(fleet(nb("a")), nil, Options{}); len(p.Notes) != 0 {
+		t.Errorf("notes of a fleet without hooks: %q", p.Notes)
+	}
+	p = Diff(fleet(nb("a")), []modelarts.Notebook{live("a", "i1", unmarked, func(l *modelarts.Notebook) {
+		l.Endpoints = []modelarts.Endpoint{{Service: "SSH", KeyPairNames: []string{"stranger"}, AllowedAccessIPs: []string{"203.0.113.9"}}}
+	})}, Options{})
+	if r := p.Changes[0].Reason; !strings.Contains(r, "stranger") || !strings.Contains(r, "203.0.113.9") || !strings.Contains(r, "someone else can log in") {
+		t.Errorf("squatted notebook reason %q", r)
+	}
+}
+
+func TestGrowthSteps(t *testing.T) {
+	for _, tc := range []struct {
+		have, want int
+		steps      string
+	}{
+		{50, 330, "[150 250 330]"},
+		{50, 150, "[150]"},
+		{50, 151, "[150 151]"},
+		{4000, 4096, "[4096]"},
+		{50, 50, "[]"},
+		{50, 10, "[]"},
+	} {
+		if got := fmt.Sprint(GrowthSteps(tc.have, tc.want)); got != tc.steps {
+			t.Errorf("GrowthSteps(%d, %d) = %s, want %s", tc.have, tc.want, got, tc.steps)
+		}
+	}
+}
+
 func TestDiffReasons(t *testing.T) {
 	f := fleet(nb("a"), nb("b"), nb("c"), nb("d"))
 	p := Diff(f, []modelarts.Notebook{
@@ -257,12 +369,19 @@ func TestDiffReasons(t *testing.T) {
 func TestDiffRequests(t *testing.T) {
 	f := fleet(
 		nb("grow", func(n *spec.Notebook) { n.Volume.Capacity = 100 }),
+		nb("big", func(n *spec.Notebook) { n.Volume.Capacity = 330 }),
 		nb("adopt"),
 		nb("flavor", func(n *spec.Notebook) { n.Flavor = "big"; n.Description = "" }),
 		nb("start"),
+		nb("ssh", func(n *spec.Notebook) { n.Endpoints = []spec.Endpoint{{DevService: "SSH", SSHKeys: []string{"k"}}} }),
+		nb("hooks", func(n *spec.Notebook) { n.Hooks = testHooks }),
 	)
 	p := Diff(f, []modelarts.Notebook{
-		live("grow", "i1"), live("adopt", "i2", unmarked), live("flavor", "i3"), live("start", "i4", status("STOPPED")),
+		live("grow", "i1"), live("big", "i5"), live("adopt", "i2", unmarked), live("flavor", "i3"), live("start", "i4", status("STOPPED")),
+		live("ssh", "i6", func(l *modelarts.Notebook) {
+			l.Endpoints = []modelarts.Endpoint{{Service: "SSH", KeyPairNames: []string{"old"}}, {Service: "NOTEBOOK", URI: "https://x"}}
+		}),
+		live("hooks", "i7"),
 	}, Options{})
 	got := map[string][]Step{}
 	for _, c := range p.Changes {
@@ -270,6 +389,15 @@ func TestDiffRequests(t *testing.T) {
 	}
 	if u := got["grow"][0].Update; u.StorageNewSize != 100 || u.Description != nil || u.Flavor != "" {
 		t.Errorf("grow update = %+v", u)
+	}
+	if u := got["big"]; len(u) != 3 || u[0].Update.StorageNewSize != 150 || u[1].Update.StorageNewSize != 250 || u[2].Update.StorageNewSize != 330 {
+		t.Errorf("growth steps 50 → 330 = %+v", u)
+	}
+	if u := got["ssh"][1].Update; len(u.Endpoints) != 2 || u.Endpoints[1].Service != "NOTEBOOK" || u.Endpoints[1].URI != "" {
+		t.Errorf("endpoints PUT = %+v, want the declared SSH and the live NOTEBOOK entry kept", u.Endpoints)
+	}
+	if u := got["hooks"][0].Update; u.Hooks == nil || u.Description == nil || !strings.HasSuffix(*u.Description, " h="+spec.HooksDigest(testHooks)+"]") {
+		t.Errorf("hooks update = %+v, want the hooks and the marker with their digest", u)
 	}
 	if u := got["adopt"][0].Update; u.Description == nil || *u.Description != "notebook adopt [nbfleet:ml101]" {
 		t.Errorf("adopt update = %+v", u)
@@ -296,6 +424,8 @@ func TestMarker(t *testing.T) {
 		{"x [nbfleet:a b]", "", "x [nbfleet:a b]", false},
 		{"[nbfleet:a] tail", "", "[nbfleet:a] tail", false},
 		{"[nbfleet:a][nbfleet:b]", "b", "[nbfleet:a]", true},
+		{"hello [nbfleet:ml101 h=0a1b2c3d]", "ml101", "hello", true},
+		{"x [nbfleet:a h=nothex!!]", "", "x [nbfleet:a h=nothex!!]", false},
 	}
 	for _, tt := range tests {
 		f, ok := Owner(tt.desc)
@@ -319,7 +449,7 @@ func TestCreateRequest(t *testing.T) {
 	})
 	got := CreateRequest(f, &n)
 	want := &modelarts.CreateRequest{
-		Name: "a", Description: "notebook a [nbfleet:ml101]", Duration: 7200000,
+		Name: "a", Description: "notebook a " + spec.Marker("ml101", spec.HooksDigest(n.Hooks)), Duration: 7200000,
 		Endpoints: []modelarts.Endpoint{{Service: "SSH", KeyPairNames: []string{"k"}, AllowedAccessIPs: []string{"1.2.3.4"}}},
 		Feature:   "NOTEBOOK", Flavor: "modelarts.vm.cpu.2u", ImageID: "img-1", PoolID: "pool",
 		Volume:      modelarts.VolumeReq{Category: "EFS", Ownership: "DEDICATED", URI: "u", ID: "v"},
@@ -330,7 +460,7 @@ func TestCreateRequest(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("CreateRequest (-want +got):\n%s", diff)
 	}
-	n.Description, n.Lease = "", nil
+	n.Description, n.Lease, n.Hooks = "", nil, nil
 	got = CreateRequest(f, &n)
 	if got.Description != "[nbfleet:ml101]" || got.Lease == nil || got.Lease.Duration != 7200000 {
 		t.Errorf("CreateRequest without description/lease: %q %+v", got.Description, got.Lease)

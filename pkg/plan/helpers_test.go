@@ -70,6 +70,30 @@ func ownedBy(f string) func(*modelarts.Notebook) {
 
 func stopped(n *spec.Notebook) { n.State = spec.Stopped }
 
+var testHooks = &spec.Hooks{PostStart: &spec.Hook{Script: "ZWNobyBoaQ==", Type: "COMMAND"}}
+
+// withHooks records the digest of h in the live notebook's marker, as
+// nbfleet does when it sets hooks.
+func withHooks(h *spec.Hooks) func(*modelarts.Notebook) {
+	return func(l *modelarts.Notebook) {
+		fl, _ := Owner(l.Description)
+		l.Description = StripMarker(l.Description) + " " + spec.Marker(fl, spec.HooksDigest(h))
+	}
+}
+
+// resizingTo shows the live volume RESIZING at capacity gb.
+func resizingTo(gb int) func(*modelarts.Notebook) {
+	return func(l *modelarts.Notebook) { l.Volume.Status, l.Volume.Capacity = "RESIZING", gb }
+}
+
+// dedicatedEFS makes the live volume a DEDICATED EFS one with uri and id
+// as the cloud reports them ("" when it does not).
+func dedicatedEFS(uri, id string) func(*modelarts.Notebook) {
+	return func(l *modelarts.Notebook) {
+		l.Volume = &modelarts.VolumeRes{Category: "EFS", Ownership: "DEDICATED", Capacity: 50, MountPath: "/home/ma-user/work", URI: uri, ID: id}
+	}
+}
+
 // brief is a one-line summary of a change for table tests.
 func brief(c Change) string {
 	var fields, steps []string

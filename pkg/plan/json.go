@@ -13,6 +13,7 @@ type jsonPlan struct {
 	ResourceChanges []jsonChange `json:"resource_changes"`
 	Summary         Summary      `json:"summary"`
 	HasChanges      bool         `json:"has_changes"`
+	Notes           []string     `json:"notes,omitempty"`
 }
 
 type jsonChange struct {
@@ -34,7 +35,8 @@ type jsonChange struct {
 //
 //	{"format_version": "1", "fleet": …, "resource_changes": [{"name", "action",
 //	 "reason", "id", "ids", "before", "after", "fields", "steps", "destroys_data",
-//	 "protected", "want_status"}], "summary": {"create": …, …}, "has_changes": …}
+//	 "protected", "want_status"}], "summary": {"create": …, …}, "has_changes": …,
+//	 "notes": […]}
 //
 // Every change is listed, no-ops included. before and after map the changed
 // field paths to their values; a create has before null and after the
@@ -46,6 +48,7 @@ func WriteJSON(w io.Writer, p *Plan) error {
 		ResourceChanges: make([]jsonChange, 0, len(p.Changes)),
 		Summary:         p.Summary(),
 		HasChanges:      p.HasChanges(),
+		Notes:           p.Notes,
 	}
 	for _, c := range p.Changes {
 		jc := jsonChange{

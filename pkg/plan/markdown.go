@@ -36,6 +36,7 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	s := p.Summary()
 	if !p.HasChanges() {
 		b.WriteString("**No changes.** The fleet matches the cloud.\n")
+		writeNotes(&b, p)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -55,6 +56,7 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 		fmt.Fprintf(&b, "| %s %s | %d |\n", mdSymbol(a), a, counts[a])
 	}
 	fmt.Fprintf(&b, "\n`%s`\n", p.SummaryLine())
+	writeNotes(&b, p)
 
 	// Reserve room for the closing of a section and the truncation note.
 	hint := o.FullPlanHint
@@ -109,6 +111,13 @@ func WriteMarkdown(w io.Writer, p *Plan, o MarkdownOptions) error {
 	return err
 }
 
+// writeNotes writes the plan's notes as a GitHub note block.
+func writeNotes(b *strings.Builder, p *Plan) {
+	for _, note := range p.Notes {
+		fmt.Fprintf(b, "\n> [!NOTE]\n> %s.\n", mdText(note))
+	}
+}
+
 func openAttr(a Action) string {
 	if a == Conflict || a == Replace || a == Delete {
 		return " open"
@@ -138,6 +147,9 @@ func mdRow(c *Change) string {
 			s += " **(forces replacement)**"
 		}
 		fields = append(fields, s)
+	}
+	if len(c.Steps) > 1 && c.Action != Create {
+		fields = append(fields, "steps: "+mdText(stepsText(c.Steps)))
 	}
 	name := mdText(c.Name)
 	if c.Protected {

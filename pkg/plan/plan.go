@@ -6,8 +6,8 @@
 //
 // # Ownership
 //
-// Every notebook nbfleet creates carries spec.OwnerMarker(fleet) at the end
-// of its description (see Owner, StripMarker, Description). For each
+// Every notebook nbfleet creates carries its fleet's marker (spec.Marker)
+// at the end of its description (see Owner, StripMarker, Description). For each
 // declared name, Diff looks at the live notebooks of that name (DELETING
 // ones count as gone):
 //   - none: create (after waiting out a DELETING copy, if any);
@@ -28,23 +28,40 @@
 // # Fields
 //
 // Compared: description (marker stripped), flavor, image_id, endpoints
-// (only when the fleet declares some; SSH keys and IPs compared as sets),
-// hooks (only when the live notebook reports hooks: the emulator does, the
-// real API may not), volume.capacity (growth updates in place with
-// storage_new_size, shrinking replaces, an unreported live capacity or an
-// unset desired one is not compared), volume.category and
-// volume.ownership (case-insensitive, when both are known), volume.uri and
-// volume.id (when the fleet sets them), pool_id (when the fleet sets it),
-// workspace_id and feature. The volume fields, pool_id, workspace_id and
-// feature force a replace. The lease is applied at create and start but
-// never compared: it is a countdown. ignore_changes paths are skipped; a
-// path also covers its sub-paths ("volume" covers "volume.capacity").
+// (only when the fleet declares some, and only the live entries of the
+// declared services: an entry the service adds, such as NOTEBOOK, is not
+// drift; SSH keys and IPs compared as sets), hooks, volume.capacity (of an
+// EVS volume: growth updates in place, shrinking replaces; an unreported
+// live capacity or an unset desired one is not compared),
+// volume.category and volume.ownership (case-insensitive, when both are
+// known), volume.uri and volume.id (when the fleet sets them and the cloud
+// reports them: OTC does not, and unknown is never a difference), pool_id
+// (when the fleet sets it), workspace_id and feature. The volume fields,
+// pool_id, workspace_id and feature force a replace. The lease is applied
+// at create and start but never compared: it is a countdown; a start
+// without a declared lease says that the service's default of 1 h
+// applies. ignore_changes paths are skipped; a path also covers its
+// sub-paths ("volume" covers "volume.capacity").
 //
-// flavor, image_id, endpoints and hooks can only be PUT while STOPPED: the
-// steps are stop → update → start, or stop → update when the notebook is
-// declared stopped, or update (→ start) when it is already stopped. The
-// description and storage_new_size are PUT in any state; when both kinds
-// change, one PUT carries both while stopped.
+// Hooks are write-only: no answer of the service carries them. Every
+// notebook's marker records a digest of the hooks nbfleet last set
+// ("[nbfleet:FLEET h=0a1b2c3d]", see spec.Marker); Diff compares the
+// declared hooks' digest with it, and a plan of a fleet with hooks carries
+// NoteHooks. Hooks changed outside nbfleet cannot be seen.
+//
+// The steps follow the service's rules (real-service.md rule 12), each
+// kind of change in its own PUT: flavor, image_id and endpoints only while
+// STOPPED (stop → update → start, or stop → update when declared stopped,
+// or update (→ start) when already stopped); a volume grows only while
+// RUNNING, by at most 100 GB per request (GrowthSteps), the executor
+// waiting out RESIZING after each, so a stopped notebook is started for
+// it and stopped again when declared stopped; the description, the marker
+// and hooks change in either state. A PUT of endpoints keeps the live
+// entries of services the fleet does not declare.
+//
+// An unmarked notebook with SSH access (key pairs or allowed IPs) that the
+// fleet does not declare is not adopted: it is a conflict, since someone
+// else could log in to the notebook the fleet would hand out.
 //
 // # Live statuses
 //
@@ -54,8 +71,9 @@
 // made after an interrupted apply shows only what is left. FROZEN and
 // DELETE_FAILED are conflicts (nothing can be done, the reason says why),
 // so that `plan --detailed-exitcode` and `drift` report them. An unknown
-// status is a conflict too. DELETED notebooks and notebooks outside the
-// workspaces the fleet uses are ignored.
+// status is a conflict too. A volume RESIZING is busy as well. DELETED
+// notebooks (shown for a while after a delete) and notebooks outside the
+// workspaces the fleet uses are ignored: gone.
 package plan
 
 import (
@@ -155,8 +173,9 @@ type FieldChange struct {
 	Path   string `json:"path"`
 	Before any    `json:"before"`
 	After  any    `json:"after"`
-	// Forces says what the difference requires: "" (in place),
-	// "stop" (only while stopped) or "replace" (immutable).
+	// Forces says what the difference requires: "" (in place, running or
+	// stopped), "stop" (only while stopped), "running" (only while running,
+	// in steps: a volume's growth) or "replace" (immutable).
 	Forces string `json:"forces,omitempty"`
 }
 
@@ -191,6 +210,9 @@ type Plan struct {
 	Fleet         string `json:"fleet"`
 	// Changes are sorted by name, then id; no-ops included.
 	Changes []Change `json:"changes"`
+	// Notes are things a reviewer should know about the whole plan, such
+	// as NoteHooks.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Summary counts a plan's changes per action.

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,8 +13,10 @@ import (
 )
 
 // sim is a tiny model of the cloud that carries out plan steps as strictly
-// as the real API: restricted fields change only while STOPPED, and no
-// operation is accepted on a busy notebook (ModelArts.6357).
+// as the real API (real-service.md rule 12): flavor, image and endpoints
+// change only while STOPPED, a volume grows only while RUNNING by at most
+// 100 GB per request, no operation is accepted on a busy notebook or
+// while its volume is RESIZING, and hooks are never returned.
 type sim struct {
 	t    *rapid.T
 	nbs  map[string]*modelarts.Notebook
@@ -46,6 +49,9 @@ func (s *sim) get(id, op string) *modelarts.Notebook {
 	if _, busy, _ := settle(n.Status); busy || n.Status == modelarts.StatusDeleting {
 		s.t.Fatalf("%s of %s: notebook is %s (ModelArts.6357)", op, id, n.Status)
 	}
+	if resizing(n) && op != "delete" {
+		s.t.Fatalf("%s of %s: volume RESIZING (ModelArts.6347)", op, id)
+	}
 	return n
 }
 
@@ -68,6 +74,9 @@ func (s *sim) apply(p *Plan) {
 				} else if eff, _, ok := settle(n.Status); ok {
 					n.Status = eff
 				}
+				if n.Volume != nil {
+					n.Volume.Status = ""
+				}
 			case StepDelete:
 				s.get(id, "delete")
 				delete(s.nbs, id)
@@ -80,7 +89,6 @@ func (s *sim) apply(p *Plan) {
 					Feature: feature(r.Feature), Flavor: r.Flavor, Image: &modelarts.Image{ID: r.ImageID},
 					Volume:      &modelarts.VolumeRes{Category: r.Volume.Category, Ownership: r.Volume.Ownership, Capacity: r.Volume.Capacity, URI: r.Volume.URI, ID: r.Volume.ID},
 					Endpoints:   r.Endpoints,
-					Hooks:       r.Hooks,
 					WorkspaceID: workspace(r.WorkspaceID),
 				}
 				if r.PoolID != "" {
@@ -102,9 +110,12 @@ func (s *sim) apply(p *Plan) {
 			case StepUpdate:
 				n := s.get(id, "update")
 				r := st.Update
-				restricted := r.Flavor != "" || r.ImageID != "" || r.Endpoints != nil || r.Hooks != nil
+				restricted := r.Flavor != "" || r.ImageID != "" || r.Endpoints != nil
 				if restricted && n.Status != modelarts.StatusStopped {
 					s.t.Fatalf("update of restricted fields of %s while %s", id, n.Status)
+				}
+				if r.StorageNewSize != 0 && (n.Status != modelarts.StatusRunning || !strings.EqualFold(n.Volume.Category, "EVS")) {
+					s.t.Fatalf("storage_new_size of %s while %s (%s volume)", id, n.Status, n.Volume.Category)
 				}
 				if r.Description != nil {
 					n.Description = *r.Description
@@ -118,13 +129,11 @@ func (s *sim) apply(p *Plan) {
 				if r.Endpoints != nil {
 					n.Endpoints = r.Endpoints
 				}
-				if r.Hooks != nil {
-					n.Hooks = r.Hooks
-				}
 				if r.StorageNewSize != 0 {
-					if r.StorageNewSize < n.Volume.Capacity {
-						s.t.Fatalf("storage_new_size %d shrinks %s", r.StorageNewSize, id)
+					if r.StorageNewSize <= n.Volume.Capacity || r.StorageNewSize > n.Volume.Capacity+modelarts.MaxGrowthStep {
+						s.t.Fatalf("storage_new_size %d of %s at %d GB (ModelArts.6331)", r.StorageNewSize, id, n.Volume.Capacity)
 					}
+					// The executor waits out RESIZING after each growth.
 					n.Volume.Capacity = r.StorageNewSize
 				}
 			}
@@ -146,7 +155,7 @@ func genFleet(t *rapid.T) *spec.Fleet {
 		n.Description = rapid.SampledFrom([]string{"", "d1", "d2"}).Draw(t, name+".description")
 		n.Flavor = rapid.SampledFrom([]string{"f1", "f2"}).Draw(t, name+".flavor")
 		n.ImageID = rapid.SampledFrom([]string{"i1", "i2"}).Draw(t, name+".image")
-		n.Volume.Capacity = rapid.SampledFrom([]int{0, 10, 50, 100}).Draw(t, name+".capacity")
+		n.Volume.Capacity = rapid.SampledFrom([]int{0, 10, 50, 100, 330}).Draw(t, name+".capacity")
 		n.Volume.Category = rapid.SampledFrom([]string{"EVS", "SFS"}).Draw(t, name+".category")
 		n.PoolID = rapid.SampledFrom([]string{"", "p1"}).Draw(t, name+".pool")
 		if rapid.Bool().Draw(t, name+".stopped") {
@@ -156,7 +165,7 @@ func genFleet(t *rapid.T) *spec.Fleet {
 			n.Endpoints = []spec.Endpoint{{DevService: "SSH", SSHKeys: []string{"k1"}}}
 		}
 		if rapid.Bool().Draw(t, name+".hooks") {
-			n.Hooks = &spec.Hooks{PreStart: &spec.Hook{Script: "s1", Type: "COMMAND"}}
+			n.Hooks = propHooks
 		}
 		if rapid.Bool().Draw(t, name+".ignore") {
 			n.IgnoreChanges = []string{"flavor"}
@@ -174,9 +183,11 @@ func genLive(t *rapid.T) []modelarts.Notebook {
 		id := fmt.Sprintf("id-%02d", i)
 		l := live(rapid.SampledFrom(names).Draw(t, id+".name"), id)
 		desc := rapid.SampledFrom([]string{"", "d1", "d2"}).Draw(t, id+".description")
-		switch rapid.SampledFrom([]string{"mine", "mine", "none", "other"}).Draw(t, id+".owner") {
+		switch rapid.SampledFrom([]string{"mine", "mine", "mine-hooks", "none", "other"}).Draw(t, id+".owner") {
 		case "mine":
 			l.Description = withMarker(desc, spec.OwnerMarker(testFleetName))
+		case "mine-hooks":
+			l.Description = withMarker(desc, spec.Marker(testFleetName, spec.HooksDigest(propHooks)))
 		case "none":
 			l.Description = desc
 		case "other":
@@ -185,8 +196,11 @@ func genLive(t *rapid.T) []modelarts.Notebook {
 		l.Status = rapid.SampledFrom(statuses).Draw(t, id+".status")
 		l.Flavor = rapid.SampledFrom([]string{"f1", "f2"}).Draw(t, id+".flavor")
 		l.Image.ID = rapid.SampledFrom([]string{"i1", "i2"}).Draw(t, id+".image")
-		l.Volume.Capacity = rapid.SampledFrom([]int{10, 50, 100}).Draw(t, id+".capacity")
+		l.Volume.Capacity = rapid.SampledFrom([]int{10, 50, 100, 120}).Draw(t, id+".capacity")
 		l.Volume.Category = rapid.SampledFrom([]string{"EVS", "evs", "SFS"}).Draw(t, id+".category")
+		if rapid.Bool().Draw(t, id+".resizing") {
+			l.Volume.Status = "RESIZING"
+		}
 		if rapid.Bool().Draw(t, id+".pool") {
 			l.Pool = &modelarts.Pool{ID: "p1"}
 		}
@@ -194,13 +208,15 @@ func genLive(t *rapid.T) []modelarts.Notebook {
 		if rapid.Bool().Draw(t, id+".ssh") {
 			l.Endpoints = []modelarts.Endpoint{{Service: "SSH", KeyPairNames: []string{"k2"}}}
 		}
-		if rapid.Bool().Draw(t, id+".hooks") {
-			l.Hooks = &modelarts.Hooks{ContainerHooks: &modelarts.ContainerHooks{PostStart: &modelarts.HookConfig{Script: "s2", Type: "COMMAND"}}}
+		if rapid.Bool().Draw(t, id+".notebook-endpoint") {
+			l.Endpoints = append(l.Endpoints, modelarts.Endpoint{Service: "NOTEBOOK", URI: "https://x"})
 		}
 		out = append(out, l)
 	}
 	return out
 }
+
+var propHooks = &spec.Hooks{PreStart: &spec.Hook{Script: "czE=", Type: "COMMAND"}}
 
 func withMarker(desc, marker string) string {
 	if desc == "" {

@@ -25,6 +25,7 @@ func everyAction() (*spec.Fleet, []modelarts.Notebook, *Plan) {
 		nb("ml101-frank"),        // adopt
 		nb("ml101-grace"),        // conflict
 		nb("ml101-heidi"),        // no-op
+		nb("ml101-ivan", func(n *spec.Notebook) { n.Volume.Capacity = 330; n.Hooks = testHooks }), // update: hooks, growth in steps
 	)
 	l := []modelarts.Notebook{
 		live("ml101-bob", "id-bob"),
@@ -33,6 +34,7 @@ func everyAction() (*spec.Fleet, []modelarts.Notebook, *Plan) {
 		live("ml101-eve", "id-eve"),
 		live("ml101-frank", "id-frank", unmarked),
 		live("ml101-grace", "id-grace-1"), live("ml101-grace", "id-grace-2"),
+		live("ml101-ivan", "id-ivan"),
 		live("ml101-heidi", "id-heidi"),
 		live("ml101-old", "id-old"), // delete
 		live("someone-else", "id-foreign", unmarked),
@@ -111,10 +113,11 @@ func TestTextProperties(t *testing.T) {
 		t.Error("colour text has no colour codes")
 	}
 	lines := strings.Split(strings.TrimSpace(plain.String()), "\n")
-	if last := lines[len(lines)-1]; last != "Plan: 1 to create, 2 to update, 1 to replace, 1 to delete, 1 to start, 1 to stop, 1 conflict." {
+	if last := lines[len(lines)-1]; last != "Plan: 1 to create, 3 to update, 1 to replace, 1 to delete, 1 to start, 1 to stop, 1 conflict." {
 		t.Errorf("last line = %q", last)
 	}
-	for _, sym := range []string{"  + ml101-alice", "  ~ ml101-bob", "-/+ ml101-carol", "  ▶ ml101-dave", "  ■ ml101-eve", "  ~ ml101-frank (adopt)", "  ! ml101-grace", "  - ml101-old"} {
+	for _, sym := range []string{"  + ml101-alice", "  ~ ml101-bob", "-/+ ml101-carol", "  ▶ ml101-dave", "  ■ ml101-eve", "  ~ ml101-frank (adopt)", "  ! ml101-grace", "  - ml101-old",
+		"steps: update → grow to 150 GB → grow to 250 GB → grow to 330 GB", "Note: hooks are write-only"} {
 		if !strings.Contains(plain.String(), sym) {
 			t.Errorf("text lacks %q", sym)
 		}

@@ -141,9 +141,9 @@ func liveHash(l *modelarts.Notebook) string {
 	v := struct {
 		Description, Flavor, Image, Pool, Workspace, Feature string
 		Volume                                               *modelarts.VolumeRes
-		Endpoints, Hooks                                     any
+		Endpoints                                            any
 	}{Description: l.Description, Flavor: l.Flavor, Workspace: l.WorkspaceID, Feature: l.Feature,
-		Volume: l.Volume, Endpoints: normEndpoints(l.Endpoints), Hooks: normHooks(l.Hooks)}
+		Volume: l.Volume, Endpoints: normEndpoints(l.Endpoints)}
 	if l.Image != nil {
 		v.Image = l.Image.ID
 	}

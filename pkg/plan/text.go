@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"time"
 
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
@@ -109,6 +111,9 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	}
 	if n == 0 {
 		fmt.Fprintln(bw, "No changes. The fleet matches the cloud.")
+		for _, note := range p.Notes {
+			fmt.Fprintf(bw, "Note: %s.\n", note)
+		}
 		return bw.Flush()
 	}
 	limit := o.SummaryFirstAbove
@@ -160,25 +165,42 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 			switch f.Forces {
 			case "stop":
 				line += "  (only while stopped)"
+			case "running":
+				line += fmt.Sprintf("  (only while running, at most %d GB per step)", modelarts.MaxGrowthStep)
 			case "replace":
 				line += paint(ansiRed, "  (forces replacement)")
 			}
 			fmt.Fprintln(bw, line)
 		}
 		if len(c.Steps) > 0 {
-			ops := make([]string, len(c.Steps))
-			for j, s := range c.Steps {
-				ops[j] = string(s.Op)
-			}
-			fmt.Fprintf(bw, "      steps: %s\n", strings.Join(ops, " → "))
+			fmt.Fprintf(bw, "      steps: %s\n", stepsText(c.Steps))
 		}
 	}
 	fmt.Fprintln(bw)
+	for _, note := range p.Notes {
+		fmt.Fprintf(bw, "Note: %s.\n", note)
+	}
 	if !detail {
 		fmt.Fprintln(bw, "Field-level differences are hidden for a plan this large; run with -v to see them.")
 	}
 	fmt.Fprintln(bw, paint(ansiBold, p.SummaryLine()))
 	return bw.Flush()
+}
+
+// stepsText lists a change's steps for people: "stop → update → start";
+// a growth PUT reads "grow to 150 GB".
+func stepsText(steps []Step) string {
+	ops := make([]string, len(steps))
+	for i, s := range steps {
+		ops[i] = string(s.Op)
+		if u := s.Update; s.Op == StepUpdate && u != nil && u.StorageNewSize > 0 {
+			ops[i] = fmt.Sprintf("grow to %d GB", u.StorageNewSize)
+			if !reflect.DeepEqual(*u, modelarts.UpdateRequest{StorageNewSize: u.StorageNewSize}) {
+				ops[i] = "update, " + ops[i]
+			}
+		}
+	}
+	return strings.Join(ops, " → ")
 }
 
 // createSummary says what a change's create step makes, for a reviewer:

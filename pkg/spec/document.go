@@ -106,7 +106,7 @@ func (f *Fleet) Document() *Document {
 	for _, nb := range f.Notebooks {
 		dn := DocNotebook{
 			Name:          nb.Name,
-			Description:   MarkedDescription(f.Name, nb.Description),
+			Description:   MarkedDescription(f.Name, &nb),
 			Flavor:        nb.Flavor,
 			ImageID:       nb.ImageID,
 			Feature:       nb.Feature,

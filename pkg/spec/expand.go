@@ -117,7 +117,6 @@ func (x *expander) fleet(root *node) *Fleet {
 	f := &Fleet{File: x.file, Version: 1}
 	f.Name = root.get("fleet").value
 	x.fleetNm = f.Name
-	f.Target.Cloud = "huaweicloud"
 	if t := root.get("target"); t != nil && t.kind == mapNode {
 		if v := t.get("cloud"); !v.isNull() {
 			f.Target.Cloud = v.value
@@ -132,6 +131,12 @@ func (x *expander) fleet(root *node) *Fleet {
 				x.errs.at(x.file, v, "target.%s: %s", k.key, controlMessage(r, i))
 			}
 		}
+		if msg := resolveTarget(&f.Target); msg != "" {
+			r := t.get("region")
+			x.errs.addf(x.file, r.line, r.col, "target.region: %s", msg)
+		}
+	} else {
+		resolveTarget(&f.Target)
 	}
 	defaults := root.get("defaults")
 	if defaults != nil && defaults.kind != mapNode {
@@ -348,7 +353,6 @@ func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) 
 		var ok bool
 		nb.Description, ok = x.text(path, "description", n, in, rule{blankOK: true})
 		if ok {
-			marker := OwnerMarker(x.fleetNm)
 			if i := strings.IndexAny(nb.Description, "&<>\"'/"); i >= 0 {
 				msg := fmt.Sprintf("must not contain %q (none of & < > \" ' / is allowed)", nb.Description[i:i+1])
 				if te := x.tmpl[n]; te != nil && len(te.info.fields) > 0 {
@@ -359,9 +363,9 @@ func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) 
 			if strings.Contains(nb.Description, MarkerPrefix) {
 				bad(n, "description", "must not contain %q: nbfleet appends its ownership marker itself", MarkerPrefix)
 			}
-			room := MaxDescription - 1 - utf8.RuneCountInString(marker)
-			if l := utf8.RuneCountInString(nb.Description); l > room {
-				bad(n, "description", "is %d characters; it must be at most %d to leave room for the ownership marker \" %s\" (%d in all)", l, room, marker, MaxDescription)
+			if room, l := DescriptionRoom(x.fleetNm), utf8.RuneCountInString(nb.Description); l > room {
+				bad(n, "description", "is %d characters; it must be at most %d to leave room for the ownership marker \" %s\" (%d in all)",
+					l, room, Marker(x.fleetNm, strings.Repeat("x", HooksDigestLen)), MaxDescription)
 			}
 		}
 	}

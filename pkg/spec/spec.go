@@ -9,8 +9,12 @@
 package spec
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Fleet is a loaded, validated and fully expanded fleet file.
@@ -35,7 +39,9 @@ type Fleet struct {
 // Target says where the fleet lives. Empty fields are filled from the
 // environment by the caller (see package modelarts).
 type Target struct {
-	Cloud       string // "huaweicloud" (default) or "otc"
+	// Cloud is target.cloud, else the cloud of a known region (eu-de is
+	// otc), else "huaweicloud".
+	Cloud       string
 	Region      string
 	Endpoint    string
 	ProjectID   string
@@ -152,20 +158,102 @@ func (o Origin) String() string {
 // MarkerPrefix starts every ownership marker.
 const MarkerPrefix = "[nbfleet:"
 
-// OwnerMarker returns the ownership marker nbfleet appends to the description
-// of every notebook it creates for fleet, e.g. "[nbfleet:ml101-fall]".
-func OwnerMarker(fleet string) string { return MarkerPrefix + fleet + "]" }
+// markerHooksTag introduces the hooks digest inside a marker.
+const markerHooksTag = " h="
 
-// MarkedDescription returns the description nbfleet sends for a notebook of
-// fleet whose user description is description: that, a space and
-// OwnerMarker(fleet), or the marker alone when description is empty.
-func MarkedDescription(fleet, description string) string {
-	if description == "" {
-		return OwnerMarker(fleet)
+// HooksDigestLen is the length of HooksDigest's result.
+const HooksDigestLen = 8
+
+// OwnerMarker returns the ownership marker of fleet without a hooks
+// digest, e.g. "[nbfleet:ml101-fall]": what every marker of the fleet
+// starts with, less its closing bracket, and the whole marker of a
+// notebook that declares no hooks.
+func OwnerMarker(fleet string) string { return Marker(fleet, "") }
+
+// Marker returns the ownership marker nbfleet appends to the description
+// of a notebook of fleet: "[nbfleet:FLEET]", or "[nbfleet:FLEET h=DIGEST]"
+// when the notebook declares hooks, DIGEST being HooksDigest of them. The
+// service never returns hooks (real-service.md rule 7), so the digest of
+// what nbfleet last set is how it sees that the declared hooks changed.
+// A marker holds only letters, digits, '-', '_', ':', '=', '[', ']' and a
+// space: none of the characters the API forbids in a description
+// (& < > " ' /).
+func Marker(fleet, hooksDigest string) string {
+	if hooksDigest == "" {
+		return MarkerPrefix + fleet + "]"
 	}
-	return description + " " + OwnerMarker(fleet)
+	return MarkerPrefix + fleet + markerHooksTag + hooksDigest + "]"
+}
+
+// ParseMarker reads the marker at the end of a notebook's description
+// ("… [nbfleet:ml101]", "… [nbfleet:ml101 h=0a1b2c3d]" or the marker alone):
+// the user's description before it (without the separating space), the
+// fleet and the hooks digest ("" for none). ok is false when the
+// description ends with no well-formed marker.
+func ParseMarker(description string) (user, fleet, hooksDigest string, ok bool) {
+	d := description
+	if !strings.HasSuffix(d, "]") {
+		return d, "", "", false
+	}
+	i := strings.LastIndex(d, MarkerPrefix)
+	if i < 0 {
+		return d, "", "", false
+	}
+	inner := d[i+len(MarkerPrefix) : len(d)-1]
+	fleet, digest, tagged := strings.Cut(inner, markerHooksTag)
+	if fleet == "" || strings.ContainsAny(fleet, "[] ") {
+		return d, "", "", false
+	}
+	if tagged && (len(digest) != HooksDigestLen || strings.Trim(digest, "0123456789abcdef") != "") {
+		return d, "", "", false
+	}
+	return strings.TrimSuffix(d[:i], " "), fleet, digest, true
+}
+
+// HooksDigest returns HooksDigestLen hex characters of the SHA-256 of
+// hooks in a canonical form (hook type upper case, SCRIPT when empty), or
+// "" when h declares no hook.
+func HooksDigest(h *Hooks) string {
+	if h == nil || h.PreStart == nil && h.PostStart == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, x := range []struct {
+		name string
+		h    *Hook
+	}{{"pre_start", h.PreStart}, {"post_start", h.PostStart}} {
+		if x.h == nil {
+			continue
+		}
+		typ := strings.ToUpper(x.h.Type)
+		if typ == "" {
+			typ = "SCRIPT"
+		}
+		fmt.Fprintf(&b, "%s\x00%s\x00%s\x00", x.name, typ, x.h.Script)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:])[:HooksDigestLen]
+}
+
+// MarkedDescription returns the description nbfleet sends for notebook nb
+// of fleet: its user description, a space and its Marker (with the digest
+// of its hooks), or the marker alone when it has no description.
+func MarkedDescription(fleet string, nb *Notebook) string {
+	m := Marker(fleet, HooksDigest(nb.Hooks))
+	if nb.Description == "" {
+		return m
+	}
+	return nb.Description + " " + m
 }
 
 // MaxDescription is the API's description limit. A notebook's description
-// must leave room for " " + OwnerMarker(fleet).
+// must leave room for " " + the longest marker of its fleet (DescriptionRoom).
 const MaxDescription = 512
+
+// DescriptionRoom is how many characters of a notebook's own description
+// fit before the marker of fleet within MaxDescription. It leaves room for
+// a hooks digest whether or not the notebook declares hooks, so that
+// adding hooks later never makes a valid description too long.
+func DescriptionRoom(fleet string) int {
+	return MaxDescription - 1 - utf8.RuneCountInString(Marker(fleet, strings.Repeat("0", HooksDigestLen)))
+}

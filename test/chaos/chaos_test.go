@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nbfleet/nbfleet/pkg/emulator"
+	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/report"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
@@ -220,7 +221,8 @@ func (c *chaosRun) run() {
 	if c.sc.slow {
 		createTime = 1500 * time.Millisecond
 	}
-	c.emuArgs = []string{"--state", state, "--log", "off", "--seed", strconv.FormatUint(c.seed, 10),
+	// The fleet is in eu-de, an OTC region: the emulator answers as OTC.
+	c.emuArgs = []string{"--cloud", "otc", "--state", state, "--log", "off", "--seed", strconv.FormatUint(c.seed, 10),
 		"--create-time", createTime.String(), "--start-time", "200ms", "--stop-time", "200ms", "--delete-time", "150ms"}
 	if c.sc.faults != nil {
 		c.emuArgs = append(c.emuArgs, "--faults", c.sc.faults(c.rng))
@@ -483,7 +485,7 @@ func (c *chaosRun) afterApply(r result, args []string) {
 	// Never two live notebooks of the fleet with one name.
 	owned := map[string][]emulator.Notebook{}
 	for _, nb := range nbs {
-		if strings.HasSuffix(nb.Description, spec.OwnerMarker(fleetName)) {
+		if owner, ok := plan.Owner(nb.Description); ok && owner == fleetName {
 			owned[nb.Name] = append(owned[nb.Name], nb)
 		}
 	}

@@ -196,8 +196,12 @@ func (p *emuProc) notebooks(ctx context.Context) ([]emulator.Notebook, map[strin
 		if err := json.Unmarshal(r, &nb); err != nil {
 			return nil, nil, err
 		}
-		nbs = append(nbs, nb)
 		raw[nb.ID] = string(r)
+		// A DELETED notebook, still shown for a while after a delete, is
+		// gone; raw keeps it, so a foreign notebook deleted is still seen.
+		if nb.Status != emulator.StatusDeleted {
+			nbs = append(nbs, nb)
+		}
 	}
 	return nbs, raw, nil
 }
