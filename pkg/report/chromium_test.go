@@ -84,7 +84,7 @@ func TestChromium(t *testing.T) {
 		}
 		drawn := 0
 		for _, e := range r.Notebooks {
-			if e.URL != "" && !strings.Contains(dom, `<a href="`+e.URL+`" target="_blank" rel="noopener"`) {
+			if e.URL != "" && !strings.Contains(dom, `<a href="`+e.URL+`" target="_blank" rel="noopener noreferrer"`) {
 				t.Errorf("DOM has no link to %s", e.URL)
 			}
 			if e.StartedAt != nil {
