@@ -478,13 +478,15 @@ tbody tr:target{background:#fffbe6}
 tr.failed td:first-child{box-shadow:inset 3px 0 0 var(--fail)}
 td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 th.num{text-align:right}
-td.name{font-weight:550;min-width:11rem;overflow-wrap:anywhere}
+td.name{font-weight:550;min-width:9rem;overflow-wrap:anywhere}
 td.name .id{display:block;font-weight:400;color:var(--muted)}
-td.label{overflow-wrap:anywhere}
-td.url{min-width:12rem;max-width:22rem}
+td.label{min-width:7rem;overflow-wrap:anywhere}
+td.url{min-width:10rem;max-width:20rem}
+td.status,td.outcome{white-space:nowrap}
+.sub2{display:block;margin-top:2px;color:var(--muted);font-size:12px;white-space:nowrap}
 td.url a,td.url .text{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12px;word-break:break-all;color:var(--accent)}
 td.url .text{color:var(--fg)}
-td.problem{max-width:28rem;word-break:break-word}
+td.problem{min-width:14rem;max-width:28rem;overflow-wrap:anywhere}
 td.problem .meta2{display:block;color:var(--muted);font-size:12px}
 td.problem ol{margin:4px 0 0;padding-left:20px;color:var(--muted)}
 td.problem .note{color:var(--muted)}
@@ -513,15 +515,13 @@ section{margin-top:12px}
 table{font-size:8.5px}
 th{position:static;font-size:7.5px;letter-spacing:.02em}
 th,td{padding:3px 4px}
-td.name,td.label,td.problem{overflow-wrap:anywhere}
-td.status{white-space:nowrap}
 thead{display:table-header-group}
 tr{break-inside:avoid}
 td.name{min-width:9em}
 td.label{min-width:6em}
 td.url,td.problem{min-width:0;max-width:none}
 code,.mono,td.url a,td.url .text{font-size:8px}
-td.problem .meta2,td.problem ol{font-size:8px}
+td.problem .meta2,td.problem ol,.sub2{font-size:8px}
 td.problem ol{padding-left:14px}
 .pill{padding:0 5px;font-size:8px}
 a{color:var(--fg)}
@@ -595,7 +595,7 @@ const htmlSource = `<!DOCTYPE html>
 <div class="panel">
 {{- if .Rows}}
 <table id="notebooks">
-<thead><tr><th>Name</th>{{range .LabelHeads}}<th class="label">{{.}}</th>{{end}}<th>URL</th><th>Status</th><th>Outcome</th><th>Action</th><th class="num">Attempts</th><th class="num">Elapsed</th><th>Error / reason</th></tr></thead>
+<thead><tr><th>Name</th>{{range .LabelHeads}}<th class="label">{{.}}</th>{{end}}<th>URL</th><th>Status</th><th>Outcome</th><th class="num">Elapsed</th><th>Error / reason</th></tr></thead>
 <tbody>
 {{- range .Rows}}
 <tr id="{{.Anchor}}" class="{{.Outcome}}">
@@ -605,10 +605,8 @@ const htmlSource = `<!DOCTYPE html>
 {{- end}}
 <td class="url">{{if .Href}}<a href="{{.Href}}" target="_blank" rel="noopener noreferrer">{{.URL}}</a>{{else if .URL}}<span class="text">{{.URL}}</span>{{else}}<span class="dim">—</span>{{end}}</td>
 <td class="status">{{if .Status}}<code>{{.Status}}</code>{{else}}<span class="dim">—</span>{{end}}</td>
-<td><span class="pill {{.Outcome}}">{{.Outcome}}</span></td>
-<td>{{.Action}}</td>
-<td class="num">{{.Attempts}}</td>
-<td class="num">{{if .Elapsed}}{{.Elapsed}}{{else}}<span class="dim">—</span>{{end}}</td>
+<td class="outcome"><span class="pill {{.Outcome}}">{{.Outcome}}</span><span class="sub2">{{.Action}}</span></td>
+<td class="num">{{if .Elapsed}}{{.Elapsed}}{{else}}<span class="dim">—</span>{{end}}{{if gt .Attempts 1}}<span class="sub2">{{.Attempts}} attempts</span>{{end}}</td>
 <td class="problem">
 {{- if .Code}}<code>{{.Code}}</code> {{end}}{{.Message}}
 {{- if .Meta}}<span class="meta2">{{.Meta}}</span>{{end}}
