@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nbfleet/nbfleet/internal/safetext/safetexttest"
 )
 
 // interruptedSample is sample() stopped by Ctrl-C: one notebook in flight
@@ -274,6 +276,10 @@ func FuzzWriteHTML(f *testing.F) {
 		}
 		if strings.Contains(strings.ToLower(page), "<img") {
 			t.Fatal("page has an <img>")
+		}
+		checkHTMLInert(t, name, page)
+		if err := safetexttest.TerminalDocument(page); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
