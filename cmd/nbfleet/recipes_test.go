@@ -351,7 +351,7 @@ func TestRecipesGitHubActions(t *testing.T) {
 	if push.codes["Apply"] != 0 {
 		t.Fatalf("apply step exit %d:\n%s", push.codes["Apply"], push.logs["Apply"])
 	}
-	if !strings.Contains(push.summary, "# nbfleet report: ml101-fall") || !strings.Contains(push.summary, "| succeeded | 31 |") {
+	if !strings.Contains(push.summary, "# nbfleet report: `ml101-fall`") || !strings.Contains(push.summary, "| succeeded | 31 |") {
 		t.Errorf("job summary lacks the report:\n%s", push.summary)
 	}
 	if n := len(owned(r.srv, "ml101-fall")); n != 31 {

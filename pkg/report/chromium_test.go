@@ -7,12 +7,17 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	zxingqr "github.com/makiuchi-d/gozxing/qrcode"
 )
 
 // chromium finds a Chromium or Chrome binary on PATH. Without one the test
@@ -84,7 +89,7 @@ func TestChromium(t *testing.T) {
 		}
 		drawn := 0
 		for _, e := range r.Notebooks {
-			if e.URL != "" && !strings.Contains(dom, `<a href="`+e.URL+`" target="_blank" rel="noopener"`) {
+			if e.URL != "" && !strings.Contains(dom, `<a href="`+e.URL+`" target="_blank" rel="noopener noreferrer"`) {
 				t.Errorf("DOM has no link to %s", e.URL)
 			}
 			if e.StartedAt != nil {
@@ -167,4 +172,223 @@ func varied(img image.Image) bool {
 		}
 	}
 	return len(seen) > 16
+}
+
+// domCard is what the DOM says of one card of the hand-out.
+type domCard struct {
+	ID     string   `json:"id"`
+	Text   string   `json:"text"`
+	Labels []string `json:"labels"`
+	Href   string   `json:"href"`
+	URL    string   `json:"url"`
+	QR     *rect    `json:"qr"`
+	Height float64  `json:"height"`
+}
+
+const cardsScript = `Array.from(document.querySelectorAll("article.card")).map(c => {
+  const q = c.querySelector("svg.qr");
+  const r = q && q.getBoundingClientRect();
+  const a = c.querySelector(".url a");
+  return {id: c.id, text: c.innerText, height: c.getBoundingClientRect().height,
+    labels: Array.from(c.querySelectorAll(".labels dd")).map(d => d.textContent),
+    href: a ? a.getAttribute("href") : "", url: a ? a.textContent : "",
+    qr: r ? {X: r.left + scrollX, Y: r.top + scrollY, Width: r.width, Height: r.height} : null};
+})`
+
+// decodeQR reads the one QR code in a PNG with ZXing's decoder (a port
+// independent of the encoder the hand-out uses).
+func decodeQR(t *testing.T, data []byte) (string, error) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", err
+	}
+	res, err := zxingqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
+
+// TestChromiumHandout renders the hand-out of a class of 30 in a real
+// browser: every card holds its student's labels and the full URL as text
+// and link, and its QR code, as the browser draws it, decodes to that URL.
+// Printed, the cards fit A4 portrait six to a page (30 students, 5 pages),
+// nothing sticks out of the page, and no card is taller than a third of it.
+// A screenshot and the PDF are kept as CI artifacts.
+func TestChromiumHandout(t *testing.T) {
+	bin := chromium(t)
+	dir := t.TempDir()
+	b := startBrowser(t, bin)
+
+	t.Run("screenshot", func(t *testing.T) {
+		if err := WriteHandoutDir(filepath.Join(dir, "sample"), sampleHandout()); err != nil {
+			t.Fatal(err)
+		}
+		b.media("screen")
+		b.open("file://"+filepath.Join(dir, "sample", HandoutHTMLFile), 1280, 900)
+		shot := b.screenshot(rect{0, 0, 1280, 900}, 1)
+		img, err := png.Decode(bytes.NewReader(shot))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := color.RGBAModel.Convert(img.At(4, 450)).(color.RGBA); !near(c, color.RGBA{0xf6, 0xf7, 0xf9, 0xff}) {
+			t.Errorf("margin pixel is %v, want the page background #f6f7f9 (style blocked by CSP?)", c)
+		}
+		if !varied(img) {
+			t.Error("screenshot is one flat colour: nothing rendered")
+		}
+		var cards []domCard
+		b.eval(cardsScript, &cards)
+		if len(cards) != 4 || cards[2].QR != nil || cards[3].QR != nil ||
+			!strings.Contains(cards[2].Text, "No address yet: this notebook is STOPPED.") ||
+			!strings.Contains(cards[3].Text, "No address: this notebook does not exist yet.") {
+			t.Errorf("cards without an address are not shown as such: %+v", cards)
+		}
+		keepArtifact(t, "handout.png", shot)
+	})
+
+	h := classHandout(30)
+	page := filepath.Join(dir, "class", HandoutHTMLFile)
+	if err := WriteHandoutDir(filepath.Dir(page), h); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("cards", func(t *testing.T) {
+		b.media("screen")
+		b.open("file://"+page, 1280, 900)
+		var cards []domCard
+		b.eval(cardsScript, &cards)
+		if len(cards) != len(h.Rows) {
+			t.Fatalf("%d cards in the DOM, want %d", len(cards), len(h.Rows))
+		}
+		for i, c := range cards {
+			row := h.Rows[i]
+			if c.Href != row.URL || c.URL != row.URL || !strings.Contains(c.Text, row.URL) {
+				t.Errorf("%s: link %q with text %q, want the full URL %q", c.ID, c.Href, c.URL, row.URL)
+			}
+			if !slices.Contains(c.Labels, row.Labels["student"]) || !slices.Contains(c.Labels, row.Labels["email"]) ||
+				!strings.Contains(c.Text, row.Labels["student"]) {
+				t.Errorf("%s: labels %q, want %q", c.ID, c.Labels, row.Labels)
+			}
+			if !strings.Contains(c.Text, row.Name) {
+				t.Errorf("%s: no notebook name %q", c.ID, row.Name)
+			}
+			if c.QR == nil {
+				t.Errorf("%s: no QR code", c.ID)
+				continue
+			}
+			shot := b.screenshot(*c.QR, 2)
+			got, err := decodeQR(t, shot)
+			if err != nil || got != row.URL {
+				t.Errorf("%s: QR code decodes to %q (%v), want %q", c.ID, got, err, row.URL)
+				keepArtifact(t, "handout-qr-failed-"+c.ID+".png", shot)
+			}
+		}
+	})
+
+	t.Run("print", func(t *testing.T) {
+		b.media("print")
+		// The printable width of A4 portrait with the page's 10 mm margins.
+		b.open("file://"+page, mmToCSS(190), 1000)
+		var o overflow
+		b.eval(overflowScript, &o)
+		if len(o.Overflowing) > 0 || o.ScrollWidth > o.Width {
+			t.Errorf("printed on A4, content is %v px wide in a %v px page: %q", o.ScrollWidth, o.Width, o.Overflowing)
+		}
+		var cards []domCard
+		b.eval(cardsScript, &cards)
+		third := float64(mmToCSS(277)) / 3
+		for _, c := range cards {
+			if c.Height > third {
+				t.Errorf("%s is %.0f px high in print, more than a third of the page (%.0f px)", c.ID, c.Height, third)
+			}
+		}
+		for _, tc := range []struct{ students, pages int }{{30, 5}, {6, 1}, {7, 2}} {
+			p := filepath.Join(dir, fmt.Sprintf("print-%d", tc.students), HandoutHTMLFile)
+			if err := WriteHandoutDir(filepath.Dir(p), classHandout(tc.students)); err != nil {
+				t.Fatal(err)
+			}
+			b.open("file://"+p, 1280, 900)
+			pdf := b.printPDF()
+			n, sizes := pdfPages(t, pdf)
+			if n != tc.pages {
+				t.Errorf("%d students print on %d pages, want %d", tc.students, n, tc.pages)
+			}
+			for _, s := range sizes {
+				if math.Abs(s[0]-595.3) > 1 || math.Abs(s[1]-841.9) > 1 {
+					t.Errorf("page is %v pt, want A4 portrait (595 × 842)", s)
+				}
+			}
+			if tc.students == 30 {
+				keepArtifact(t, "handout.pdf", pdf)
+			}
+		}
+	})
+}
+
+// TestChromiumReportPrint prints report.html of a class of 30 (with labels,
+// failures, a 300-character URL and a long unbroken error) the way a person
+// would: on A4 landscape every column fits the page, each URL is there in
+// full as a link, failures come first, and the class takes a few pages.
+func TestChromiumReportPrint(t *testing.T) {
+	bin := chromium(t)
+	r := bigReport(30)
+	for i := range r.Notebooks {
+		e := &r.Notebooks[i]
+		e.Labels = map[string]string{"student": fmt.Sprintf("Student %02d Lastname", i), "email": fmt.Sprintf("s%02d@example.edu", i)}
+	}
+	r.Notebooks[5].URL = "https://notebook.example/lab/" + strings.Repeat("0123456789abcdef", 17) + "?x=1"
+	r.Notebooks[9].Error.Message = strings.Repeat("no-capacity-in-az1/", 20)
+	r.Summarize()
+	page := filepath.Join(t.TempDir(), HTMLFile)
+	if err := WriteDir(filepath.Dir(page), r); err != nil {
+		t.Fatal(err)
+	}
+	b := startBrowser(t, bin)
+	b.media("print")
+	// The printable width of A4 landscape with the page's 10 mm margins.
+	b.open("file://"+page, mmToCSS(277), 1000)
+	var o overflow
+	b.eval(overflowScript, &o)
+	if len(o.Overflowing) > 0 || o.ScrollWidth > o.Width {
+		t.Errorf("printed on A4 landscape, content is %v px wide in a %v px page: %q", o.ScrollWidth, o.Width, o.Overflowing)
+	}
+	var rows []struct {
+		Class, Href, Text string
+	}
+	b.eval(`Array.from(document.querySelectorAll("#notebooks tbody tr")).map(tr => {
+	  const a = tr.querySelector("td.url a");
+	  return {Class: tr.className, Href: a ? a.getAttribute("href") : "", Text: a ? a.textContent : ""};
+	})`, &rows)
+	if len(rows) != len(r.Notebooks) {
+		t.Fatalf("%d rows, want %d", len(rows), len(r.Notebooks))
+	}
+	failed := r.Count(Failed)
+	for i, row := range rows {
+		if (i < failed) != (row.Class == "failed") {
+			t.Errorf("row %d is %q: failures are not first", i+1, row.Class)
+		}
+		if row.Href != "" && row.Text != row.Href {
+			t.Errorf("row %d shows %q for the link %q: not the full URL", i+1, row.Text, row.Href)
+		}
+	}
+	pdf := b.printPDF()
+	n, sizes := pdfPages(t, pdf)
+	for _, s := range sizes {
+		if math.Abs(s[0]-841.9) > 1 || math.Abs(s[1]-595.3) > 1 {
+			t.Errorf("page is %v pt, want A4 landscape (842 × 595)", s)
+		}
+	}
+	// Measured: 4 pages (three of table, one of timeline); a row that grew
+	// or a column that spilled would take more.
+	if n < 2 || n > 5 {
+		t.Errorf("30 notebooks print on %d pages, want 2 to 5", n)
+	}
+	t.Logf("30 notebooks: %d pages A4 landscape", n)
+	keepArtifact(t, "report.pdf", pdf)
 }

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/nbfleet/nbfleet/internal/safetext"
 )
 
 // HTMLFile is the file name WriteDir gives the HTML report.
@@ -24,9 +26,13 @@ const HTMLFile = "report.html"
 // The page loads nothing: its CSS and its small script are inline and
 // pinned by hash in a Content-Security-Policy that forbids every other
 // source, and the page works with scripting off (the script only adds a
-// filter box). Every name, message and URL is escaped by html/template; a
-// URL that is not http(s) is replaced, so it cannot run as a link. The
-// output depends on r alone: the same report gives the same bytes.
+// filter box). Every name, label, message and URL is shown in
+// safetext.Terminal's visible form and escaped by html/template; only an
+// absolute http(s) URL becomes a link (safetext.HTTPURL), any other is
+// shown as text. URLs are shown in full, wrapping. Printed, the page fits
+// A4 landscape: every column on the page, rows never split, the table
+// header repeated on each page, failures still first. The output depends
+// on r alone: the same report gives the same bytes.
 func WriteHTML(w io.Writer, r *Report) error {
 	return htmlTemplate.Execute(w, newHTMLView(r))
 }
@@ -47,6 +53,7 @@ const (
 
 type htmlView struct {
 	Title       string
+	LabelHeads  []string
 	Fleet       string
 	RunID       string
 	Started     string
@@ -72,8 +79,10 @@ type htmlCount struct {
 type htmlRow struct {
 	Anchor      string
 	Name        string
+	Labels      []string
 	ID          string
-	URL         string
+	URL         string // shown
+	Href        string // the link, "" unless URL is an absolute http(s) URL
 	Status      string
 	Outcome     string
 	Action      string
@@ -121,8 +130,8 @@ func newHTMLView(r *Report) htmlView {
 	s := r.summary()
 	v := htmlView{
 		Title:       "nbfleet report",
-		Fleet:       r.Fleet,
-		RunID:       r.RunID,
+		Fleet:       safetext.Terminal(r.Fleet),
+		RunID:       safetext.Terminal(r.RunID),
 		Started:     htmlTime(r.StartedAt),
 		StartedISO:  r.StartedAt.UTC().Format(time.RFC3339),
 		Finished:    htmlTime(r.FinishedAt),
@@ -131,8 +140,8 @@ func newHTMLView(r *Report) htmlView {
 		Total:       s.Total,
 		CSP:         htmlCSP,
 	}
-	if r.Fleet != "" {
-		v.Title += ": " + r.Fleet
+	if v.Fleet != "" {
+		v.Title += ": " + v.Fleet
 	}
 	if d := r.FinishedAt.Sub(r.StartedAt); d >= 0 {
 		v.Duration = htmlDuration(d)
@@ -148,14 +157,18 @@ func newHTMLView(r *Report) htmlView {
 	for i, a := range actions {
 		actions[i] = fmt.Sprintf("%s %d", a, s.Actions[a])
 	}
-	v.Actions = strings.Join(actions, " · ")
+	v.Actions = safetext.Terminal(strings.Join(actions, " · "))
 
+	labels := LabelNames(entryLabels(r.Notebooks))
+	for _, c := range LabelColumns(labels) {
+		v.LabelHeads = append(v.LabelHeads, safetext.Terminal(c))
+	}
 	for pass := range 2 { // failures first, then the rest in report order
 		for i, e := range r.Notebooks {
 			if (e.Outcome == Failed) != (pass == 0) {
 				continue
 			}
-			v.Rows = append(v.Rows, newHTMLRow(i, e))
+			v.Rows = append(v.Rows, newHTMLRow(i, e, labels))
 		}
 		if pass == 0 {
 			v.Failed = len(v.Rows)
@@ -165,10 +178,12 @@ func newHTMLView(r *Report) htmlView {
 	return v
 }
 
-func newHTMLRow(i int, e Entry) htmlRow {
+func newHTMLRow(i int, raw Entry, labels []string) htmlRow {
+	e := visible(raw)
 	row := htmlRow{
 		Anchor:   anchor(i),
 		Name:     e.Name,
+		Labels:   labelCells(e.Labels, labels),
 		ID:       e.ID,
 		URL:      e.URL,
 		Status:   e.Status,
@@ -191,6 +206,9 @@ func newHTMLRow(i int, e Entry) htmlRow {
 		}
 		row.Meta = strings.Join(meta, " · ")
 	}
+	if safetext.HTTPURL(raw.URL) {
+		row.Href = raw.URL
+	}
 	row.FailReason = extraFailReason(e)
 	// One reason is already said; the list is for a notebook that failed
 	// more than once, or whose reasons differ from the last one.
@@ -201,6 +219,34 @@ func newHTMLRow(i int, e Entry) htmlRow {
 }
 
 func anchor(i int) string { return fmt.Sprintf("nb-%d", i+1) }
+
+// visible returns e with every text field in safetext.Terminal's visible
+// form: what the HTML page shows.
+func visible(e Entry) Entry {
+	t := safetext.Terminal
+	e.Name, e.ID, e.Action, e.Status, e.URL = t(e.Name), t(e.ID), t(e.Action), t(e.Status), t(e.URL)
+	e.Outcome, e.FailReason, e.Note = Outcome(t(string(e.Outcome))), t(e.FailReason), t(e.Note)
+	if e.Labels != nil {
+		labels := make(map[string]string, len(e.Labels))
+		for k, v := range e.Labels {
+			labels[k] = t(v)
+		}
+		e.Labels = labels
+	}
+	if e.FailReasons != nil {
+		reasons := make([]string, len(e.FailReasons))
+		for i, r := range e.FailReasons {
+			reasons[i] = t(r)
+		}
+		e.FailReasons = reasons
+	}
+	if e.Error != nil {
+		err := *e.Error
+		err.Code, err.Message, err.RequestID = t(err.Code), t(err.Message), t(err.RequestID)
+		e.Error = &err
+	}
+	return e
+}
 
 func newHTMLChart(r *Report) htmlChart {
 	c := htmlChart{Width: chartWidth, HeadH: chartHeadH, RowH: chartRowH, BarH: chartBarH,
@@ -217,6 +263,7 @@ func newHTMLChart(r *Report) htmlChart {
 			c.Undrawn++
 			continue
 		}
+		e = visible(e)
 		d := drawn{i: i, e: e, start: *e.StartedAt, end: r.FinishedAt}
 		if e.FinishedAt != nil {
 			d.end = *e.FinishedAt
@@ -431,10 +478,15 @@ tbody tr:target{background:#fffbe6}
 tr.failed td:first-child{box-shadow:inset 3px 0 0 var(--fail)}
 td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 th.num{text-align:right}
-td.name{font-weight:550;min-width:11rem;overflow-wrap:anywhere}
+td.name{font-weight:550;min-width:9rem;overflow-wrap:anywhere}
 td.name .id{display:block;font-weight:400;color:var(--muted)}
-td.url a{display:inline-block;max-width:20rem;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom;color:var(--accent)}
-td.problem{max-width:28rem;word-break:break-word}
+td.label{min-width:7rem;overflow-wrap:anywhere}
+td.url{min-width:10rem;max-width:20rem}
+td.status,td.outcome{white-space:nowrap}
+.sub2{display:block;margin-top:2px;color:var(--muted);font-size:12px;white-space:nowrap}
+td.url a,td.url .text{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12px;word-break:break-all;color:var(--accent)}
+td.url .text{color:var(--fg)}
+td.problem{min-width:14rem;max-width:28rem;overflow-wrap:anywhere}
 td.problem .meta2{display:block;color:var(--muted);font-size:12px}
 td.problem ol{margin:4px 0 0;padding-left:20px;color:var(--muted)}
 td.problem .note{color:var(--muted)}
@@ -445,8 +497,35 @@ td.problem .note{color:var(--muted)}
 .dim{color:var(--muted)}
 .empty{padding:16px;color:var(--muted)}
 footer{margin-top:28px;color:var(--muted);font-size:12px}
-@media (max-width:760px){.cards{grid-template-columns:repeat(2,minmax(0,1fr))}}
-@media print{body{background:#fff}.chart{max-height:none}#filter{display:none}th{position:static}}
+@media screen and (max-width:760px){.cards{grid-template-columns:repeat(2,minmax(0,1fr))}}
+@page{size:A4 landscape;margin:10mm}
+@media print{
+html{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+body{background:#fff;font-size:9px;line-height:1.3}
+main{max-width:none;padding:0}
+header h1{font-size:15px}
+.cards{gap:6px;margin:8px 0 4px}
+.card{padding:3px 8px}
+.card .n{font-size:15px}
+section{margin-top:12px}
+.chart,.legend{break-inside:avoid}
+.panel{overflow:visible;border-radius:0}
+.chart{max-height:none}
+#filter{display:none}
+table{font-size:8.5px}
+th{position:static;font-size:7.5px;letter-spacing:.02em}
+th,td{padding:3px 4px}
+thead{display:table-header-group}
+tr{break-inside:avoid}
+td.name{min-width:9em}
+td.label{min-width:6em}
+td.url,td.problem{min-width:0;max-width:none}
+code,.mono,td.url a,td.url .text{font-size:8px}
+td.problem .meta2,td.problem ol,.sub2{font-size:8px}
+td.problem ol{padding-left:14px}
+.pill{padding:0 5px;font-size:8px}
+a{color:var(--fg)}
+}
 `
 
 const htmlScript = `
@@ -464,7 +543,7 @@ const htmlScript = `
 })();
 `
 
-var htmlCSP = fmt.Sprintf("default-src 'none'; style-src '%s'; script-src '%s'; img-src data:; base-uri 'none'; form-action 'none'",
+var htmlCSP = fmt.Sprintf("default-src 'none'; style-src '%s'; script-src '%s'; base-uri 'none'; form-action 'none'",
 	cspHash(htmlStyle), cspHash(htmlScript))
 
 func cspHash(s string) string {
@@ -516,17 +595,18 @@ const htmlSource = `<!DOCTYPE html>
 <div class="panel">
 {{- if .Rows}}
 <table id="notebooks">
-<thead><tr><th>Name</th><th>URL</th><th>Status</th><th>Outcome</th><th>Action</th><th class="num">Attempts</th><th class="num">Elapsed</th><th>Error / reason</th></tr></thead>
+<thead><tr><th>Name</th>{{range .LabelHeads}}<th class="label">{{.}}</th>{{end}}<th>URL</th><th>Status</th><th>Outcome</th><th class="num">Elapsed</th><th>Error / reason</th></tr></thead>
 <tbody>
 {{- range .Rows}}
 <tr id="{{.Anchor}}" class="{{.Outcome}}">
 <td class="name">{{.Name}}{{if .ID}}<span class="id mono">{{.ID}}</span>{{end}}</td>
-<td class="url">{{if .URL}}<a href="{{.URL}}" target="_blank" rel="noopener" title="{{.URL}}">{{.URL}}</a>{{else}}<span class="dim">—</span>{{end}}</td>
-<td>{{if .Status}}<code>{{.Status}}</code>{{else}}<span class="dim">—</span>{{end}}</td>
-<td><span class="pill {{.Outcome}}">{{.Outcome}}</span></td>
-<td>{{.Action}}</td>
-<td class="num">{{.Attempts}}</td>
-<td class="num">{{if .Elapsed}}{{.Elapsed}}{{else}}<span class="dim">—</span>{{end}}</td>
+{{- range .Labels}}
+<td class="label">{{.}}</td>
+{{- end}}
+<td class="url">{{if .Href}}<a href="{{.Href}}" target="_blank" rel="noopener noreferrer">{{.URL}}</a>{{else if .URL}}<span class="text">{{.URL}}</span>{{else}}<span class="dim">—</span>{{end}}</td>
+<td class="status">{{if .Status}}<code>{{.Status}}</code>{{else}}<span class="dim">—</span>{{end}}</td>
+<td class="outcome"><span class="pill {{.Outcome}}">{{.Outcome}}</span><span class="sub2">{{.Action}}</span></td>
+<td class="num">{{if .Elapsed}}{{.Elapsed}}{{else}}<span class="dim">—</span>{{end}}{{if gt .Attempts 1}}<span class="sub2">{{.Attempts}} attempts</span>{{end}}</td>
 <td class="problem">
 {{- if .Code}}<code>{{.Code}}</code> {{end}}{{.Message}}
 {{- if .Meta}}<span class="meta2">{{.Meta}}</span>{{end}}
@@ -544,7 +624,7 @@ const htmlSource = `<!DOCTYPE html>
 </div>
 </section>
 
-<section aria-labelledby="h-timeline">
+<section class="timeline" aria-labelledby="h-timeline">
 <h2 id="h-timeline">Timeline<span class="sub">seconds from the start of the run{{if .Chart.Undrawn}}; {{.Chart.Undrawn}} notebook(s) that did nothing are not drawn{{end}}</span></h2>
 {{- with .Chart}}
 {{- if .Bars}}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nbfleet/nbfleet/internal/safetext/safetexttest"
 )
 
 // interruptedSample is sample() stopped by Ctrl-C: one notebook in flight
@@ -73,7 +75,7 @@ func TestWriteHTMLFailuresFirst(t *testing.T) {
 		`<span class="sub">3 failed, listed first</span>`,
 		`<li>image pull failed</li><li>no capacity in az1</li>`,
 		`<code>ModelArts.6302</code> instance count at maximum<span class="meta2">HTTP 400 · request req-7</span>`,
-		`<a href="https://notebook.example/lab/id-alice" target="_blank" rel="noopener"`,
+		`<a href="https://notebook.example/lab/id-alice" target="_blank" rel="noopener noreferrer"`,
 		`class="bar failed open"`,                      // frank, in flight when the run ended
 		`3 notebook(s) that did nothing are not drawn`, // dave, eve, zed
 	} {
@@ -112,8 +114,8 @@ func TestWriteHTMLEscapes(t *testing.T) {
 		}
 	}
 	for _, good := range []string{
-		"&lt;script&gt;alert(1)&lt;/script&gt;", // the name, in table and chart
-		`href="#ZgotmplZ"`,                      // the javascript: URL, neutralised
+		"&lt;script&gt;alert(1)&lt;/script&gt;",         // the name, in table and chart
+		`<span class="text">javascript:alert(3)</span>`, // not a link
 		"&lt;img src=x onerror=alert(4)&gt;",
 	} {
 		if !strings.Contains(page, good) {
@@ -274,6 +276,10 @@ func FuzzWriteHTML(f *testing.F) {
 		}
 		if strings.Contains(strings.ToLower(page), "<img") {
 			t.Fatal("page has an <img>")
+		}
+		checkHTMLInert(t, name, page)
+		if err := safetexttest.TerminalDocument(page); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

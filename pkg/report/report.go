@@ -1,12 +1,18 @@
-// Package report owns the record of one apply or destroy run: what was done
-// to each notebook, how it ended and why, and the writers that turn it into
+// Package report owns what nbfleet writes for people about a fleet's
+// notebooks. The record of one apply or destroy run — what was done to
+// each notebook, how it ended and why — and the writers that turn it into
 // report.json (the complete record), report.csv (what an instructor mails
 // out), report.md (a pull request or CI job summary) and report.html (a
-// self-contained page with the status table and a timeline of the run).
+// self-contained page with the status table and a timeline of the run,
+// printable on A4 landscape). And the hand-out ([Handout]): which
+// notebook, at which address, is whose, as a CSV for mail merge and a
+// printable page of cards with QR codes.
 //
-// It holds no notebook tokens and has no field for one: a report can be
-// handed to anybody. It performs no calls and reads no clock; every time in
-// a report was put there by its maker.
+// It holds no notebook tokens and has no field for one: a report or a
+// hand-out can be handed to anybody. It performs no calls and reads no
+// clock; every time in a report was put there by its maker. Every value it
+// did not make itself — names, messages, URLs, labels — is written through
+// internal/safetext, so it stays inert text in every format.
 package report
 
 import "time"
@@ -58,10 +64,13 @@ type Summary struct {
 
 // Entry is what happened to one notebook.
 type Entry struct {
-	Name    string  `json:"name"`
-	ID      string  `json:"id,omitempty"`
-	Action  string  `json:"action"`
-	Outcome Outcome `json:"outcome"`
+	Name string `json:"name"`
+	// Labels are the fleet's labels of this notebook (student, email, …),
+	// written to every report format and never sent to the cloud.
+	Labels  map[string]string `json:"labels,omitempty"`
+	ID      string            `json:"id,omitempty"`
+	Action  string            `json:"action"`
+	Outcome Outcome           `json:"outcome"`
 	// Status is the last status seen ("" when gone or never seen).
 	Status string `json:"status,omitempty"`
 	URL    string `json:"url,omitempty"`

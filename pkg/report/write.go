@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/nbfleet/nbfleet/internal/atomicfile"
+	"github.com/nbfleet/nbfleet/internal/safetext"
 )
 
 // File names WriteDir writes.
@@ -21,6 +23,8 @@ const (
 )
 
 // WriteJSON writes r as an indented JSON document carrying format_version.
+// Characters a terminal could act on are written as \u escapes
+// (safetext.JSON), so the document is inert when printed.
 func WriteJSON(w io.Writer, r *Report) error {
 	c := *r
 	if c.FormatVersion == "" {
@@ -29,30 +33,41 @@ func WriteJSON(w io.Writer, r *Report) error {
 	if c.Notebooks == nil {
 		c.Notebooks = []Entry{}
 	}
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(&c)
+	if err := enc.Encode(&c); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(b.Bytes()))
+	return err
 }
 
-// CSVHeader is the header row WriteCSV writes.
-var CSVHeader = []string{"name", "id", "url", "status", "outcome", "error"}
+// CSVHeader returns the header row WriteCSV writes for r: name, one column
+// per label (sorted by name, headed as LabelColumns says), then id, url,
+// status, outcome and error.
+func CSVHeader(r *Report) []string {
+	h := []string{"name"}
+	h = append(h, LabelColumns(LabelNames(entryLabels(r.Notebooks)))...)
+	return append(h, "id", "url", "status", "outcome", "error")
+}
 
-// WriteCSV writes one row per notebook: name, id, url, status, outcome and
-// error (the error code and message, else the fail_reason, else the note of
-// a skipped notebook). Cells that a spreadsheet would run as a formula are
-// prefixed with a quote.
+// WriteCSV writes one row per notebook under CSVHeader(r): the name, its
+// labels, id, url, status, outcome and error (the error code and message,
+// else the fail_reason, else the note of a skipped notebook). Every cell
+// goes through safetext.CSVCell: control characters are shown as escapes
+// and a cell a spreadsheet would run as a formula starts with a quote.
 func WriteCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
+	names := LabelNames(entryLabels(r.Notebooks))
+	if err := writeCSVRow(cw, CSVHeader(r)); err != nil {
 		return err
 	}
 	for _, e := range r.Notebooks {
-		row := []string{e.Name, e.ID, e.URL, e.Status, string(e.Outcome), Problem(e)}
-		for i, cell := range row {
-			row[i] = csvSafe(cell)
-		}
-		if err := cw.Write(row); err != nil {
+		row := append([]string{e.Name}, labelCells(e.Labels, names)...)
+		row = append(row, e.ID, e.URL, e.Status, string(e.Outcome), Problem(e))
+		if err := writeCSVRow(cw, row); err != nil {
 			return err
 		}
 	}
@@ -60,10 +75,19 @@ func WriteCSV(w io.Writer, r *Report) error {
 	return cw.Error()
 }
 
+func writeCSVRow(cw *csv.Writer, row []string) error {
+	cells := make([]string, len(row))
+	for i, c := range row {
+		cells[i] = safetext.CSVCell(c)
+	}
+	return cw.Write(cells)
+}
+
 // Problem is the one-line explanation of what went wrong with e, or "":
 // the error (code and message), the fail_reason unless the message says it,
 // and for a skipped notebook its note. Every report writer and the CLI's
-// progress lines use it.
+// progress lines use it. It is raw text from the cloud: a writer passes it
+// through the safetext function of its format.
 func Problem(e Entry) string {
 	var parts []string
 	if e.Error != nil {
@@ -95,25 +119,20 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // WriteMarkdown writes a summary table, then the failures (with their
 // reasons), then every other notebook. It fits a CI job summary or a pull
-// request comment.
+// request comment. Every value from the cloud or the roster is one code
+// span (safetext.MarkdownCell): it cannot add a row, a link, an image, a
+// mention or formatting.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	var b bytes.Buffer
-	title := "nbfleet report"
+	b.WriteString("# nbfleet report")
 	if r.Fleet != "" {
-		title += ": " + r.Fleet
+		b.WriteString(": " + safetext.MarkdownInline(r.Fleet))
 	}
-	fmt.Fprintf(&b, "# %s\n\n", mdEscape(title))
+	b.WriteString("\n\n")
 	if r.RunID != "" {
-		fmt.Fprintf(&b, "Run `%s`", strings.ReplaceAll(r.RunID, "`", "'"))
+		b.WriteString("Run " + safetext.MarkdownInline(r.RunID))
 	} else {
 		b.WriteString("Run")
 	}
@@ -133,33 +152,53 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 	fmt.Fprintf(&b, "| **total** | **%d** |\n\n", s.Total)
 
+	names := LabelNames(entryLabels(r.Notebooks))
+	var labelHead []string
+	for _, c := range LabelColumns(names) {
+		labelHead = append(labelHead, safetext.MarkdownCell(c))
+	}
+	row := func(cells ...string) {
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	head := func(cols ...string) {
+		cols = slices.Insert(cols, 1, labelHead...)
+		row(cols...)
+		b.WriteString(strings.Repeat("|---", len(cols)) + "|\n")
+	}
+	labels := func(e Entry) []string {
+		cells := labelCells(e.Labels, names)
+		for i, c := range cells {
+			cells[i] = safetext.MarkdownCell(c)
+		}
+		return cells
+	}
+
 	failures := r.Failures()
 	if len(failures) > 0 {
 		fmt.Fprintf(&b, "## Failed (%d)\n\n", len(failures))
-		b.WriteString("| name | action | status | error | id |\n|---|---|---|---|---|\n")
+		head("name", "action", "status", "error", "id")
 		for _, e := range failures {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdEscape(e.Name), e.Action, mdEscape(e.Status),
-				mdEscape(Problem(e)), mdEscape(e.ID))
+			cells := append([]string{safetext.MarkdownCell(e.Name)}, labels(e)...)
+			row(append(cells, safetext.MarkdownCell(e.Action), safetext.MarkdownCell(e.Status),
+				safetext.MarkdownCell(Problem(e)), safetext.MarkdownCell(e.ID))...)
 		}
 		b.WriteString("\n")
 	}
 	others := len(r.Notebooks) - len(failures)
 	if others > 0 {
 		fmt.Fprintf(&b, "## Notebooks (%d)\n\n", others)
-		b.WriteString("| name | action | outcome | status | url |\n|---|---|---|---|---|\n")
+		head("name", "action", "outcome", "status", "url")
 		for _, e := range r.Notebooks {
 			if e.Outcome == Failed {
 				continue
 			}
-			url := mdEscape(e.URL)
-			if e.URL != "" {
-				url = "<" + strings.NewReplacer("<", "%3C", ">", "%3E", "|", "%7C").Replace(e.URL) + ">"
-			}
-			outcome := string(e.Outcome)
+			outcome := mdOutcome(e.Outcome)
 			if e.Note != "" {
-				outcome += " (" + mdEscape(e.Note) + ")"
+				outcome += ": " + safetext.MarkdownCell(e.Note)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdEscape(e.Name), e.Action, outcome, mdEscape(e.Status), url)
+			cells := append([]string{safetext.MarkdownCell(e.Name)}, labels(e)...)
+			row(append(cells, safetext.MarkdownCell(e.Action), outcome, safetext.MarkdownCell(e.Status),
+				safetext.MarkdownCell(e.URL))...)
 		}
 		b.WriteString("\n")
 	}
@@ -167,10 +206,13 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	return err
 }
 
-// mdEscape keeps a cell on one line and inside its table column.
-func mdEscape(s string) string {
-	s = oneLine(s)
-	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "`", "'", "*", `\*`, "_", `\_`).Replace(s)
+// mdOutcome is o in a Markdown table: plain when it is one of Outcomes,
+// else (a report made by hand) a code span like any other value.
+func mdOutcome(o Outcome) string {
+	if slices.Contains(Outcomes, o) {
+		return string(o)
+	}
+	return safetext.MarkdownCell(string(o))
 }
 
 // WriteDir writes report.json, report.csv, report.md and report.html into dir (created
