@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"html"
 	"os"
@@ -16,11 +15,10 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/nbfleet/nbfleet/internal/fleetlock"
+	"github.com/nbfleet/nbfleet/internal/golden"
 	"github.com/nbfleet/nbfleet/pkg/emulator"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
@@ -67,7 +65,7 @@ func testEmulatorOptions() emulator.Options {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
-		UpdateScripts: *update,
+		UpdateScripts: golden.Updating(),
 		Setup: func(env *testscript.Env) error {
 			srv, err := emulator.New(testEmulatorOptions())
 			if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,28 +10,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nbfleet/nbfleet/internal/golden"
 	"github.com/nbfleet/nbfleet/pkg/execute"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/report"
 )
-
-func progressGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "progress", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, d)
-	}
-}
 
 // stepClock advances 10 seconds per reading.
 func stepClock() func() time.Time {
@@ -94,7 +76,7 @@ func TestProgressDisplays(t *testing.T) {
 		t.Run(tt.golden, func(t *testing.T) {
 			var b bytes.Buffer
 			script(tt.make(&b))
-			progressGolden(t, tt.golden, b.Bytes())
+			golden.Check(t, filepath.Join("testdata", "progress", tt.golden), b.Bytes())
 		})
 	}
 }

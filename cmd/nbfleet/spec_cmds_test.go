@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nbfleet/nbfleet/internal/golden"
 	"github.com/nbfleet/nbfleet/schema"
 )
 
@@ -47,19 +47,7 @@ func TestSpecCommands(t *testing.T) {
 			code := run(tt.args, e)
 			got := fmt.Sprintf("$ nbfleet %s\nexit %d\n-- stdout --\n%s-- stderr --\n%s", strings.Join(tt.args, " "), code, out, errb)
 			path := filepath.Join("testdata", "spec", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s:\ngot:\n%s\nwant:\n%s", path, got, want)
-			}
+			golden.Check(t, path, []byte(got))
 		})
 	}
 }

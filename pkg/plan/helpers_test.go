@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -9,8 +8,6 @@ import (
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const testFleetName = "ml101"
 

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nbfleet/nbfleet/internal/golden"
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
@@ -38,27 +38,6 @@ func everyAction() (*spec.Fleet, []modelarts.Notebook, *Plan) {
 		live("someone-else", "id-foreign", unmarked),
 	}
 	return f, l, Diff(f, l, Options{})
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test -update after checking):\n--- got ---\n%s", path, got)
-	}
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -94,7 +73,7 @@ func TestRenderGolden(t *testing.T) {
 			if err := tt.write(&b); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.file, b.Bytes())
+			golden.Check(t, filepath.Join("testdata", tt.file), b.Bytes())
 		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nbfleet/nbfleet/internal/golden"
 )
 
 // interruptedSample is sample() stopped by Ctrl-C: one notebook in flight
@@ -41,7 +43,7 @@ func TestWriteHTMLGolden(t *testing.T) {
 			if !bytes.Equal(b.Bytes(), again.Bytes()) {
 				t.Fatal("two writes of one report differ")
 			}
-			golden(t, filepath.Join("testdata", name+".html"), b.Bytes())
+			golden.Check(t, filepath.Join("testdata", name+".html"), b.Bytes())
 		})
 	}
 }
