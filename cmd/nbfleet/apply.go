@@ -216,7 +216,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	if j.saved != nil && rep != nil {
 		// Once any of it ran, the saved plan is spent: what is left needs a
 		// new plan against the changed cloud.
-		if merr := plan.MarkApplied(o.arg, e.now()); merr != nil {
+		if merr := j.saved.Claim(e.now()); merr != nil {
 			e.warnf("could not mark %s as applied: %v", o.arg, merr)
 		}
 	}
@@ -245,7 +245,7 @@ func commandName(o applyOptions) string {
 func (j *job) plan(ctx context.Context, e *env, client *modelarts.Client, sel plan.Options, destroy bool) (*plan.Plan, error) {
 	if j.saved != nil {
 		fp := ""
-		if ff := j.saved.FleetFile; ff != "" {
+		if ff := j.saved.FleetPath(); ff != "" {
 			if f, err := spec.Load(ff); err == nil {
 				fp = plan.FleetFingerprint(f)
 			} else if !errors.Is(err, os.ErrNotExist) {

@@ -62,41 +62,21 @@ func (o Options) keep(name string) bool {
 // documentation for the ownership and field rules.
 func Diff(desired *spec.Fleet, live []modelarts.Notebook, opts Options) *Plan {
 	p := &Plan{FormatVersion: FormatVersion, Fleet: desired.Name, Changes: []Change{}}
-	ws := fleetWorkspaces(desired)
-	byName := map[string][]*modelarts.Notebook{}
-	for i := range live {
-		l := &live[i]
-		if !ws[workspace(l.WorkspaceID)] || l.Status == modelarts.StatusDeleted {
-			continue
-		}
-		byName[l.Name] = append(byName[l.Name], l)
-	}
-	for _, ls := range byName {
-		sort.Slice(ls, func(i, j int) bool { return ls[i].ID < ls[j].ID })
-	}
+	m := MatchFleet(desired, live, opts)
 	forced := map[string]bool{}
 	for _, n := range opts.Replace {
 		forced[n] = true
 	}
-	declared := map[string]bool{}
+	byName := make(map[string]*spec.Notebook, len(desired.Notebooks))
 	for i := range desired.Notebooks {
-		nb := &desired.Notebooks[i]
-		declared[nb.Name] = true
-		if !opts.keep(nb.Name) {
-			continue
-		}
-		p.Changes = append(p.Changes, diffOne(desired, nb, byName[nb.Name], forced[nb.Name]))
+		byName[desired.Notebooks[i].Name] = &desired.Notebooks[i]
 	}
-	for name, ls := range byName {
-		if declared[name] || !opts.keep(name) {
-			continue
-		}
-		for _, l := range ls {
-			if owner, ok := Owner(l.Description); ok && owner == desired.Name {
-				if c, ok := prune(l); ok {
-					p.Changes = append(p.Changes, c)
-				}
-			}
+	for _, dm := range m.Declared {
+		p.Changes = append(p.Changes, diffOne(desired, byName[dm.Name], dm, forced[dm.Name]))
+	}
+	for _, l := range m.Orphans {
+		if c, ok := prune(l); ok {
+			p.Changes = append(p.Changes, c)
 		}
 	}
 	sortChanges(p.Changes)
@@ -104,7 +84,7 @@ func Diff(desired *spec.Fleet, live []modelarts.Notebook, opts Options) *Plan {
 }
 
 // fleetWorkspaces is the set of workspaces a fleet uses: the target's and
-// every notebook's ("0" when empty).
+// every notebook's (spec.DefaultWorkspace when empty).
 func fleetWorkspaces(f *spec.Fleet) map[string]bool {
 	ws := map[string]bool{workspace(f.Target.WorkspaceID): true}
 	for i := range f.Notebooks {
@@ -137,7 +117,7 @@ func sortChanges(cs []Change) {
 
 func workspace(id string) string {
 	if id == "" {
-		return "0"
+		return spec.DefaultWorkspace
 	}
 	return id
 }
@@ -181,56 +161,42 @@ func statusWithReason(l *modelarts.Notebook) string {
 
 const destroyWarning = "REPLACING DESTROYS THE NOTEBOOK'S STORAGE: everything saved in it is lost"
 
-func diffOne(f *spec.Fleet, nb *spec.Notebook, lives []*modelarts.Notebook, forced bool) Change {
+func diffOne(f *spec.Fleet, nb *spec.Notebook, m Match, forced bool) Change {
 	c := Change{Name: nb.Name, WantStatus: wantStatus(nb)}
-	var present, deleting []*modelarts.Notebook
-	for _, l := range lives {
-		if l.Status == modelarts.StatusDeleting {
-			deleting = append(deleting, l)
-		} else {
-			present = append(present, l)
-		}
-	}
 	conflict := func(format string, args ...any) Change {
 		c.Action = Conflict
 		c.Reason = fmt.Sprintf(format, args...)
+		c.IDs = m.IDs()
 		c.Steps = nil
 		c.Fields = nil
 		c.DestroysData = false
 		return c
 	}
-	switch {
-	case len(present) == 0:
+	switch m.Verdict {
+	case Absent:
 		c.Action = Create
 		c.Reason = "declared, not live"
-		for _, d := range deleting {
+		for _, d := range m.Deleting {
 			c.Steps = append(c.Steps, Step{Op: StepWait, ID: d.ID})
 			c.Reason += fmt.Sprintf("; waits for the old copy %s to finish deleting", d.ID)
 		}
-		c.Steps = append(c.Steps, createSteps(f, nb)...)
-		return c
-	case len(present) >= 2:
-		for _, l := range present {
-			c.IDs = append(c.IDs, l.ID)
-		}
+		c.Steps = append(c.Steps, createSteps(nb)...)
+		return c.sending(f, nb)
+	case Duplicate:
 		return conflict("%d live notebooks are named %q (ids %s): nbfleet touches none of them; delete or rename the extra ones by hand",
-			len(present), nb.Name, strings.Join(c.IDs, ", "))
+			len(m.Present), nb.Name, strings.Join(m.IDs(), ", "))
 	}
-	l := present[0]
+	l := m.Live
 	c.ID = l.ID
-	owner, marked := Owner(l.Description)
-	if marked && owner != f.Name {
-		c.IDs = []string{l.ID}
+	if m.Verdict == Foreign {
 		return conflict("the live notebook %s belongs to fleet %q (its description ends with %s): nbfleet never touches another fleet's notebook",
-			l.ID, owner, spec.OwnerMarker(owner))
+			l.ID, m.Owner, spec.OwnerMarker(m.Owner))
 	}
-	adopt := !marked
+	adopt := m.Verdict == Unowned
 	switch l.Status {
 	case modelarts.StatusFrozen:
-		c.IDs = []string{l.ID}
 		return conflict("the account is frozen (in arrears, ModelArts.6326): nothing can change %s until the account is settled", l.ID)
 	case modelarts.StatusDeleteFailed:
-		c.IDs = []string{l.ID}
 		return conflict("deleting %s failed earlier (%s): check it in the console and delete it by hand", l.ID, statusWithReason(l))
 	}
 	fields := compareFields(nb, l)
@@ -238,7 +204,6 @@ func diffOne(f *spec.Fleet, nb *spec.Notebook, lives []*modelarts.Notebook, forc
 	if broken(l.Status) {
 		causes = append(causes, "live status "+statusWithReason(l))
 	} else if _, _, ok := settle(l.Status); !ok {
-		c.IDs = []string{l.ID}
 		return conflict("the live notebook %s has status %q, which nbfleet does not know how to handle", l.ID, l.Status)
 	}
 	for _, fc := range fields {
@@ -251,7 +216,6 @@ func diffOne(f *spec.Fleet, nb *spec.Notebook, lives []*modelarts.Notebook, forc
 	}
 	if len(causes) > 0 {
 		if adopt {
-			c.IDs = []string{l.ID}
 			return conflict("the live notebook %s was not created by nbfleet (no %s marker) and would have to be replaced (%s): nbfleet never destroys a notebook it does not own; delete it by hand or change the fleet file to match it",
 				l.ID, spec.OwnerMarker(f.Name), strings.Join(causes, "; "))
 		}
@@ -264,10 +228,10 @@ func diffOne(f *spec.Fleet, nb *spec.Notebook, lives []*modelarts.Notebook, forc
 			c.Steps = append(c.Steps, Step{Op: StepWait})
 		}
 		c.Steps = append(c.Steps, Step{Op: StepDelete})
-		c.Steps = append(c.Steps, createSteps(f, nb)...)
-		return c
+		c.Steps = append(c.Steps, createSteps(nb)...)
+		return c.sending(f, nb)
 	}
-	return inPlace(f, nb, l, c, fields, adopt)
+	return inPlace(f, nb, l, c, fields, adopt).sending(f, nb)
 }
 
 // inPlace plans an update, adopt, start, stop or no-op of a live notebook
@@ -311,9 +275,9 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 		if running {
 			c.Steps = append(c.Steps, Step{Op: StepStop})
 		}
-		c.Steps = append(c.Steps, Step{Op: StepUpdate, Update: UpdateRequest(f, nb, paths)})
+		c.Steps = append(c.Steps, Step{Op: StepUpdate, Fields: paths})
 		if wantRunning {
-			c.Steps = append(c.Steps, Step{Op: StepStart, Lease: LeaseRequest(nb)})
+			c.Steps = append(c.Steps, Step{Op: StepStart})
 		}
 		switch {
 		case running && wantRunning:
@@ -324,10 +288,10 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 			why = append(why, "update while stopped, then start as declared")
 		}
 	case len(free) > 0:
-		c.Steps = append(c.Steps, Step{Op: StepUpdate, Update: UpdateRequest(f, nb, free)})
+		c.Steps = append(c.Steps, Step{Op: StepUpdate, Fields: free})
 		if stateDiff {
 			if wantRunning {
-				c.Steps = append(c.Steps, Step{Op: StepStart, Lease: LeaseRequest(nb)})
+				c.Steps = append(c.Steps, Step{Op: StepStart})
 				why = append(why, "then start: declared running, live "+l.Status)
 			} else {
 				c.Steps = append(c.Steps, Step{Op: StepStop})
@@ -337,7 +301,7 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 	case stateDiff:
 		if wantRunning {
 			c.Action = Start
-			c.Steps = append(c.Steps, Step{Op: StepStart, Lease: LeaseRequest(nb)})
+			c.Steps = append(c.Steps, Step{Op: StepStart})
 			why = append(why, "declared running, live "+l.Status)
 		} else {
 			c.Action = Stop
@@ -366,8 +330,8 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 	return c
 }
 
-func createSteps(f *spec.Fleet, nb *spec.Notebook) []Step {
-	s := []Step{{Op: StepCreate, Create: CreateRequest(f, nb)}}
+func createSteps(nb *spec.Notebook) []Step {
+	s := []Step{{Op: StepCreate}}
 	if nb.State == spec.Stopped {
 		s = append(s, Step{Op: StepStop})
 	}
@@ -421,13 +385,13 @@ func compareFields(nb *spec.Notebook, l *modelarts.Notebook) []FieldChange {
 		add("image_id", l.Image.ID, nb.ImageID, "stop")
 	}
 	if len(nb.Endpoints) > 0 {
-		before, after := normEndpoints(l.Endpoints), normEndpoints(Endpoints(nb.Endpoints))
+		before, after := normEndpoints(l.Endpoints), normEndpoints(endpoints(nb.Endpoints))
 		if !reflect.DeepEqual(before, after) {
 			add("endpoints", before, after, "stop")
 		}
 	}
 	if l.Hooks != nil {
-		before, after := normHooks(l.Hooks), normHooks(Hooks(nb.Hooks))
+		before, after := normHooks(l.Hooks), normHooks(hooks(nb.Hooks))
 		if !reflect.DeepEqual(before, after) {
 			add("hooks", before, after, "stop")
 		}

@@ -116,7 +116,7 @@ func TestDiff(t *testing.T) {
 			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) { l.Hooks = &modelarts.Hooks{} })}, Options{},
 			[]string{"a update id=i1 fields=[hooks(stop)] steps=[stop update start] want=RUNNING"}},
 		{"hooks equal", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Hooks = hooks })},
-			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) { l.Hooks = Hooks(hooks) })}, Options{},
+			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) { l.Hooks = &modelarts.Hooks{ContainerHooks: &modelarts.ContainerHooks{PostStart: &modelarts.HookConfig{Script: hooks.PostStart.Script, Type: hooks.PostStart.Type}}} })}, Options{},
 			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
 		{"capacity grows in place", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Volume.Capacity = 100 })},
 			[]modelarts.Notebook{live("a", "i1")}, Options{},
@@ -317,7 +317,8 @@ func TestCreateRequest(t *testing.T) {
 		n.Volume = spec.Volume{Category: "EFS", Ownership: "DEDICATED", Capacity: 0, URI: "u", ID: "v"}
 		n.Duration = 2 * 3600 * 1e9
 	})
-	got := CreateRequest(f, &n)
+	sent := n.Sent(f.Name)
+	got := createRequest(&sent)
 	want := &modelarts.CreateRequest{
 		Name: "a", Description: "notebook a [nbfleet:ml101]", Duration: 7200000,
 		Endpoints: []modelarts.Endpoint{{Service: "SSH", KeyPairNames: []string{"k"}, AllowedAccessIPs: []string{"1.2.3.4"}}},
@@ -331,7 +332,8 @@ func TestCreateRequest(t *testing.T) {
 		t.Errorf("CreateRequest (-want +got):\n%s", diff)
 	}
 	n.Description, n.Lease = "", nil
-	got = CreateRequest(f, &n)
+	sent = n.Sent(f.Name)
+	got = createRequest(&sent)
 	if got.Description != "[nbfleet:ml101]" || got.Lease == nil || got.Lease.Duration != 7200000 {
 		t.Errorf("CreateRequest without description/lease: %q %+v", got.Description, got.Lease)
 	}

@@ -113,7 +113,7 @@ func TestJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	var doc struct {
-		FormatVersion   string `json:"format_version"`
+		FormatVersion   int    `json:"format_version"`
 		ResourceChanges []struct {
 			Name, Action string
 			Before       map[string]any
@@ -180,8 +180,8 @@ func TestMarkdownLimit(t *testing.T) {
 // that create nothing.
 func TestCreateSummary(t *testing.T) {
 	create := func(mods ...func(*spec.Notebook)) Step {
-		n := nb("a", mods...)
-		return Step{Op: StepCreate, Create: CreateRequest(fleet(n), &n)}
+		n := nb("a", mods...).Sent(testFleetName)
+		return Step{Op: StepCreate, Create: createRequest(&n)}
 	}
 	tests := []struct {
 		name  string

@@ -19,14 +19,25 @@ type Source struct {
 }
 
 // Write writes s as a fleet file (version 1) after header, a comment of
-// "# " lines. A value every notebook shares is written once under
-// defaults, so the file reads like a hand-written one. Template syntax in
+// "# " lines. Values Load fills in by default are left out, and a value
+// every notebook shares is written once under defaults, so the file reads
+// like a hand-written one. Template syntax in
 // a value ("{{") is escaped, so the value comes back literally instead of
 // being rendered; so is everything else the loader would read otherwise.
 func (s *Source) Write(w io.Writer, header string) error {
 	entries := make([]*yaml.Node, 0, len(s.Notebooks))
 	for _, nb := range s.Notebooks {
 		nb.Origin = Origin{}
+		// What Load fills in is left out.
+		if nb.Feature == "NOTEBOOK" {
+			nb.Feature = ""
+		}
+		if nb.State == Running {
+			nb.State = ""
+		}
+		if nb.WorkspaceID == s.Target.WorkspaceID || s.Target.WorkspaceID == "" && nb.WorkspaceID == DefaultWorkspace {
+			nb.WorkspaceID = ""
+		}
 		n, err := yamlOf(nb)
 		if err != nil {
 			return fmt.Errorf("write fleet %s: %w", s.Fleet, err)
