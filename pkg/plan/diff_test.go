@@ -116,7 +116,9 @@ func TestDiff(t *testing.T) {
 			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) { l.Hooks = &modelarts.Hooks{} })}, Options{},
 			[]string{"a update id=i1 fields=[hooks(stop)] steps=[stop update start] want=RUNNING"}},
 		{"hooks equal", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Hooks = hooks })},
-			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) { l.Hooks = &modelarts.Hooks{ContainerHooks: &modelarts.ContainerHooks{PostStart: &modelarts.HookConfig{Script: hooks.PostStart.Script, Type: hooks.PostStart.Type}}} })}, Options{},
+			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) {
+				l.Hooks = &modelarts.Hooks{ContainerHooks: &modelarts.ContainerHooks{PostStart: &modelarts.HookConfig{Script: hooks.PostStart.Script, Type: hooks.PostStart.Type}}}
+			})}, Options{},
 			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
 		{"capacity grows in place", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Volume.Capacity = 100 })},
 			[]modelarts.Notebook{live("a", "i1")}, Options{},

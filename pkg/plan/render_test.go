@@ -113,7 +113,7 @@ func TestJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	var doc struct {
-		FormatVersion   int    `json:"format_version"`
+		FormatVersion   int `json:"format_version"`
 		ResourceChanges []struct {
 			Name, Action string
 			Before       map[string]any
