@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -8,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/nbfleet/nbfleet/internal/ops"
 )
 
 // env is everything a command touches outside its arguments, so tests can
@@ -20,26 +24,85 @@ type env struct {
 	now    func() time.Time
 	// stdinTTY and stdoutTTY say whether those streams are terminals.
 	stdinTTY, stdoutTTY bool
-	// interrupts delivers SIGINT/SIGTERM; nil in tests that do not use it.
-	interrupts <-chan os.Signal
-	// stopSignals stops delivery to interrupts and restores the default.
-	stopSignals func()
+	// lockDir holds the default fleet locks (os.TempDir()).
+	lockDir string
+	// signals delivers SIGINT/SIGTERM to run; nil: the process's own,
+	// when notify is set, else none.
+	signals <-chan os.Signal
+	notify  bool
+	// interrupted is closed by the first interrupt; run sets it up before
+	// anything else, and every command sees it.
+	interrupted chan struct{}
 }
 
 func newEnv() *env {
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	return &env{
-		stdin:       os.Stdin,
-		stdout:      os.Stdout,
-		stderr:      os.Stderr,
-		getenv:      os.Getenv,
-		now:         time.Now,
-		stdinTTY:    term.IsTerminal(int(os.Stdin.Fd())),
-		stdoutTTY:   term.IsTerminal(int(os.Stdout.Fd())),
-		interrupts:  ch,
-		stopSignals: func() { signal.Stop(ch) },
+		stdin:     os.Stdin,
+		stdout:    os.Stdout,
+		stderr:    os.Stderr,
+		getenv:    os.Getenv,
+		now:       time.Now,
+		stdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		lockDir:   os.TempDir(),
+		notify:    true,
 	}
+}
+
+// listen handles interrupts for one run: the first SIGINT or SIGTERM
+// closes e.interrupted (no new work starts: a lock wait, a refresh or a
+// prompt ends, a run drains), the second cancels the returned context
+// (calls in flight abort). stop ends the handling and restores the
+// default, so a third signal kills the process.
+func (e *env) listen() (ctx context.Context, stop func()) {
+	sigs := e.signals
+	unnotify := func() {}
+	if sigs == nil && e.notify {
+		ch := make(chan os.Signal, 2)
+		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+		sigs, unnotify = ch, func() { signal.Stop(ch) }
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.interrupted = make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		for n := 1; ; n++ {
+			select {
+			case <-sigs:
+			case <-done:
+				return
+			}
+			if n == 1 {
+				close(e.interrupted)
+				continue
+			}
+			cancel()
+			return
+		}
+	}()
+	return ctx, func() { close(done); unnotify(); cancel() }
+}
+
+// ops is the operations' environment of this run.
+func (e *env) ops() *ops.Env {
+	return &ops.Env{
+		Getenv:      e.getenv,
+		Now:         e.now,
+		LockDir:     e.lockDir,
+		Interrupted: e.interrupted,
+		UserAgent:   "nbfleet/" + version(),
+		UI:          e,
+	}
+}
+
+// Warnf and Infof implement ops.UI.
+func (e *env) Warnf(format string, args ...any) { e.warnf(format, args...) }
+func (e *env) Infof(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "nbfleet: "+format+"\n", args...)
+}
+
+func (e *env) warnf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "nbfleet: warning: "+format+"\n", args...)
 }
 
 // inAutomation reports whether nbfleet runs unattended: no colour, no

@@ -16,7 +16,9 @@ import (
 
 	"github.com/nbfleet/nbfleet/internal/fleetlock"
 	"github.com/nbfleet/nbfleet/internal/golden"
+	"github.com/nbfleet/nbfleet/internal/ops"
 	"github.com/nbfleet/nbfleet/pkg/emulator"
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
@@ -55,7 +57,7 @@ func testEmulatorOptions() emulator.Options {
 //	emu-faults SPEC                        set fault probabilities (as --faults)
 //	hold-lock FILE                         hold a fleet lock for the rest of the script
 //	nbfleet-nodup FLEET                    no two live notebooks of FLEET share a name
-//	hold-fleet-lock FLEET                  hold FLEET's default lock (in $TMPDIR) for the rest of the script
+//	hold-fleet-lock FLEET CLOUD            hold FLEET's default lock (in $TMPDIR) for the rest of the script
 //	edit FILE OLD NEW                      replace OLD (Go-quoted escapes allowed) by NEW, once
 //	json-lines stdout|stderr|FILE          every line is one JSON object
 //	html-urls DIR N                        DIR/report.html links the N notebook URLs of DIR/report.json
@@ -206,10 +208,10 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func cmdHoldFleetLock(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: hold-fleet-lock FLEET")
+	if len(args) != 2 {
+		ts.Fatalf("usage: hold-fleet-lock FLEET CLOUD")
 	}
-	path := lockPathIn(ts.Getenv("TMPDIR"), args[0], emu(ts).URL(), emu(ts).ProjectID())
+	path := ops.LockPath(ts.Getenv("TMPDIR"), args[0], modelarts.Cloud(args[1]), emu(ts).ProjectID())
 	cmdHoldLock(ts, neg, []string{path})
 }
 

@@ -1,8 +1,9 @@
 package main
 
 import (
-	"github.com/nbfleet/nbfleet/schema"
 	"github.com/spf13/cobra"
+
+	"github.com/nbfleet/nbfleet/schema"
 )
 
 func newSchemaCmd(e *env) *cobra.Command {

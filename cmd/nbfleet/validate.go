@@ -7,8 +7,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/nbfleet/nbfleet/pkg/spec"
 	"github.com/spf13/cobra"
+
+	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
 // validateOptions are the flags and arguments of `nbfleet validate`.
@@ -38,7 +39,7 @@ Formats:
   github  GitHub Actions workflow annotations (::error file=…,line=…,col=…::…) on stdout`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return withHint(errors.New("validate needs at least one fleet file"), "run 'nbfleet validate --help' for usage")
+				return usage(cmd, errors.New("validate needs at least one fleet file"))
 			}
 			return nil
 		},
@@ -67,10 +68,8 @@ type validateError struct {
 }
 
 func runValidate(e *env, opts *validateOptions) error {
-	switch opts.format {
-	case "text", "json", "github":
-	default:
-		return withHint(fmt.Errorf("unknown --format %q", opts.format), "use --format text, json or github")
+	if err := oneOf("--format", opts.format, "text", "json", "github"); err != nil {
+		return err
 	}
 	results := make([]fileResult, 0, len(opts.files))
 	allValid := true
@@ -122,7 +121,7 @@ func runValidate(e *env, opts *validateOptions) error {
 		}
 	}
 	if !allValid {
-		return withCode(exitError, nil)
+		return errInvalid
 	}
 	return nil
 }

@@ -411,3 +411,30 @@ func FleetFingerprint(f *spec.Fleet) string {
 	}{f.Version, f.Name, f.Target, nbs}) // plain values: cannot fail
 	return checksum(b)
 }
+
+// IsSaved reports whether the file at path looks like a saved plan rather
+// than a fleet file: saved plans are JSON objects, fleet files YAML
+// mappings in block style. A file that cannot be read, or is not a regular
+// file (a FIFO would block), is not a saved plan.
+func IsSaved(path string) bool {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	buf := make([]byte, 512)
+	n, _ := f.Read(buf)
+	for _, b := range buf[:n] {
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return true
+		}
+		return false
+	}
+	return false
+}
