@@ -225,15 +225,13 @@ func openSaved(path string) (*plan.Saved, error) {
 func (e *Env) checkSaved(ctx context.Context, s *session, saved *plan.Saved) (*plan.Plan, error) {
 	fp := ""
 	if ff := saved.FleetPath(); ff != "" {
-		f, err := spec.Load(ff)
-		switch {
-		case err == nil:
-			fp = plan.FleetFingerprint(f)
-		case errors.Is(err, os.ErrNotExist):
+		if _, err := os.Stat(ff); errors.Is(err, os.ErrNotExist) {
 			e.ui().Warnf("the fleet file %s the plan was made from is gone; applying the saved plan as reviewed", ff)
 			fp = saved.FleetFingerprint
-		default:
+		} else if f, err := spec.Load(ff); err != nil {
 			return nil, fmt.Errorf("check the fleet file the plan was made from: %w", err)
+		} else {
+			fp = plan.FleetFingerprint(f)
 		}
 	}
 	wss := saved.Target.Workspaces
