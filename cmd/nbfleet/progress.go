@@ -271,16 +271,20 @@ type jsonProgress struct {
 	now func() time.Time
 }
 
+// eventsFormatVersion is the format_version of every --json event.
+const eventsFormatVersion = 1
+
 type jsonEvent struct {
-	Type   string    `json:"type"`
-	Time   time.Time `json:"time"`
-	Fleet  string    `json:"fleet,omitempty"`
-	Total  *int      `json:"total,omitempty"`
-	Name   string    `json:"name,omitempty"`
-	ID     string    `json:"id,omitempty"`
-	Action string    `json:"action,omitempty"`
-	Step   string    `json:"step,omitempty"`
-	Status string    `json:"status,omitempty"`
+	Type          string    `json:"type"`
+	FormatVersion int       `json:"format_version"`
+	Time          time.Time `json:"time"`
+	Fleet         string    `json:"fleet,omitempty"`
+	Total         *int      `json:"total,omitempty"`
+	Name          string    `json:"name,omitempty"`
+	ID            string    `json:"id,omitempty"`
+	Action        string    `json:"action,omitempty"`
+	Step          string    `json:"step,omitempty"`
+	Status        string    `json:"status,omitempty"`
 	// Notebook is the finished notebook's report entry.
 	Notebook *report.Entry `json:"notebook,omitempty"`
 	// Summary and Interrupted close the run.
@@ -290,6 +294,7 @@ type jsonEvent struct {
 
 func (j *jsonProgress) emit(ev jsonEvent) {
 	ev.Time = j.now().UTC()
+	ev.FormatVersion = eventsFormatVersion
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return

@@ -16,7 +16,7 @@ fleet file with a first line such as
   # yaml-language-server: $schema=./fleet.schema.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := e.stdout.Write(schema.FleetJSON)
+			_, err := e.stdout.Write(schema.FleetJSON())
 			return err
 		},
 	}

@@ -57,7 +57,7 @@ func TestSchemaCommand(t *testing.T) {
 	if code := run([]string{"schema"}, e); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb)
 	}
-	if !bytes.Equal(out.Bytes(), schema.FleetJSON) {
+	if !bytes.Equal(out.Bytes(), schema.FleetJSON()) {
 		t.Error("nbfleet schema does not print the embedded schema")
 	}
 }

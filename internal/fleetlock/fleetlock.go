@@ -23,8 +23,8 @@ import (
 // another Lock in this one) still holds the lock after the timeout.
 var ErrHeld = errors.New("fleet lock is held")
 
-// RetryDelay is how often Acquire tries again while it waits.
-var RetryDelay = 50 * time.Millisecond
+// retryDelay is how often Acquire tries again while it waits.
+const retryDelay = 50 * time.Millisecond
 
 // Holder describes who holds a lock. It is written into the lock file as
 // JSON.
@@ -81,7 +81,7 @@ func Acquire(ctx context.Context, path string, timeout time.Duration, holder Hol
 	ok, err := fl.TryLock()
 	if err == nil && !ok && timeout > 0 {
 		tctx, cancel := context.WithTimeout(ctx, timeout)
-		ok, err = fl.TryLockContext(tctx, RetryDelay)
+		ok, err = fl.TryLockContext(tctx, retryDelay)
 		cancel()
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			err = nil

@@ -23,7 +23,7 @@ const (
 // WriteJSON writes r as an indented JSON document carrying format_version.
 func WriteJSON(w io.Writer, r *Report) error {
 	c := *r
-	if c.FormatVersion == "" {
+	if c.FormatVersion == 0 {
 		c.FormatVersion = FormatVersion
 	}
 	if c.Notebooks == nil {
@@ -35,8 +35,8 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return enc.Encode(&c)
 }
 
-// CSVHeader is the header row WriteCSV writes.
-var CSVHeader = []string{"name", "id", "url", "status", "outcome", "error"}
+// csvHeader is the header row WriteCSV writes.
+var csvHeader = []string{"name", "id", "url", "status", "outcome", "error"}
 
 // WriteCSV writes one row per notebook: name, id, url, status, outcome and
 // error (the error code and message, else the fail_reason, else the note of
@@ -44,7 +44,7 @@ var CSVHeader = []string{"name", "id", "url", "status", "outcome", "error"}
 // prefixed with a quote.
 func WriteCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
+	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}
 	for _, e := range r.Notebooks {
@@ -128,7 +128,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 	s := r.summary()
 	b.WriteString("| outcome | notebooks |\n|---|---:|\n")
-	for _, o := range Outcomes {
+	for _, o := range outcomes {
 		fmt.Fprintf(&b, "| %s | %d |\n", o, s.Outcomes[o])
 	}
 	fmt.Fprintf(&b, "| **total** | **%d** |\n\n", s.Total)
