@@ -70,7 +70,7 @@ func TestProgressDisplays(t *testing.T) {
 		}},
 		{"tty.golden", func(w *bytes.Buffer) execute.Observer { return newTTYProgress(w, stepClock(), false) }},
 		{"tty-color.golden", func(w *bytes.Buffer) execute.Observer { return newTTYProgress(w, stepClock(), true) }},
-		{"events.golden", func(w *bytes.Buffer) execute.Observer { return &jsonProgress{w: w, now: stepClock()} }},
+		{"events.golden", func(w *bytes.Buffer) execute.Observer { return execute.NewEventWriter(w, stepClock()) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -83,7 +83,7 @@ func TestProgressDisplays(t *testing.T) {
 
 func TestProgressJSONEvents(t *testing.T) {
 	var b bytes.Buffer
-	script(&jsonProgress{w: &b, now: stepClock()})
+	script(execute.NewEventWriter(&b, stepClock()))
 	var types []string
 	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
 		var ev struct {
@@ -121,7 +121,7 @@ func TestProgressNoEscapesWithoutTTY(t *testing.T) {
 			}
 			return ""
 		}, now: stepClock(), stdoutTTY: true}, false, "*main.lineProgress"},
-		{"json", env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, true, "*main.jsonProgress"},
+		{"json", env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, true, "*execute.EventWriter"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -143,8 +143,8 @@ func typeName(v any) string {
 		return "*main.lineProgress"
 	case *ttyProgress:
 		return "*main.ttyProgress"
-	case *jsonProgress:
-		return "*main.jsonProgress"
+	case *execute.EventWriter:
+		return "*execute.EventWriter"
 	}
 	return "?"
 }

@@ -2,22 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"sort"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 )
-
-// statusFormatVersion is the format_version of `status --format json`;
-// version 2 made it an integer.
-const statusFormatVersion = 2
 
 type statusOptions struct {
 	fleet  string
@@ -55,74 +46,13 @@ func runStatus(ctx context.Context, e *env, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	rows := r.Notebooks
 	switch o.format {
 	case "json":
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			FormatVersion int                   `json:"format_version"`
-			Fleet         string                `json:"fleet"`
-			Notebooks     []plan.NotebookStatus `json:"notebooks"`
-		}{statusFormatVersion, r.Fleet, rows})
+		return plan.WriteStatusJSON(e.stdout, r.Fleet, r.Notebooks)
 	case "csv":
-		w := csv.NewWriter(e.stdout)
-		w.Write([]string{"name", "status", "id", "url"})
-		for _, r := range rows {
-			w.Write([]string{r.Name, r.Status, r.ID, r.URL})
-		}
-		w.Flush()
-		return w.Error()
+		return plan.WriteStatusCSV(e.stdout, r.Notebooks)
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATUS\tID\tURL")
-	counts := map[string]int{}
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Status, orDash(r.ID), orDash(r.URL))
-		counts[r.Status]++
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "%d notebooks: %s\n", len(rows), formatCounts(counts))
-	return nil
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// formatCounts lists the counts in a fixed order: the usual statuses
-// first, any other status after them alphabetically.
-func formatCounts(m map[string]int) string {
-	rank := map[string]int{}
-	for i, k := range []string{"RUNNING", "STOPPED", "CREATING", "STARTING", "STOPPING", "DELETING", "CREATE_FAILED", "START_FAILED", "ERROR", plan.StatusAbsent, plan.StatusConflict} {
-		rank[k] = i + 1
-	}
-	order := func(k string) int {
-		if r := rank[k]; r > 0 {
-			return r
-		}
-		return len(rank) + 1
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if ri, rj := order(keys[i]), order(keys[j]); ri != rj {
-			return ri < rj
-		}
-		return keys[i] < keys[j]
-	})
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%d %s", m[k], k)
-	}
-	return strings.Join(parts, ", ")
+	return plan.WriteStatusTable(e.stdout, r.Notebooks)
 }
 
 type driftOptions struct {

@@ -11,10 +11,10 @@ import (
 // hook script). Line and Col count from 1; Col is 0 when only the line is
 // known (a CSV row) and Line is 0 when the problem concerns the whole file.
 type Error struct {
-	File string
-	Line int
-	Col  int
-	Msg  string
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+	Msg  string `json:"message"`
 }
 
 // Error formats e as "file:line:col: message", "file:line: message" or
