@@ -327,3 +327,46 @@ func TestBinaryConcurrentApplies(t *testing.T) {
 		t.Fatalf("%d notebooks with %d names, want 30 and 30", total, len(names))
 	}
 }
+
+// TestBinaryInterruptAnyCommand: a command that does not watch for
+// interrupts itself (validate reading a FIFO that nobody writes) still
+// ends at the first one: it never hangs on Ctrl-C. (If the fleet loader
+// refuses a FIFO on its own, the command ends before the signal, which is
+// as good.)
+func TestBinaryInterruptAnyCommand(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fleet.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFO: %v", err)
+	}
+	p, _ := startNbfleet(t, dir, binEnv(t, "http://127.0.0.1:9", "p"), false, "validate", "fleet.yaml")
+	// Once nbfleet opened the FIFO to read, a writer can open it: nbfleet
+	// is then blocked reading, interrupts handled.
+	for deadline := time.Now().Add(exitBound); ; {
+		w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			defer w.Close()
+			break
+		}
+		select {
+		case <-p.done:
+			if code := p.exitCode(t); code != exitError {
+				t.Fatalf("validate of a FIFO exited %d on its own:\n%s", code, p.output())
+			}
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nbfleet neither read the FIFO nor exited:\n%s", p.output())
+		}
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.exitCode(t); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitInterrupted, p.output())
+	}
+	if !strings.Contains(p.output(), "nbfleet: error: interrupted") {
+		t.Errorf("no word of the interrupt:\n%s", p.output())
+	}
+}

@@ -133,6 +133,7 @@ func runEmulator(e *env, opts emulator.Options) error {
 	if err != nil {
 		return err
 	}
+	e.watching.Store(true) // it stops on the first interrupt itself
 	fmt.Fprintf(e.stdout, "nbfleet emulator listening on %s (project %s)\n", srv.URL(), srv.ProjectID())
 	<-e.interrupted
 	if err := srv.Close(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -33,6 +34,13 @@ type env struct {
 	// interrupted is closed by the first interrupt; run sets it up before
 	// anything else, and every command sees it.
 	interrupted chan struct{}
+	// watching is set by a command that stops on e.interrupted itself
+	// (those using e.ops, the emulator). Any other command ends at the
+	// first interrupt through abort (os.Exit; nil where signals are
+	// injected), exit 130: a validation of a slow roster or a write to a
+	// stalled pipe must not ignore Ctrl-C.
+	watching atomic.Bool
+	abort    func(code int)
 }
 
 func newEnv() *env {
@@ -46,14 +54,15 @@ func newEnv() *env {
 		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		lockDir:   os.TempDir(),
 		notify:    true,
+		abort:     os.Exit,
 	}
 }
 
 // listen handles interrupts for one run: the first SIGINT or SIGTERM
 // closes e.interrupted (no new work starts: a lock wait, a refresh or a
 // prompt ends, a run drains), the second cancels the returned context
-// (calls in flight abort). stop ends the handling and restores the
-// default, so a third signal kills the process.
+// (calls in flight abort) and restores the default, so that a third kills
+// the process. stop ends the handling.
 func (e *env) listen() (ctx context.Context, stop func()) {
 	sigs := e.signals
 	unnotify := func() {}
@@ -74,8 +83,13 @@ func (e *env) listen() (ctx context.Context, stop func()) {
 			}
 			if n == 1 {
 				close(e.interrupted)
+				if !e.watching.Load() && e.abort != nil {
+					fmt.Fprintln(e.stderr, "nbfleet: error: interrupted")
+					e.abort(exitInterrupted)
+				}
 				continue
 			}
+			unnotify()
 			cancel()
 			return
 		}
@@ -83,8 +97,10 @@ func (e *env) listen() (ctx context.Context, stop func()) {
 	return ctx, func() { close(done); unnotify(); cancel() }
 }
 
-// ops is the operations' environment of this run.
+// ops is the operations' environment of this run. A command that uses it
+// stops on interrupts itself.
 func (e *env) ops() *ops.Env {
+	e.watching.Store(true)
 	return &ops.Env{
 		Getenv:      e.getenv,
 		Now:         e.now,

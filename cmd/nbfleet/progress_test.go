@@ -109,23 +109,23 @@ func TestProgressJSONEvents(t *testing.T) {
 func TestProgressNoEscapesWithoutTTY(t *testing.T) {
 	for _, tt := range []struct {
 		name string
-		env  env
+		env  *env
 		json bool
 		want string
 	}{
-		{"not a terminal", env{getenv: func(string) string { return "" }, now: stepClock()}, false, "*main.lineProgress"},
-		{"terminal", env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, false, "*main.ttyProgress"},
-		{"terminal in CI", env{getenv: func(k string) string {
+		{"not a terminal", &env{getenv: func(string) string { return "" }, now: stepClock()}, false, "*main.lineProgress"},
+		{"terminal", &env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, false, "*main.ttyProgress"},
+		{"terminal in CI", &env{getenv: func(k string) string {
 			if k == "CI" {
 				return "true"
 			}
 			return ""
 		}, now: stepClock(), stdoutTTY: true}, false, "*main.lineProgress"},
-		{"json", env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, true, "*execute.EventWriter"},
+		{"json", &env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, true, "*execute.EventWriter"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			obs := newProgress(&tt.env, &b, tt.json)
+			obs := newProgress(tt.env, &b, tt.json)
 			if got := typeName(obs); got != tt.want {
 				t.Errorf("display %s, want %s", got, tt.want)
 			}
