@@ -499,6 +499,11 @@ func (c *chaosRun) afterApply(r result, args []string) bool {
 		t.Errorf("apply %d: exit %d; stderr:\n%s", c.applyN, r.code, tail(r.stderr))
 		return false
 	}
+	if r.code == 130 && strings.Contains(r.stderr, "interrupted: nothing was changed") {
+		// Interrupted before the run (lock, refresh, plan): no report,
+		// as for any apply that could not start.
+		return false
+	}
 	rep := c.readReport(args)
 	if rep == nil {
 		return false
