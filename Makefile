@@ -8,7 +8,7 @@ export GOTOOLCHAIN := go1.26.11
 FUZZTIME ?= 15s
 BIN      := bin/nbfleet
 
-.PHONY: all build test bench fuzz chaos conformance demo lint clean
+.PHONY: all build test bench fuzz chaos conformance demo lint hygiene clean
 
 all: build
 
@@ -64,6 +64,11 @@ lint:
 	if [ -n "$$files" ]; then echo "gofmt -w needed on:"; echo "$$files"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
 	GO=$(GO) ./scripts/govulncheck.sh
+
+# No build outputs or test debris in the repository: every tracked file
+# outside testdata/ is at most 1 MiB, and no rapid failure record is tracked.
+hygiene:
+	./scripts/hygiene.sh
 
 clean:
 	rm -rf bin nbfleet-report .demo

@@ -2,12 +2,17 @@
 // file format.
 package schema
 
-import _ "embed"
+import (
+	"bytes"
+	_ "embed"
+)
 
-// FleetJSON is the JSON Schema (2020-12) of a fleet file.
-//
 //go:embed fleet.schema.json
-var FleetJSON []byte
+var fleetJSON []byte
+
+// FleetJSON returns the JSON Schema (2020-12) of a fleet file: a copy, so
+// no caller can change what the others validate against.
+func FleetJSON() []byte { return bytes.Clone(fleetJSON) }
 
 // ID is the schema's $id.
 const ID = "https://nbfleet.dev/schema/fleet.schema.json"

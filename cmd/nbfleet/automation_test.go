@@ -43,7 +43,7 @@ func TestUnattendedOutput(t *testing.T) {
 				t.Fatal(err)
 			}
 			cli := func(args ...string) (int, string, string) {
-				e, out, errb := cliEnv(srv, nil)
+				e, out, errb := cliEnv(t, srv, nil)
 				base := e.getenv
 				e.getenv = func(k string) string {
 					if v, ok := tc.vars[k]; ok {

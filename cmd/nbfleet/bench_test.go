@@ -49,7 +49,7 @@ func BenchmarkPlan5000(b *testing.B) {
 	listsBefore := srv.Stats().Requests["list"][200]
 	b.ResetTimer()
 	for range b.N {
-		e, out, errb := cliEnv(srv, nil)
+		e, out, errb := cliEnv(b, srv, nil)
 		if code := run([]string{"plan", fleet, "--detailed-exitcode"}, e); code != exitOK {
 			b.Fatalf("plan exit %d\n%s\n%s", code, out.String(), errb.String())
 		}

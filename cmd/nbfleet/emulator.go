@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nbfleet/nbfleet/pkg/emulator"
 	"github.com/spf13/cobra"
+
+	"github.com/nbfleet/nbfleet/pkg/emulator"
 )
 
 // emulatorOptions are the flags of `nbfleet emulator` (a contract scripts use).
@@ -52,7 +53,7 @@ logs one line per request to stderr and stops on SIGINT/SIGTERM.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := o.toOptions(e.stderr)
 			if err != nil {
-				return withHint(err, "run 'nbfleet emulator --help' for usage")
+				return usage(cmd, err)
 			}
 			return runEmulator(e, opts)
 		},
@@ -150,12 +151,9 @@ func runEmulator(e *env, opts emulator.Options) error {
 	if err != nil {
 		return err
 	}
+	e.watching.Store(true) // it stops on the first interrupt itself
 	fmt.Fprintf(e.stdout, "nbfleet emulator listening on %s (project %s)\n", srv.URL(), srv.ProjectID())
-	if e.interrupts != nil {
-		<-e.interrupts
-	} else {
-		select {}
-	}
+	<-e.interrupted
 	if err := srv.Close(); err != nil {
 		return fmt.Errorf("emulator shutdown: %w", err)
 	}

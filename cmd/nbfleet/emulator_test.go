@@ -43,7 +43,7 @@ func TestEmulatorFlags(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			ch := make(chan os.Signal, 1)
 			ch <- syscall.SIGINT
-			code := run(append([]string{"emulator", "--listen", "127.0.0.1:0"}, tt.args...), &env{stdout: &stdout, stderr: &stderr, interrupts: ch, getenv: func(string) string { return "" }})
+			code := run(append([]string{"emulator", "--listen", "127.0.0.1:0"}, tt.args...), &env{stdout: &stdout, stderr: &stderr, signals: ch, getenv: func(string) string { return "" }})
 			if code != exitError || !strings.Contains(stderr.String(), tt.err) || !strings.HasPrefix(stderr.String(), "nbfleet: error: ") {
 				t.Fatalf("code %d, stderr %q, want %q", code, stderr.String(), tt.err)
 			}
@@ -83,7 +83,7 @@ func TestEmulatorRun(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		done <- run([]string{"emulator", "--listen", "127.0.0.1:0", "--auth", "none", "--state", state, "--log", "off"},
-			&env{stdout: pw, stderr: &stderr, interrupts: ch, getenv: func(string) string { return "" }})
+			&env{stdout: pw, stderr: &stderr, signals: ch, getenv: func(string) string { return "" }})
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/nbfleet/nbfleet/internal/ops"
 )
 
 // env is everything a command touches outside its arguments, so tests can
@@ -20,26 +25,100 @@ type env struct {
 	now    func() time.Time
 	// stdinTTY and stdoutTTY say whether those streams are terminals.
 	stdinTTY, stdoutTTY bool
-	// interrupts delivers SIGINT/SIGTERM; nil in tests that do not use it.
-	interrupts <-chan os.Signal
-	// stopSignals stops delivery to interrupts and restores the default.
-	stopSignals func()
+	// lockDir, when set, holds the default fleet locks instead of the
+	// shared lock directory (ops.LockPath): tests keep theirs apart.
+	lockDir string
+	// signals delivers SIGINT/SIGTERM to run; nil: the process's own,
+	// when notify is set, else none.
+	signals <-chan os.Signal
+	notify  bool
+	// interrupted is closed by the first interrupt; run sets it up before
+	// anything else, and every command sees it.
+	interrupted chan struct{}
+	// watching is set by a command that stops on e.interrupted itself
+	// (those using e.ops, the emulator). Any other command ends at the
+	// first interrupt through abort (os.Exit; nil where signals are
+	// injected), exit 130: a validation of a slow roster or a write to a
+	// stalled pipe must not ignore Ctrl-C.
+	watching atomic.Bool
+	abort    func(code int)
 }
 
 func newEnv() *env {
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	return &env{
-		stdin:       os.Stdin,
-		stdout:      os.Stdout,
-		stderr:      os.Stderr,
-		getenv:      os.Getenv,
-		now:         time.Now,
-		stdinTTY:    term.IsTerminal(int(os.Stdin.Fd())),
-		stdoutTTY:   term.IsTerminal(int(os.Stdout.Fd())),
-		interrupts:  ch,
-		stopSignals: func() { signal.Stop(ch) },
+		stdin:     os.Stdin,
+		stdout:    os.Stdout,
+		stderr:    os.Stderr,
+		getenv:    os.Getenv,
+		now:       time.Now,
+		stdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		notify:    true,
+		abort:     os.Exit,
 	}
+}
+
+// listen handles interrupts for one run: the first SIGINT or SIGTERM
+// closes e.interrupted (no new work starts: a lock wait, a refresh or a
+// prompt ends, a run drains), the second cancels the returned context
+// (calls in flight abort) and restores the default, so that a third kills
+// the process. stop ends the handling.
+func (e *env) listen() (ctx context.Context, stop func()) {
+	sigs := e.signals
+	unnotify := func() {}
+	if sigs == nil && e.notify {
+		ch := make(chan os.Signal, 2)
+		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+		sigs, unnotify = ch, func() { signal.Stop(ch) }
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.interrupted = make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		for n := 1; ; n++ {
+			select {
+			case <-sigs:
+			case <-done:
+				return
+			}
+			if n == 1 {
+				close(e.interrupted)
+				if !e.watching.Load() && e.abort != nil {
+					fmt.Fprintln(e.stderr, "nbfleet: error: interrupted")
+					e.abort(exitInterrupted)
+				}
+				continue
+			}
+			unnotify()
+			cancel()
+			return
+		}
+	}()
+	return ctx, func() { close(done); unnotify(); cancel() }
+}
+
+// ops is the operations' environment of this run. A command that uses it
+// stops on interrupts itself.
+func (e *env) ops() *ops.Env {
+	e.watching.Store(true)
+	return &ops.Env{
+		Getenv:      e.getenv,
+		Now:         e.now,
+		LockDir:     e.lockDir,
+		Interrupted: e.interrupted,
+		UserAgent:   "nbfleet/" + version(),
+		UI:          e,
+	}
+}
+
+// Warnf and Infof implement ops.UI.
+func (e *env) Warnf(format string, args ...any) { e.warnf(format, args...) }
+func (e *env) Infof(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "nbfleet: "+format+"\n", args...)
+}
+
+func (e *env) warnf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "nbfleet: warning: "+format+"\n", args...)
 }
 
 // inAutomation reports whether nbfleet runs unattended: no colour, no

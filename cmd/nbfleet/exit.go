@@ -5,78 +5,70 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spf13/cobra"
+
+	"github.com/nbfleet/nbfleet/internal/ops"
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 )
 
-// Exit codes: the documented contract, decided here and nowhere else.
+// Exit codes: the documented contract.
 const (
 	exitOK          = 0   // success
 	exitError       = 1   // bad input, auth, stale plan, lock held, usage
-	exitChanges     = 2   // plan/drift --detailed-exitcode found changes
-	exitPartial     = 3   // apply finished but some notebooks failed
+	exitChanges     = 2   // plan --detailed-exitcode or drift found changes
+	exitPartial     = 3   // apply, destroy or renew ran, some notebooks not as declared
 	exitInterrupted = 130 // interrupted by SIGINT/SIGTERM
 )
 
-// exitError carries an exit code through cobra's error return. A nil err
-// with a code exits quietly with that code.
-type exitErr struct {
-	code int
-	err  error
-}
+// Quiet errors: the exit code says it all, or the output already did.
+var (
+	// errChanges: plan --detailed-exitcode or drift found changes.
+	errChanges = errors.New("changes")
+	// errInvalid: validate printed the problems of invalid files.
+	errInvalid = errors.New("invalid")
+)
 
-func (e *exitErr) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func (e *exitErr) Unwrap() error { return e.err }
-
-// withCode returns err (possibly nil) to exit with code.
-func withCode(code int, err error) error { return &exitErr{code: code, err: err} }
-
-// hintError is an error with a hint line for the user.
-type hintError struct {
-	err  error
-	hint string
-}
-
-func (e *hintError) Error() string { return e.err.Error() }
-func (e *hintError) Unwrap() error { return e.err }
-
-func withHint(err error, format string, args ...any) error {
-	return &hintError{err: err, hint: fmt.Sprintf(format, args...)}
-}
-
-// report prints err in nbfleet's voice and returns the exit code.
-func (e *env) report(err error) int {
-	if err == nil {
+// exitCode maps a command's error to the exit-code contract, in one place.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
 		return exitOK
+	case errors.Is(err, ops.ErrInterrupted):
+		return exitInterrupted
+	case errors.Is(err, errChanges):
+		return exitChanges
+	case errors.Is(err, ops.ErrPartial):
+		return exitPartial
 	}
-	code := exitError
-	var xe *exitErr
-	if errors.As(err, &xe) {
-		code = xe.code
-		if xe.err == nil {
-			return code
-		}
+	return exitError
+}
+
+// exit prints err in nbfleet's voice, with a hint where the user can act,
+// and returns the exit code. An interrupted run gets no hint that would
+// send the user looking for another cause.
+func (e *env) exit(err error) int {
+	code := exitCode(err)
+	if err == nil || errors.Is(err, errChanges) || errors.Is(err, errInvalid) {
+		return code
 	}
-	msg := err.Error()
-	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
 		fmt.Fprintf(e.stderr, "nbfleet: error: %s\n", line)
 	}
-	var he *hintError
-	if errors.As(err, &he) && he.hint != "" {
-		fmt.Fprintf(e.stderr, "nbfleet: hint: %s\n", he.hint)
+	if code == exitInterrupted {
+		return code
+	}
+	var h *ops.Hinted
+	if errors.As(err, &h) && h.Hint != "" {
+		fmt.Fprintf(e.stderr, "nbfleet: hint: %s\n", h.Hint)
 	} else if h := apiHint(err); h != "" {
 		fmt.Fprintf(e.stderr, "nbfleet: hint: %s\n", h)
 	}
 	return code
 }
 
-func (e *env) warnf(format string, args ...any) {
-	fmt.Fprintf(e.stderr, "nbfleet: warning: "+format+"\n", args...)
+// usage is a usage error of command c: bad flags or arguments.
+func usage(c *cobra.Command, err error) error {
+	return ops.WithHint(err, "run 'nbfleet %s --help' for usage", c.Name())
 }
 
 // apiHint says what to do about an error from the cloud, when the kind of

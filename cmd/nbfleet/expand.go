@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/nbfleet/nbfleet/pkg/spec"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
+
+	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
 // expandOptions are the flags and arguments of `nbfleet expand`.
@@ -27,7 +28,7 @@ milliseconds and the ownership marker appended to the description. Each
 notebook carries its origin (file:line:col, or roster.csv:ROW).`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return withHint(fmt.Errorf("expand needs exactly one fleet file, got %d", len(args)), "run 'nbfleet expand --help' for usage")
+				return usage(cmd, fmt.Errorf("expand needs exactly one fleet file, got %d", len(args)))
 			}
 			return nil
 		},
@@ -41,8 +42,8 @@ notebook carries its origin (file:line:col, or roster.csv:ROW).`,
 }
 
 func runExpand(e *env, opts *expandOptions) error {
-	if opts.format != "yaml" && opts.format != "json" {
-		return withHint(fmt.Errorf("unknown --format %q", opts.format), "use --format yaml or json")
+	if err := oneOf("--format", opts.format, "yaml", "json"); err != nil {
+		return err
 	}
 	f, err := spec.Load(opts.file)
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/nbfleet/nbfleet/internal/golden"
 )
 
 // TestHelpGolden pins every command's --help: a reviewer reads a diff of
@@ -34,22 +34,7 @@ func TestHelpGolden(t *testing.T) {
 				file = "nbfleet"
 			}
 			path := filepath.Join("testdata", "help", file+".txt")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if d := cmp.Diff(string(want), out.String()); d != "" {
-				t.Errorf("%s changed (-want +got):\n%s", path, d)
-			}
+			golden.Check(t, path, []byte(out.String()))
 		})
 	}
 }

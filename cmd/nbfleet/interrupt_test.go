@@ -35,7 +35,7 @@ func (s *syncBuffer) String() string {
 }
 
 // cliEnv is an env for running the command in-process against srv.
-func cliEnv(srv *emulator.Server, sigs chan os.Signal) (*env, *syncBuffer, *syncBuffer) {
+func cliEnv(t testing.TB, srv *emulator.Server, sigs chan os.Signal) (*env, *syncBuffer, *syncBuffer) {
 	vars := map[string]string{
 		"NBFLEET_ENDPOINT":           srv.URL(),
 		"NBFLEET_IAM_ENDPOINT":       srv.URL() + "/v3",
@@ -46,12 +46,13 @@ func cliEnv(srv *emulator.Server, sigs chan os.Signal) (*env, *syncBuffer, *sync
 	}
 	out, errb := &syncBuffer{}, &syncBuffer{}
 	return &env{
-		stdin:      strings.NewReader(""),
-		stdout:     out,
-		stderr:     errb,
-		getenv:     func(k string) string { return vars[k] },
-		now:        time.Now,
-		interrupts: sigs,
+		stdin:   strings.NewReader(""),
+		stdout:  out,
+		stderr:  errb,
+		getenv:  func(k string) string { return vars[k] },
+		now:     time.Now,
+		signals: sigs,
+		lockDir: t.TempDir(),
 	}, out, errb
 }
 
@@ -92,7 +93,7 @@ func TestInterruptThenReapply(t *testing.T) {
 	}
 
 	sigs := make(chan os.Signal, 2)
-	e, _, errb := cliEnv(srv, sigs)
+	e, _, errb := cliEnv(t, srv, sigs)
 	done := make(chan int)
 	go func() { done <- run(args("r1"), e) }()
 	deadline := time.Now().Add(10 * time.Second)
@@ -134,7 +135,7 @@ func TestInterruptThenReapply(t *testing.T) {
 		t.Errorf("all 24 notebooks were created although the run was interrupted early")
 	}
 
-	e2, _, errb2 := cliEnv(srv, make(chan os.Signal))
+	e2, _, errb2 := cliEnv(t, srv, make(chan os.Signal))
 	if code := run(args("r2"), e2); code != exitOK {
 		t.Fatalf("re-apply exit %d; stderr:\n%s", code, errb2.String())
 	}
@@ -159,7 +160,7 @@ func TestSecondInterruptAborts(t *testing.T) {
 		t.Fatal(err)
 	}
 	sigs := make(chan os.Signal, 2)
-	e, _, errb := cliEnv(srv, sigs)
+	e, _, errb := cliEnv(t, srv, sigs)
 	done := make(chan int)
 	go func() {
 		done <- run([]string{"apply", fleet, "--auto-approve", "--poll-interval", "20ms", "--drain-grace", "1m",

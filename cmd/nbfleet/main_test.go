@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"html"
 	"os"
@@ -16,12 +15,13 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/nbfleet/nbfleet/internal/fleetlock"
+	"github.com/nbfleet/nbfleet/internal/golden"
+	"github.com/nbfleet/nbfleet/internal/ops"
 	"github.com/nbfleet/nbfleet/pkg/emulator"
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
@@ -85,7 +85,7 @@ func startScriptEmulator(setenv func(k, v string), o emulator.Options) (*emulato
 //	emu-calls OP N                         the emulator answered N OP requests with 200
 //	hold-lock FILE                         hold a fleet lock for the rest of the script
 //	nbfleet-nodup FLEET                    no two live notebooks of FLEET share a name
-//	hold-fleet-lock FLEET                  hold FLEET's default lock (in $TMPDIR) for the rest of the script
+//	hold-fleet-lock FLEET CLOUD            hold FLEET's default lock ($NBFLEET_LOCK_DIR, else in $TMPDIR) for the rest of the script
 //	edit FILE OLD NEW                      replace OLD (Go-quoted escapes allowed) by NEW, once
 //	json-lines stdout|stderr|FILE          every line is one JSON object
 //	html-urls DIR N                        DIR/report.html links the N notebook URLs of DIR/report.json
@@ -95,7 +95,7 @@ func startScriptEmulator(setenv func(k, v string), o emulator.Options) (*emulato
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
-		UpdateScripts: *update,
+		UpdateScripts: golden.Updating(),
 		Setup: func(env *testscript.Env) error {
 			srv, err := startScriptEmulator(env.Setenv, testEmulatorOptions())
 			if err != nil {
@@ -331,11 +331,18 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func cmdHoldFleetLock(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: hold-fleet-lock FLEET")
+	if len(args) != 2 {
+		ts.Fatalf("usage: hold-fleet-lock FLEET CLOUD")
 	}
-	path := lockPathIn(ts.Getenv("TMPDIR"), args[0], emu(ts).URL(), emu(ts).ProjectID())
-	cmdHoldLock(ts, neg, []string{path})
+	// The script's nbfleet takes the lock in the script's lock directory:
+	// $NBFLEET_LOCK_DIR, else nbfleet-locks in its $TMPDIR.
+	dir := ts.Getenv(fleetlock.DirEnv)
+	if dir == "" {
+		dir = filepath.Join(ts.Getenv("TMPDIR"), "nbfleet-locks")
+	}
+	path, err := ops.LockPath(args[0], modelarts.Cloud(args[1]), emu(ts).ProjectID())
+	ts.Check(err)
+	cmdHoldLock(ts, neg, []string{filepath.Join(dir, filepath.Base(path))})
 }
 
 func cmdNoDup(ts *testscript.TestScript, neg bool, args []string) {

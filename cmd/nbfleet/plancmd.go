@@ -7,34 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nbfleet/nbfleet/internal/ops"
 	"github.com/nbfleet/nbfleet/pkg/plan"
-	"github.com/nbfleet/nbfleet/pkg/spec"
 )
-
-// selectFlags pick which notebooks a command acts on.
-type selectFlags struct {
-	targets  []string
-	excludes []string
-	replace  []string
-}
-
-func (f *selectFlags) register(cmd *cobra.Command, withReplace bool) {
-	cmd.Flags().StringArrayVar(&f.targets, "target", nil, "only notebooks whose name matches `GLOB` (repeatable)")
-	cmd.Flags().StringArrayVar(&f.excludes, "exclude", nil, "skip notebooks whose name matches `GLOB` (repeatable)")
-	if withReplace {
-		cmd.Flags().StringArrayVar(&f.replace, "replace", nil, "force the notebook `NAME` to be deleted and created again (repeatable)")
-	}
-}
-
-// options returns the selection as plan options, refusing a malformed glob
-// (which would otherwise quietly match nothing).
-func (f *selectFlags) options() (plan.Options, error) {
-	o := plan.Options{Targets: f.targets, Excludes: f.excludes, Replace: f.replace}
-	if err := o.Validate(); err != nil {
-		return o, withHint(fmt.Errorf("--target/--exclude: %w", err), "globs use path.Match syntax: * ? [a-z]")
-	}
-	return o, nil
-}
 
 type planOptions struct {
 	fleet        string
@@ -73,61 +48,28 @@ refuses if the cloud or the fleet file changed since.`,
 	return cmd
 }
 
-// computePlan reads the fleet and the cloud and diffs them.
-func computePlan(ctx context.Context, e *env, path string, sel selectFlags, cf cloudFlags) (*snapshot, *plan.Plan, error) {
-	opts, err := sel.options()
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := e.readFleet(ctx, path, cf)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s, plan.Diff(s.fleet, s.live, opts), nil
-}
-
 func runPlan(ctx context.Context, e *env, o planOptions) error {
-	switch o.format {
-	case "text", "json", "markdown":
-	default:
-		return withHint(fmt.Errorf("unknown --format %q", o.format), "use text, json or markdown")
+	if err := oneOf("--format", o.format, "text", "json", "markdown"); err != nil {
+		return err
 	}
-	ctx, stop := e.cancelOnInterrupt(ctx)
-	defer stop()
-	snap, p, err := computePlan(ctx, e, o.fleet, o.sel, o.cloud)
+	sel, err := o.sel.options()
 	if err != nil {
 		return err
 	}
-	fleet, cfg := snap.fleet, snap.cfg
-	e.warnFlavors(ctx, snap.client, p)
-	if err := renderPlan(e.stdout, e, p, o.format, o.verbose, o.noColor, o.markdownHint); err != nil {
-		return err
+	p, err := ops.Plan(ctx, e.ops(), ops.PlanRequest{Fleet: o.fleet, Select: sel, Conn: o.cloud.conn(), Out: o.out})
+	if p != nil {
+		if rerr := renderPlan(e.stdout, e, p, o.format, o.verbose, o.noColor, o.markdownHint); rerr != nil && err == nil {
+			err = rerr
+		}
 	}
-	if err := p.Err(); err != nil {
-		return withHint(err, "remove protect: true from the notebook if you really mean it")
+	if err != nil {
+		return err
 	}
 	if o.out != "" {
-		meta := plan.Meta{
-			CreatedAt:        e.now(),
-			FleetFile:        o.fleet,
-			FleetFingerprint: plan.FleetFingerprint(fleet),
-			Target: spec.Target{
-				Cloud:       string(cfg.Cloud),
-				Region:      cfg.Region,
-				Endpoint:    cfg.Endpoint,
-				ProjectID:   cfg.ProjectID,
-				WorkspaceID: fleet.Target.WorkspaceID,
-			},
-			Workspaces: plan.Workspaces(fleet),
-			Live:       snap.live,
-		}
-		if err := plan.Save(o.out, p, meta); err != nil {
-			return err
-		}
 		fmt.Fprintf(e.stderr, "nbfleet: plan saved to %s; apply it with 'nbfleet apply %s'\n", o.out, o.out)
 	}
 	if o.detailed && p.HasChanges() {
-		return withCode(exitChanges, nil)
+		return errChanges
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ package main
 // execute.Observer. execute serialises the calls, so none of them locks.
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -21,7 +20,7 @@ import (
 func newProgress(e *env, w io.Writer, jsonEvents bool) execute.Observer {
 	switch {
 	case jsonEvents:
-		return &jsonProgress{w: w, now: e.now}
+		return execute.NewEventWriter(w, e.now)
 	case !e.inAutomation():
 		return newTTYProgress(w, e.now, e.getenv("NO_COLOR") == "")
 	default:
@@ -262,60 +261,4 @@ func (p *ttyProgress) Summary(r *report.Report) {
 	if r.Interrupted {
 		fmt.Fprintln(p.w, p.paint("33", "Interrupted: run apply again to finish."))
 	}
-}
-
-// jsonProgress writes newline-delimited JSON events: planned, started,
-// progress, finished and summary, each with its type and time.
-type jsonProgress struct {
-	w   io.Writer
-	now func() time.Time
-}
-
-type jsonEvent struct {
-	Type   string    `json:"type"`
-	Time   time.Time `json:"time"`
-	Fleet  string    `json:"fleet,omitempty"`
-	Total  *int      `json:"total,omitempty"`
-	Name   string    `json:"name,omitempty"`
-	ID     string    `json:"id,omitempty"`
-	Action string    `json:"action,omitempty"`
-	Step   string    `json:"step,omitempty"`
-	Status string    `json:"status,omitempty"`
-	// Notebook is the finished notebook's report entry.
-	Notebook *report.Entry `json:"notebook,omitempty"`
-	// Summary and Interrupted close the run.
-	Summary     *report.Summary `json:"summary,omitempty"`
-	Interrupted *bool           `json:"interrupted,omitempty"`
-}
-
-func (j *jsonProgress) emit(ev jsonEvent) {
-	ev.Time = j.now().UTC()
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return
-	}
-	j.w.Write(append(data, '\n'))
-}
-
-func (j *jsonProgress) Planned(p *plan.Plan) {
-	n := len(p.Changes)
-	j.emit(jsonEvent{Type: "planned", Fleet: p.Fleet, Total: &n})
-}
-
-func (j *jsonProgress) Started(c *plan.Change) {
-	j.emit(jsonEvent{Type: "started", Name: c.Name, ID: c.ID, Action: c.Action.String()})
-}
-
-func (j *jsonProgress) Progress(ev execute.Event) {
-	j.emit(jsonEvent{Type: "progress", Name: ev.Name, ID: ev.ID, Step: string(ev.Step), Status: ev.Status})
-}
-
-func (j *jsonProgress) Finished(e report.Entry) {
-	j.emit(jsonEvent{Type: "finished", Name: e.Name, Notebook: &e})
-}
-
-func (j *jsonProgress) Summary(r *report.Report) {
-	s := r.Summary
-	in := r.Interrupted
-	j.emit(jsonEvent{Type: "summary", Fleet: r.Fleet, Summary: &s, Interrupted: &in})
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,28 +10,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nbfleet/nbfleet/internal/golden"
 	"github.com/nbfleet/nbfleet/pkg/execute"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/report"
 )
-
-func progressGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "progress", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, d)
-	}
-}
 
 // stepClock advances 10 seconds per reading.
 func stepClock() func() time.Time {
@@ -88,20 +70,20 @@ func TestProgressDisplays(t *testing.T) {
 		}},
 		{"tty.golden", func(w *bytes.Buffer) execute.Observer { return newTTYProgress(w, stepClock(), false) }},
 		{"tty-color.golden", func(w *bytes.Buffer) execute.Observer { return newTTYProgress(w, stepClock(), true) }},
-		{"events.golden", func(w *bytes.Buffer) execute.Observer { return &jsonProgress{w: w, now: stepClock()} }},
+		{"events.golden", func(w *bytes.Buffer) execute.Observer { return execute.NewEventWriter(w, stepClock()) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
 			var b bytes.Buffer
 			script(tt.make(&b))
-			progressGolden(t, tt.golden, b.Bytes())
+			golden.Check(t, filepath.Join("testdata", "progress", tt.golden), b.Bytes())
 		})
 	}
 }
 
 func TestProgressJSONEvents(t *testing.T) {
 	var b bytes.Buffer
-	script(&jsonProgress{w: &b, now: stepClock()})
+	script(execute.NewEventWriter(&b, stepClock()))
 	var types []string
 	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
 		var ev struct {
@@ -127,23 +109,23 @@ func TestProgressJSONEvents(t *testing.T) {
 func TestProgressNoEscapesWithoutTTY(t *testing.T) {
 	for _, tt := range []struct {
 		name string
-		env  env
+		env  *env
 		json bool
 		want string
 	}{
-		{"not a terminal", env{getenv: func(string) string { return "" }, now: stepClock()}, false, "*main.lineProgress"},
-		{"terminal", env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, false, "*main.ttyProgress"},
-		{"terminal in CI", env{getenv: func(k string) string {
+		{"not a terminal", &env{getenv: func(string) string { return "" }, now: stepClock()}, false, "*main.lineProgress"},
+		{"terminal", &env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, false, "*main.ttyProgress"},
+		{"terminal in CI", &env{getenv: func(k string) string {
 			if k == "CI" {
 				return "true"
 			}
 			return ""
 		}, now: stepClock(), stdoutTTY: true}, false, "*main.lineProgress"},
-		{"json", env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, true, "*main.jsonProgress"},
+		{"json", &env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, true, "*execute.EventWriter"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			obs := newProgress(&tt.env, &b, tt.json)
+			obs := newProgress(tt.env, &b, tt.json)
 			if got := typeName(obs); got != tt.want {
 				t.Errorf("display %s, want %s", got, tt.want)
 			}
@@ -161,8 +143,8 @@ func typeName(v any) string {
 		return "*main.lineProgress"
 	case *ttyProgress:
 		return "*main.ttyProgress"
-	case *jsonProgress:
-		return "*main.jsonProgress"
+	case *execute.EventWriter:
+		return "*execute.EventWriter"
 	}
 	return "?"
 }

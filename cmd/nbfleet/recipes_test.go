@@ -34,6 +34,8 @@ type recipeEnv struct {
 	bin string
 	// creds are the variables a CI system or an env file would provide.
 	creds map[string]string
+	// tmp is the runs' temporary directory: one machine's.
+	tmp string
 }
 
 func newRecipeEnv(t *testing.T) *recipeEnv {
@@ -61,7 +63,7 @@ exec %q "$@"
 	if err := os.WriteFile(filepath.Join(bin, "nbfleet"), []byte(shim), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &recipeEnv{t: t, srv: srv, bin: bin, creds: map[string]string{
+	return &recipeEnv{t: t, srv: srv, bin: bin, tmp: t.TempDir(), creds: map[string]string{
 		"NBFLEET_ENDPOINT":           srv.URL(),
 		"NBFLEET_IAM_ENDPOINT":       srv.URL() + "/v3",
 		"HUAWEICLOUD_SDK_AK":         emulator.DefaultAK,
@@ -101,7 +103,7 @@ func (r *recipeEnv) environ(vars map[string]string) []string {
 	env := []string{
 		"PATH=" + r.bin + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"HOME=" + r.t.TempDir(),
-		"TMPDIR=" + os.TempDir(),
+		"TMPDIR=" + r.tmp, // the fleet locks of this recipe's runs, not another test's
 		noRaceExitSleep,
 	}
 	keys := make([]string, 0, len(vars))

@@ -3,15 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
-	"github.com/nbfleet/nbfleet/pkg/modelarts"
-	"github.com/nbfleet/nbfleet/pkg/plan"
+	"github.com/nbfleet/nbfleet/internal/ops"
 )
 
 type renewOptions struct {
@@ -34,6 +30,9 @@ Stopped notebooks are left alone.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
+			if err := o.validate(); err != nil {
+				return usage(cmd, err)
+			}
 			return runRenew(cmd.Context(), e, o)
 		},
 	}
@@ -46,79 +45,42 @@ Stopped notebooks are left alone.`,
 	return cmd
 }
 
+func (o *renewOptions) validate() error {
+	return atLeast("--parallelism", o.parallelism, 1)
+}
+
 func runRenew(ctx context.Context, e *env, o renewOptions) error {
-	if o.duration < time.Hour || o.duration > 72*time.Hour {
-		return withHint(fmt.Errorf("--duration %s is outside the lease range of 1h to 72h", o.duration), "e.g. --duration 8h")
-	}
-	if o.leaseType != "" && o.leaseType != "timing" && o.leaseType != "idle" {
-		return withHint(fmt.Errorf("unknown --type %q", o.leaseType), "use timing or idle")
-	}
-	if o.parallelism < 1 {
-		o.parallelism = 1
-	}
 	sel, err := o.sel.options()
 	if err != nil {
 		return err
 	}
-	ctx, stop := e.cancelOnInterrupt(ctx)
-	defer stop()
-	snap, err := e.readFleet(ctx, o.fleet, o.cloud)
-	if err != nil {
-		return err
-	}
-	fleet, client, live := snap.fleet, snap.client, snap.live
-	declared := map[string]bool{}
-	for _, nb := range fleet.Notebooks {
-		declared[nb.Name] = true
-	}
-	var todo []modelarts.Notebook
-	skipped := 0
-	for _, nb := range live {
-		owner, ok := plan.Owner(nb.Description)
-		if !ok || owner != fleet.Name || !declared[nb.Name] || !sel.Selects(nb.Name) {
-			continue
-		}
-		if nb.Status != modelarts.StatusRunning {
-			skipped++
-			fmt.Fprintf(e.stdout, "%s: %s, lease not renewed\n", nb.Name, nb.Status)
-			continue
-		}
-		todo = append(todo, nb)
-	}
-	sort.Slice(todo, func(i, j int) bool { return todo[i].Name < todo[j].Name })
-
-	req := modelarts.LeaseReq{Duration: o.duration.Milliseconds(), Type: o.leaseType}
-	errs := make([]error, len(todo))
-	var mu sync.Mutex
-	var g errgroup.Group
-	g.SetLimit(o.parallelism)
-	for i, nb := range todo {
-		g.Go(func() error {
-			_, err := client.RenewLease(ctx, nb.ID, req)
-			errs[i] = err
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				fmt.Fprintf(e.stdout, "%s: renew failed: %v\n", nb.Name, err)
-			} else {
-				fmt.Fprintf(e.stdout, "%s: lease renewed for %s\n", nb.Name, o.duration)
+	results, err := ops.Renew(ctx, e.ops(), ops.RenewRequest{
+		Fleet: o.fleet, Select: sel, Conn: o.cloud.conn(),
+		Duration: o.duration, Type: o.leaseType, Parallelism: o.parallelism,
+		Progress: func(r ops.RenewResult) {
+			switch {
+			case r.Renewed:
+				fmt.Fprintf(e.stdout, "%s: lease renewed for %s\n", r.Name, o.duration)
+			case r.Err != nil:
+				fmt.Fprintf(e.stdout, "%s: renew failed: %v\n", r.Name, r.Err)
+			default:
+				fmt.Fprintf(e.stdout, "%s: %s, lease not renewed\n", r.Name, r.Status)
 			}
-			return nil
-		})
-	}
-	_ = g.Wait()
-	failed := 0
-	for _, err := range errs {
-		if err != nil {
-			failed++
+		},
+	})
+	if results != nil {
+		renewed, failed, skipped := 0, 0, 0
+		for _, r := range results {
+			switch {
+			case r.Renewed:
+				renewed++
+			case r.Err != nil:
+				failed++
+			default:
+				skipped++
+			}
 		}
+		fmt.Fprintf(e.stdout, "Renew: %d renewed, %d failed, %d not running.\n", renewed, failed, skipped)
 	}
-	fmt.Fprintf(e.stdout, "Renew: %d renewed, %d failed, %d not running.\n", len(todo)-failed, failed, skipped)
-	if ctx.Err() != nil {
-		return withCode(exitInterrupted, nil)
-	}
-	if failed > 0 {
-		return withCode(exitPartial, nil)
-	}
-	return nil
+	return err
 }

@@ -1,21 +1,18 @@
 package main
 
 import (
-	"context"
-
 	"github.com/spf13/cobra"
 )
 
 // run parses args, runs the command and returns the process exit code.
-// Deferred work (report flush, lock release) happens inside the commands,
-// before run returns.
+// Interrupts are handled from its first line; deferred work (report flush,
+// lock release) happens inside the commands, before run returns.
 func run(args []string, e *env) int {
-	if e.stopSignals != nil {
-		defer e.stopSignals()
-	}
+	ctx, stop := e.listen()
+	defer stop()
 	root := newRootCmd(e)
 	root.SetArgs(args)
-	return e.report(root.ExecuteContext(context.Background()))
+	return e.exit(root.ExecuteContext(ctx))
 }
 
 func newRootCmd(e *env) *cobra.Command {
@@ -30,7 +27,7 @@ func newRootCmd(e *env) *cobra.Command {
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withHint(err, "run 'nbfleet %s --help' for usage", c.Name())
+		return usage(c, err)
 	})
 	root.AddCommand(
 		newPlanCmd(e),

@@ -1,8 +1,9 @@
 package main
 
 import (
-	"github.com/nbfleet/nbfleet/schema"
 	"github.com/spf13/cobra"
+
+	"github.com/nbfleet/nbfleet/schema"
 )
 
 func newSchemaCmd(e *env) *cobra.Command {
@@ -15,7 +16,7 @@ fleet file with a first line such as
   # yaml-language-server: $schema=./fleet.schema.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := e.stdout.Write(schema.FleetJSON)
+			_, err := e.stdout.Write(schema.FleetJSON())
 			return err
 		},
 	}

@@ -133,7 +133,7 @@ func secretsRun(t *testing.T, kind string) {
 	var files []string   // files that must be 0600
 	nb := func(want int, args ...string) {
 		t.Helper()
-		e, out, errb := secEnv(vars)
+		e, out, errb := secEnv(t, vars)
 		code := run(args, e)
 		outputs = append(outputs, fmt.Sprintf("stdout of %v:\n%s", args, out.String()), fmt.Sprintf("stderr of %v:\n%s", args, errb.String()))
 		if code != want {
@@ -192,7 +192,7 @@ func secretsRun(t *testing.T, kind string) {
 		bad["OS_AUTH_TOKEN"] = "tok-SECRET-WRONG-" + strings.Repeat("x", 40)
 	}
 	for _, args := range [][]string{{"plan", fleet}, {"status", fleet, "--format", "json"}} {
-		e, out, errb := secEnv(bad)
+		e, out, errb := secEnv(t, bad)
 		if code := run(args, e); code == exitOK {
 			t.Fatalf("nbfleet %v with bad credentials: exit 0", args)
 		}
@@ -242,14 +242,15 @@ func secretsRun(t *testing.T, kind string) {
 }
 
 // secEnv is an env whose variables are exactly vars.
-func secEnv(vars map[string]string) (*env, *syncBuffer, *syncBuffer) {
+func secEnv(t testing.TB, vars map[string]string) (*env, *syncBuffer, *syncBuffer) {
 	out, errb := &syncBuffer{}, &syncBuffer{}
 	return &env{
-		stdin:  strings.NewReader(""),
-		stdout: out,
-		stderr: errb,
-		getenv: func(k string) string { return vars[k] },
-		now:    time.Now,
+		stdin:   strings.NewReader(""),
+		stdout:  out,
+		stderr:  errb,
+		getenv:  func(k string) string { return vars[k] },
+		now:     time.Now,
+		lockDir: t.TempDir(),
 	}, out, errb
 }
 
@@ -334,7 +335,7 @@ func TestInsecureEndpointRefused(t *testing.T) {
 				args = append(args, "--allow-insecure-endpoint")
 			}
 			before := srv.Stats().Requests
-			e, _, errb := secEnv(vars)
+			e, _, errb := secEnv(t, vars)
 			code := run(args, e)
 			if !tc.wantRefused {
 				if code != exitOK {

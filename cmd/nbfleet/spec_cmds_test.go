@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nbfleet/nbfleet/internal/golden"
 	"github.com/nbfleet/nbfleet/schema"
 )
 
@@ -50,19 +50,7 @@ func TestSpecCommands(t *testing.T) {
 			code := run(tt.args, e)
 			got := fmt.Sprintf("$ nbfleet %s\nexit %d\n-- stdout --\n%s-- stderr --\n%s", strings.Join(tt.args, " "), code, out, errb)
 			path := filepath.Join("testdata", "spec", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s:\ngot:\n%s\nwant:\n%s", path, got, want)
-			}
+			golden.Check(t, path, []byte(got))
 		})
 	}
 }
@@ -72,7 +60,7 @@ func TestSchemaCommand(t *testing.T) {
 	if code := run([]string{"schema"}, e); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb)
 	}
-	if !bytes.Equal(out.Bytes(), schema.FleetJSON) {
+	if !bytes.Equal(out.Bytes(), schema.FleetJSON()) {
 		t.Error("nbfleet schema does not print the embedded schema")
 	}
 }

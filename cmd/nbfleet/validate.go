@@ -1,14 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/nbfleet/nbfleet/pkg/spec"
-	"github.com/spf13/cobra"
 )
 
 // validateOptions are the flags and arguments of `nbfleet validate`.
@@ -16,9 +15,6 @@ type validateOptions struct {
 	format string // text, json or github
 	files  []string
 }
-
-// validateFormatVersion is the format_version of `validate --format json`.
-const validateFormatVersion = 1
 
 func newValidateCmd(e *env) *cobra.Command {
 	opts := &validateOptions{}
@@ -40,7 +36,7 @@ Formats:
           ::warning …) on stdout`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return withHint(errors.New("validate needs at least one fleet file"), "run 'nbfleet validate --help' for usage")
+				return usage(cmd, errors.New("validate needs at least one fleet file"))
 			}
 			return nil
 		},
@@ -53,88 +49,39 @@ Formats:
 	return cmd
 }
 
-// fileResult is one file's outcome, shared by every format.
-type fileResult struct {
-	File      string          `json:"file"`
-	Valid     bool            `json:"valid"`
-	Notebooks int             `json:"notebooks"`
-	Errors    []validateError `json:"errors"`
-	Warnings  []validateError `json:"warnings"`
-}
-
-type validateError struct {
-	File    string `json:"file"`
-	Line    int    `json:"line"`
-	Col     int    `json:"col"`
-	Message string `json:"message"`
-}
-
 func runValidate(e *env, opts *validateOptions) error {
-	switch opts.format {
-	case "text", "json", "github":
-	default:
-		return withHint(fmt.Errorf("unknown --format %q", opts.format), "use --format text, json or github")
+	if err := oneOf("--format", opts.format, "text", "json", "github"); err != nil {
+		return err
 	}
-	results := make([]fileResult, 0, len(opts.files))
-	allValid := true
-	for _, file := range opts.files {
-		r := fileResult{File: file, Valid: true, Errors: []validateError{}, Warnings: []validateError{}}
-		f, err := spec.Load(file)
-		if err != nil {
-			var list spec.ErrorList
-			if !errors.As(err, &list) {
-				return fmt.Errorf("validate %s: %w", file, err)
-			}
-			r.Valid, allValid = false, false
-			for _, le := range list {
-				r.Errors = append(r.Errors, validateError{File: le.File, Line: le.Line, Col: le.Col, Message: le.Msg})
-			}
-		} else {
-			r.Notebooks = len(f.Notebooks)
-			for _, w := range f.Warnings {
-				r.Warnings = append(r.Warnings, validateError{File: w.File, Line: w.Line, Col: w.Col, Message: w.Msg})
-			}
-		}
-		results = append(results, r)
+	results, err := spec.ValidateFiles(opts.files)
+	if err != nil {
+		return err
 	}
 	switch opts.format {
 	case "json":
-		doc := struct {
-			FormatVersion int          `json:"format_version"`
-			Valid         bool         `json:"valid"`
-			Files         []fileResult `json:"files"`
-		}{validateFormatVersion, allValid, results}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
-			return err
-		}
+		err = spec.WriteValidationJSON(e.stdout, results)
 	case "github":
-		for _, r := range results {
-			for _, ve := range r.Errors {
-				writeAnnotation(e.stdout, "error", ve)
-			}
-			for _, ve := range r.Warnings {
-				writeAnnotation(e.stdout, "warning", ve)
-			}
-		}
+		err = spec.WriteGitHubAnnotations(e.stdout, results)
 	default:
 		for _, r := range results {
 			for _, w := range r.Warnings {
-				printWarning(e.stderr, spec.Warning{File: w.File, Line: w.Line, Col: w.Col, Msg: w.Message})
+				printWarning(e.stderr, w)
 			}
 			if r.Valid {
 				fmt.Fprintf(e.stdout, "%s: valid, %s\n", r.File, plural(r.Notebooks, "notebook"))
-				continue
 			}
 			for _, ve := range r.Errors {
-				se := spec.Error{File: ve.File, Line: ve.Line, Col: ve.Col, Msg: ve.Message}
-				fmt.Fprintf(e.stderr, "nbfleet: error: %s\n", se.Error())
+				fmt.Fprintf(e.stderr, "nbfleet: error: %s\n", ve.Error())
 			}
 		}
 	}
-	if !allValid {
-		return withCode(exitError, nil)
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		if !r.Valid {
+			return errInvalid
+		}
 	}
 	return nil
 }
@@ -142,27 +89,6 @@ func runValidate(e *env, opts *validateOptions) error {
 // printWarning prints a fleet's warning in nbfleet's voice.
 func printWarning(w io.Writer, fw spec.Warning) {
 	fmt.Fprintf(w, "nbfleet: warning: %s\n", fw)
-}
-
-// writeAnnotation prints one GitHub Actions annotation (level "error" or
-// "warning"), escaping as the workflow command syntax requires.
-func writeAnnotation(w io.Writer, level string, ve validateError) {
-	props := "file=" + escapeProperty(ve.File)
-	if ve.Line > 0 {
-		props += fmt.Sprintf(",line=%d", ve.Line)
-	}
-	if ve.Col > 0 {
-		props += fmt.Sprintf(",col=%d", ve.Col)
-	}
-	fmt.Fprintf(w, "::%s %s::%s\n", level, props, escapeData(ve.Message))
-}
-
-func escapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
 // plural formats "1 notebook", "31 notebooks".

@@ -43,7 +43,7 @@ func (c Credentials) secrets() []string {
 }
 
 // RetryPolicy bounds the client's retries of everything but create.
-// Zero fields take the defaults of DefaultRetryPolicy.
+// Zero fields take the defaults of DefaultRetryPolicy().
 type RetryPolicy struct {
 	MaxAttempts int           // attempts per call, the first included
 	WaitMin     time.Duration // smallest backoff
@@ -51,11 +51,15 @@ type RetryPolicy struct {
 	MaxElapsed  time.Duration // no retry starts after this much time in one call
 }
 
-// DefaultRetryPolicy is what the client uses when Config.Retry is zero.
-var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 5, WaitMin: 500 * time.Millisecond, WaitMax: 20 * time.Second, MaxElapsed: 2 * time.Minute}
+// DefaultRetryPolicy returns what the client uses when Config.Retry is
+// zero. It is a function, not a variable, so no caller can change the
+// defaults of every other client.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 5, WaitMin: 500 * time.Millisecond, WaitMax: 20 * time.Second, MaxElapsed: 2 * time.Minute}
+}
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
-	d := DefaultRetryPolicy
+	d := DefaultRetryPolicy()
 	if p.MaxAttempts > 0 {
 		d.MaxAttempts = p.MaxAttempts
 	}

@@ -189,10 +189,9 @@ type LeaseReq struct {
 }
 
 // CreateRequest is the body of CreateNotebook (CreateNotebook.rst Table 2).
-// Its JSON form (snake_case, neutral endpoint spelling) is for output people
-// and tools read, such as a plan rendered as JSON; the client encodes the
-// wire body itself, endpoints in its cloud's spelling, and saved plans use
-// package plan's own encoding.
+// Its json tags are the wire's; the client sends endpoints in its cloud's
+// spelling itself (createBody). Plans do not encode requests: they carry
+// the notebook the requests are derived from (package plan).
 type CreateRequest struct {
 	Name        string     `json:"name"`
 	Description string     `json:"description,omitempty"`

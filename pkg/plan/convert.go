@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
@@ -34,23 +37,68 @@ func hooksDigest(description string) string {
 	return d
 }
 
-// Description returns the description nbfleet sends for a notebook of
-// fleet: the user's description, a space and the marker (with the digest
-// of the notebook's hooks), or the marker alone when the user gave none.
-func Description(fleet *spec.Fleet, nb *spec.Notebook) string {
-	return spec.MarkedDescription(fleet.Name, nb)
+// sending records on c the notebook its steps send (nb as sent for f,
+// without its origin, plus the live endpoints of other services a PUT of
+// endpoints must keep) and derives the steps' requests from it. A change
+// whose steps send nothing keeps no notebook.
+func (c Change) sending(f *spec.Fleet, nb *spec.Notebook, keep ...spec.Endpoint) Change {
+	for _, s := range c.Steps {
+		if s.Op == StepCreate || s.Op == StepUpdate || s.Op == StepStart {
+			sent := nb.Sent(f.Name)
+			sent.Origin = spec.Origin{}
+			if len(keep) > 0 {
+				sent.Endpoints = append(slices.Clone(sent.Endpoints), keep...)
+			}
+			c.Notebook = &sent
+			break
+		}
+	}
+	if err := c.derive(); err != nil {
+		panic("plan: " + err.Error()) // Diff builds only steps it can derive
+	}
+	return c
 }
 
-// CreateRequest converts a desired notebook into the create call's body:
-// the description carries the ownership marker (so ownership is set in the
-// create call itself), durations are milliseconds, endpoints are
+// derive fills the requests of c's steps from c.Notebook: the one way
+// from the notebook shape to the API's requests, for a new plan and for a
+// saved one read back.
+func (c *Change) derive() error {
+	for i := range c.Steps {
+		s := &c.Steps[i]
+		s.Create, s.Update, s.Lease = nil, nil, nil
+		switch s.Op {
+		case StepCreate, StepUpdate:
+			if c.Notebook == nil {
+				return fmt.Errorf("change %s: step %d (%s) has no notebook to send", c.Name, i, s.Op)
+			}
+			if s.Op == StepCreate {
+				s.Create = createRequest(c.Notebook)
+				break
+			}
+			if s.Size != 0 && (!slices.Contains(s.Fields, "volume.capacity") || s.Size < 0 || s.Size > c.Notebook.Volume.Capacity) {
+				return fmt.Errorf("change %s: step %d grows the volume to %d GB, which is not a step towards its %d GB",
+					c.Name, i, s.Size, c.Notebook.Volume.Capacity)
+			}
+			s.Update = updateRequest(c.Notebook, s.Fields, s.Size)
+		case StepStart:
+			if c.Notebook != nil {
+				s.Lease = leaseRequest(c.Notebook)
+			}
+		}
+	}
+	return nil
+}
+
+// createRequest converts a notebook as sent (its description carrying the
+// ownership marker, so that ownership is set by the create call itself)
+// into the create call's body: durations in milliseconds, endpoints
 // DevService→Service and SSHKeys→KeyPairNames.
-func CreateRequest(fleet *spec.Fleet, nb *spec.Notebook) *modelarts.CreateRequest {
+func createRequest(nb *spec.Notebook) *modelarts.CreateRequest {
 	return &modelarts.CreateRequest{
 		Name:        nb.Name,
-		Description: Description(fleet, nb),
+		Description: nb.Description,
 		Duration:    ms(nb.Duration),
-		Endpoints:   Endpoints(nb.Endpoints),
+		Endpoints:   endpoints(nb.Endpoints),
 		Feature:     nb.Feature,
 		Flavor:      nb.Flavor,
 		ImageID:     nb.ImageID,
@@ -63,52 +111,56 @@ func CreateRequest(fleet *spec.Fleet, nb *spec.Notebook) *modelarts.CreateReques
 			ID:        nb.Volume.ID,
 		},
 		WorkspaceID: nb.WorkspaceID,
-		Hooks:       Hooks(nb.Hooks),
-		Lease:       LeaseRequest(nb),
+		Hooks:       hooks(nb.Hooks),
+		Lease:       leaseRequest(nb),
 	}
 }
 
-// UpdateRequest builds the PUT body that sets the given field paths of a
-// desired notebook (paths as in FieldChange.Path: "description", "marker",
+// updateRequest builds the PUT body that sets the given field paths of a
+// notebook as sent (paths as in FieldChange.Path: "description", "marker",
 // "flavor", "image_id", "endpoints", "hooks", "volume.capacity"). Other
 // fields are left out, so the server keeps them. "description", "marker"
 // and "hooks" send the description with the marker, whose hooks digest
-// records the hooks sent. "volume.capacity" asks for the declared
-// capacity at once; Diff plans growth in steps itself (GrowthSteps).
-func UpdateRequest(fleet *spec.Fleet, nb *spec.Notebook, paths []string) *modelarts.UpdateRequest {
+// records the hooks sent; endpoints and hooks the notebook has none of are
+// cleared. "volume.capacity" asks for size GB (a growth step, see
+// GrowthSteps), or the notebook's capacity when size is zero.
+func updateRequest(nb *spec.Notebook, paths []string, size int) *modelarts.UpdateRequest {
 	r := &modelarts.UpdateRequest{}
 	for _, p := range paths {
 		switch p {
 		case "description", "marker":
-			d := Description(fleet, nb)
+			d := nb.Description
 			r.Description = &d
 		case "flavor":
 			r.Flavor = nb.Flavor
 		case "image_id":
 			r.ImageID = nb.ImageID
 		case "endpoints":
-			r.Endpoints = Endpoints(nb.Endpoints)
+			r.Endpoints = endpoints(nb.Endpoints)
 			if r.Endpoints == nil {
 				r.Endpoints = []modelarts.Endpoint{}
 			}
 		case "hooks":
-			r.Hooks = Hooks(nb.Hooks)
+			r.Hooks = hooks(nb.Hooks)
 			if r.Hooks == nil {
 				r.Hooks = &modelarts.Hooks{ContainerHooks: &modelarts.ContainerHooks{}}
 			}
-			d := Description(fleet, nb)
+			d := nb.Description
 			r.Description = &d
 		case "volume.capacity":
 			r.StorageNewSize = nb.Volume.Capacity
+			if size > 0 {
+				r.StorageNewSize = size
+			}
 		}
 	}
 	return r
 }
 
-// LeaseRequest is the lease sent with a create and a start: the notebook's
+// leaseRequest is the lease sent with a create and a start: the notebook's
 // lease, else its top-level duration as a timing lease, else nil (the
 // server's default).
-func LeaseRequest(nb *spec.Notebook) *modelarts.LeaseReq {
+func leaseRequest(nb *spec.Notebook) *modelarts.LeaseReq {
 	if nb.Lease != nil && (nb.Lease.Duration > 0 || nb.Lease.Type != "") {
 		return &modelarts.LeaseReq{Duration: ms(nb.Lease.Duration), Type: nb.Lease.Type}
 	}
@@ -118,8 +170,8 @@ func LeaseRequest(nb *spec.Notebook) *modelarts.LeaseReq {
 	return nil
 }
 
-// Endpoints converts the fleet's endpoints to the client's; nil for none.
-func Endpoints(eps []spec.Endpoint) []modelarts.Endpoint {
+// endpoints converts the fleet's endpoints to the client's; nil for none.
+func endpoints(eps []spec.Endpoint) []modelarts.Endpoint {
 	if len(eps) == 0 {
 		return nil
 	}
@@ -134,8 +186,8 @@ func Endpoints(eps []spec.Endpoint) []modelarts.Endpoint {
 	return out
 }
 
-// Hooks converts the fleet's hooks to the client's; nil for none.
-func Hooks(h *spec.Hooks) *modelarts.Hooks {
+// hooks converts the fleet's hooks to the client's; nil for none.
+func hooks(h *spec.Hooks) *modelarts.Hooks {
 	if h == nil || (h.PreStart == nil && h.PostStart == nil) {
 		return nil
 	}
@@ -149,6 +201,51 @@ func Hooks(h *spec.Hooks) *modelarts.Hooks {
 		PreStart:  conv(h.PreStart),
 		PostStart: conv(h.PostStart),
 	}}
+}
+
+// FromLive returns the declared notebook that a live one matches: what
+// `nbfleet import` writes, so that the next plan adopts the notebook and
+// changes nothing else. The lease is left out (it is a countdown, never
+// compared), and so is the ownership marker.
+func FromLive(l *modelarts.Notebook) spec.Notebook {
+	nb := spec.Notebook{
+		Name:        l.Name,
+		Description: StripMarker(l.Description),
+		Flavor:      l.Flavor,
+		Flavors:     []string{l.Flavor},
+		Feature:     feature(l.Feature),
+		WorkspaceID: workspace(l.WorkspaceID),
+		State:       spec.Running,
+	}
+	if l.Image != nil {
+		nb.ImageID = l.Image.ID
+	}
+	if l.Pool != nil {
+		nb.PoolID = l.Pool.ID
+	}
+	if v := l.Volume; v != nil {
+		nb.Volume = spec.Volume{Category: v.Category, Ownership: v.Ownership, Capacity: v.Capacity, URI: v.URI, ID: v.ID}
+	}
+	for _, ep := range l.Endpoints {
+		if strings.EqualFold(ep.Service, "SSH") {
+			nb.Endpoints = append(nb.Endpoints, spec.Endpoint{DevService: "SSH", SSHKeys: ep.KeyPairNames, AllowedAccessIPs: ep.AllowedAccessIPs})
+		}
+	}
+	if h := l.Hooks; h != nil && h.ContainerHooks != nil {
+		conv := func(k *modelarts.HookConfig) *spec.Hook {
+			if k == nil || (k.Script == "" && k.Type == "") {
+				return nil
+			}
+			return &spec.Hook{Script: k.Script, Type: strings.ToUpper(k.Type)}
+		}
+		if pre, post := conv(h.ContainerHooks.PreStart), conv(h.ContainerHooks.PostStart); pre != nil || post != nil {
+			nb.Hooks = &spec.Hooks{PreStart: pre, PostStart: post}
+		}
+	}
+	if l.Status == modelarts.StatusStopped || l.Status == modelarts.StatusStopping {
+		nb.State = spec.Stopped
+	}
+	return nb
 }
 
 func ms(d time.Duration) int64 { return d.Milliseconds() }

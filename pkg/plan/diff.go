@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -62,46 +63,27 @@ func (o Options) keep(name string) bool {
 // documentation for the ownership and field rules.
 func Diff(desired *spec.Fleet, live []modelarts.Notebook, opts Options) *Plan {
 	p := &Plan{FormatVersion: FormatVersion, Fleet: desired.Name, Changes: []Change{}}
-	ws := fleetWorkspaces(desired)
-	byName := map[string][]*modelarts.Notebook{}
-	for i := range live {
-		l := &live[i]
-		if !ws[workspace(l.WorkspaceID)] || l.Status == modelarts.StatusDeleted {
-			continue
-		}
-		byName[l.Name] = append(byName[l.Name], l)
-	}
-	for _, ls := range byName {
-		sort.Slice(ls, func(i, j int) bool { return ls[i].ID < ls[j].ID })
-	}
+	m := MatchFleet(desired, live, opts)
 	forced := map[string]bool{}
 	for _, n := range opts.Replace {
 		forced[n] = true
 	}
-	declared := map[string]bool{}
-	hooks := false
+	byName := make(map[string]*spec.Notebook, len(desired.Notebooks))
 	for i := range desired.Notebooks {
-		nb := &desired.Notebooks[i]
-		declared[nb.Name] = true
-		if !opts.keep(nb.Name) {
-			continue
-		}
-		hooks = hooks || nb.Hooks != nil
-		p.Changes = append(p.Changes, diffOne(desired, nb, byName[nb.Name], forced[nb.Name]))
+		byName[desired.Notebooks[i].Name] = &desired.Notebooks[i]
 	}
-	if hooks {
+	anyHooks := false
+	for _, dm := range m.Declared {
+		nb := byName[dm.Name]
+		anyHooks = anyHooks || nb.Hooks != nil
+		p.Changes = append(p.Changes, diffOne(desired, nb, dm, forced[dm.Name]))
+	}
+	if anyHooks {
 		p.Notes = append(p.Notes, NoteHooks)
 	}
-	for name, ls := range byName {
-		if declared[name] || !opts.keep(name) {
-			continue
-		}
-		for _, l := range ls {
-			if owner, ok := Owner(l.Description); ok && owner == desired.Name {
-				if c, ok := prune(l); ok {
-					p.Changes = append(p.Changes, c)
-				}
-			}
+	for _, l := range m.Orphans {
+		if c, ok := prune(l); ok {
+			p.Changes = append(p.Changes, c)
 		}
 	}
 	sortChanges(p.Changes)
@@ -109,7 +91,7 @@ func Diff(desired *spec.Fleet, live []modelarts.Notebook, opts Options) *Plan {
 }
 
 // fleetWorkspaces is the set of workspaces a fleet uses: the target's and
-// every notebook's ("0" when empty).
+// every notebook's (spec.DefaultWorkspace when empty).
 func fleetWorkspaces(f *spec.Fleet) map[string]bool {
 	ws := map[string]bool{workspace(f.Target.WorkspaceID): true}
 	for i := range f.Notebooks {
@@ -142,7 +124,7 @@ func sortChanges(cs []Change) {
 
 func workspace(id string) string {
 	if id == "" {
-		return "0"
+		return spec.DefaultWorkspace
 	}
 	return id
 }
@@ -195,61 +177,46 @@ func statusWithReason(l *modelarts.Notebook) string {
 
 const destroyWarning = "REPLACING DESTROYS THE NOTEBOOK'S STORAGE: everything saved in it is lost"
 
-func diffOne(f *spec.Fleet, nb *spec.Notebook, lives []*modelarts.Notebook, forced bool) Change {
+func diffOne(f *spec.Fleet, nb *spec.Notebook, m Match, forced bool) Change {
 	c := Change{Name: nb.Name, WantStatus: wantStatus(nb)}
-	var present, deleting []*modelarts.Notebook
-	for _, l := range lives {
-		if l.Status == modelarts.StatusDeleting {
-			deleting = append(deleting, l)
-		} else {
-			present = append(present, l)
-		}
-	}
 	conflict := func(format string, args ...any) Change {
 		c.Action = Conflict
 		c.Reason = fmt.Sprintf(format, args...)
+		c.IDs = m.IDs()
 		c.Steps = nil
 		c.Fields = nil
 		c.DestroysData = false
 		return c
 	}
-	switch {
-	case len(present) == 0:
+	switch m.Verdict {
+	case Absent:
 		c.Action = Create
 		c.Reason = "declared, not live"
-		for _, d := range deleting {
+		for _, d := range m.Deleting {
 			c.Steps = append(c.Steps, Step{Op: StepWait, ID: d.ID})
 			c.Reason += fmt.Sprintf("; waits for the old copy %s to finish deleting", d.ID)
 		}
-		c.Steps = append(c.Steps, createSteps(f, nb)...)
-		return c
-	case len(present) >= 2:
-		for _, l := range present {
-			c.IDs = append(c.IDs, l.ID)
-		}
+		c.Steps = append(c.Steps, createSteps(nb)...)
+		return c.sending(f, nb)
+	case Duplicate:
 		return conflict("%d live notebooks are named %q (ids %s): nbfleet touches none of them; delete or rename the extra ones by hand",
-			len(present), nb.Name, strings.Join(c.IDs, ", "))
+			len(m.Present), nb.Name, strings.Join(m.IDs(), ", "))
 	}
-	l := present[0]
+	l := m.Live
 	c.ID = l.ID
-	owner, marked := Owner(l.Description)
-	if marked && owner != f.Name {
-		c.IDs = []string{l.ID}
+	if m.Verdict == Foreign {
 		return conflict("the live notebook %s belongs to fleet %q (its description ends with %s): nbfleet never touches another fleet's notebook",
-			l.ID, owner, spec.OwnerMarker(owner))
+			l.ID, m.Owner, spec.OwnerMarker(m.Owner))
 	}
-	adopt := !marked
+	adopt := m.Verdict == Unowned
 	switch l.Status {
 	case modelarts.StatusFrozen:
-		c.IDs = []string{l.ID}
 		return conflict("the account is frozen (in arrears, ModelArts.6326): nothing can change %s until the account is settled", l.ID)
 	case modelarts.StatusDeleteFailed:
-		c.IDs = []string{l.ID}
 		return conflict("deleting %s failed earlier (%s): check it in the console and delete it by hand", l.ID, statusWithReason(l))
 	}
 	if adopt {
 		if ssh := foreignSSH(nb, l); ssh != "" {
-			c.IDs = []string{l.ID}
 			return conflict("the live notebook %s was not created by nbfleet (no %s marker) and has SSH access the fleet does not declare (%s): adopting it would hand out a notebook someone else can log in to; delete it by hand, or declare that SSH endpoint in the fleet file to adopt it as it is",
 				l.ID, spec.OwnerMarker(f.Name), ssh)
 		}
@@ -259,7 +226,6 @@ func diffOne(f *spec.Fleet, nb *spec.Notebook, lives []*modelarts.Notebook, forc
 	if broken(l.Status) {
 		causes = append(causes, "live status "+statusWithReason(l))
 	} else if _, _, ok := settle(l.Status); !ok {
-		c.IDs = []string{l.ID}
 		return conflict("the live notebook %s has status %q, which nbfleet does not know how to handle", l.ID, l.Status)
 	}
 	for _, fc := range fields {
@@ -272,7 +238,6 @@ func diffOne(f *spec.Fleet, nb *spec.Notebook, lives []*modelarts.Notebook, forc
 	}
 	if len(causes) > 0 {
 		if adopt {
-			c.IDs = []string{l.ID}
 			return conflict("the live notebook %s was not created by nbfleet (no %s marker) and would have to be replaced (%s): nbfleet never destroys a notebook it does not own; delete it by hand or change the fleet file to match it",
 				l.ID, spec.OwnerMarker(f.Name), strings.Join(causes, "; "))
 		}
@@ -285,8 +250,8 @@ func diffOne(f *spec.Fleet, nb *spec.Notebook, lives []*modelarts.Notebook, forc
 			c.Steps = append(c.Steps, Step{Op: StepWait})
 		}
 		c.Steps = append(c.Steps, Step{Op: StepDelete})
-		c.Steps = append(c.Steps, createSteps(f, nb)...)
-		return c
+		c.Steps = append(c.Steps, createSteps(nb)...)
+		return c.sending(f, nb)
 	}
 	return inPlace(f, nb, l, c, fields, adopt)
 }
@@ -350,7 +315,7 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 	}
 	var stopOnly, free, changed []string
 	var grow *FieldChange
-	hooks := false
+	newHooks := false
 	for i, fc := range fields {
 		switch fc.Forces {
 		case "stop":
@@ -363,7 +328,7 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 		if fc.Path != "marker" {
 			changed = append(changed, fc.Path)
 		}
-		hooks = hooks || fc.Path == "hooks"
+		newHooks = newHooks || fc.Path == "hooks"
 	}
 	c.Fields = fields
 	if busy {
@@ -376,19 +341,19 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 	if len(changed) > 0 {
 		why = append(why, strings.Join(changed, ", ")+" differ")
 	}
-	lease := LeaseRequest(nb)
+	lease := leaseRequest(nb)
 	started, stopped := false, false
+	var keep []spec.Endpoint
 	put := func(paths []string) {
-		u := UpdateRequest(f, nb, paths)
-		if len(nb.Endpoints) > 0 && u.Endpoints != nil {
-			// A PUT replaces every endpoint: keep the live ones of the
-			// services the fleet does not declare.
-			u.Endpoints = append(u.Endpoints, otherServices(l.Endpoints, u.Endpoints)...)
+		if slices.Contains(paths, "endpoints") {
+			// A PUT replaces every endpoint: the notebook sent keeps the
+			// live ones of the services the fleet does not declare.
+			keep = otherServices(l.Endpoints, endpoints(nb.Endpoints))
 		}
-		c.Steps = append(c.Steps, Step{Op: StepUpdate, Update: u})
+		c.Steps = append(c.Steps, Step{Op: StepUpdate, Fields: paths})
 	}
 	start := func() {
-		c.Steps = append(c.Steps, Step{Op: StepStart, Lease: lease})
+		c.Steps = append(c.Steps, Step{Op: StepStart})
 		started = true
 	}
 	stop := func() {
@@ -399,7 +364,7 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 		have, want := grow.Before.(int), grow.After.(int)
 		sizes := GrowthSteps(have, want)
 		for _, size := range sizes {
-			c.Steps = append(c.Steps, Step{Op: StepUpdate, Update: &modelarts.UpdateRequest{StorageNewSize: size}})
+			c.Steps = append(c.Steps, Step{Op: StepUpdate, Fields: []string{"volume.capacity"}, Size: size})
 		}
 		why = append(why, fmt.Sprintf("the volume grows from %d to %d GB in %d step(s) of at most %d GB while running, waiting out RESIZING after each (the service grows a volume only while the notebook runs)",
 			have, want, len(sizes), modelarts.MaxGrowthStep))
@@ -452,7 +417,7 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 			}
 		}
 	}
-	if hooks {
+	if newHooks {
 		why = append(why, "the new hooks take effect when the notebook next starts")
 	}
 	if started && lease == nil {
@@ -487,11 +452,11 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 		why = append(why, fmt.Sprintf("waits for it to leave %s first", what))
 	}
 	c.Reason = strings.Join(why, "; ")
-	return c
+	return c.sending(f, nb, keep...)
 }
 
-func createSteps(f *spec.Fleet, nb *spec.Notebook) []Step {
-	s := []Step{{Op: StepCreate, Create: CreateRequest(f, nb)}}
+func createSteps(nb *spec.Notebook) []Step {
+	s := []Step{{Op: StepCreate}}
 	if nb.State == spec.Stopped {
 		s = append(s, Step{Op: StepStop})
 	}
@@ -549,7 +514,7 @@ func compareFields(nb *spec.Notebook, l *modelarts.Notebook) []FieldChange {
 	if len(nb.Endpoints) > 0 {
 		// Only the declared services: the service may add entries of its
 		// own (a NOTEBOOK one) that the fleet never asked for.
-		declared := Endpoints(nb.Endpoints)
+		declared := endpoints(nb.Endpoints)
 		before, after := normEndpoints(ofServices(l.Endpoints, declared)), normEndpoints(declared)
 		if !reflect.DeepEqual(before, after) {
 			add("endpoints", before, after, "stop")
@@ -563,7 +528,7 @@ func compareFields(nb *spec.Notebook, l *modelarts.Notebook) []FieldChange {
 		if have != "" {
 			before = "set by nbfleet (digest " + have + ")"
 		}
-		add("hooks", before, normHooks(Hooks(nb.Hooks)), "")
+		add("hooks", before, normHooks(hooks(nb.Hooks)), "")
 	}
 	if v := l.Volume; v != nil {
 		// Only an EVS volume's capacity is the notebook API's to change.
@@ -606,16 +571,16 @@ func compareFields(nb *spec.Notebook, l *modelarts.Notebook) []FieldChange {
 }
 
 // otherServices returns the live endpoints of the services the declared
-// endpoints do not use, as a request would carry them (no uri).
-func otherServices(live, declared []modelarts.Endpoint) []modelarts.Endpoint {
+// endpoints do not use, in the notebook's shape (no uri).
+func otherServices(live, declared []modelarts.Endpoint) []spec.Endpoint {
 	svc := map[string]bool{}
 	for _, e := range declared {
 		svc[strings.ToUpper(e.Service)] = true
 	}
-	var out []modelarts.Endpoint
+	var out []spec.Endpoint
 	for _, e := range live {
 		if !svc[strings.ToUpper(e.Service)] {
-			out = append(out, modelarts.Endpoint{Service: e.Service, KeyPairNames: e.KeyPairNames, AllowedAccessIPs: e.AllowedAccessIPs})
+			out = append(out, spec.Endpoint{DevService: e.Service, SSHKeys: e.KeyPairNames, AllowedAccessIPs: e.AllowedAccessIPs})
 		}
 	}
 	return out

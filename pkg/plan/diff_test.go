@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -410,6 +411,41 @@ func TestDiffRequests(t *testing.T) {
 	}
 }
 
+// TestLabelsNeverSent: labels are nbfleet's own: the plan's notebook
+// carries them, no request derived from it does.
+func TestLabelsNeverSent(t *testing.T) {
+	label := func(n *spec.Notebook) {
+		n.Labels = map[string]string{"student": "Ada Lovelace"}
+		n.RestartAfterLease = true
+	}
+	f := fleet(nb("new", label), nb("changed", label, func(n *spec.Notebook) { n.Flavor = "big"; n.Description = "x" }),
+		nb("stopped", label))
+	p := Diff(f, []modelarts.Notebook{live("changed", "i1"), live("stopped", "i2", status("STOPPED"))}, Options{})
+	sent := 0
+	for _, c := range p.Changes {
+		if c.Notebook == nil || c.Notebook.Labels["student"] != "Ada Lovelace" {
+			t.Errorf("%s: the plan's notebook lacks its labels: %+v", c.Name, c.Notebook)
+		}
+		for _, s := range c.Steps {
+			for _, req := range []any{s.Create, s.Update, s.Lease} {
+				b, err := json.Marshal(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(string(b), "Ada") || strings.Contains(string(b), "student") || strings.Contains(string(b), "restart") {
+					t.Errorf("%s: %s request carries nbfleet's own fields: %s", c.Name, s.Op, b)
+				}
+				if string(b) != "null" {
+					sent++
+				}
+			}
+		}
+	}
+	if sent < 4 {
+		t.Errorf("only %d requests checked", sent)
+	}
+}
+
 func TestMarker(t *testing.T) {
 	tests := []struct {
 		desc, fleet, user string
@@ -447,7 +483,8 @@ func TestCreateRequest(t *testing.T) {
 		n.Volume = spec.Volume{Category: "EFS", Ownership: "DEDICATED", Capacity: 0, URI: "u", ID: "v"}
 		n.Duration = 2 * 3600 * 1e9
 	})
-	got := CreateRequest(f, &n)
+	sent := n.Sent(f.Name)
+	got := createRequest(&sent)
 	want := &modelarts.CreateRequest{
 		Name: "a", Description: "notebook a " + spec.Marker("ml101", spec.HooksDigest(n.Hooks)), Duration: 7200000,
 		Endpoints: []modelarts.Endpoint{{Service: "SSH", KeyPairNames: []string{"k"}, AllowedAccessIPs: []string{"1.2.3.4"}}},
@@ -461,7 +498,8 @@ func TestCreateRequest(t *testing.T) {
 		t.Errorf("CreateRequest (-want +got):\n%s", diff)
 	}
 	n.Description, n.Lease, n.Hooks = "", nil, nil
-	got = CreateRequest(f, &n)
+	sent = n.Sent(f.Name)
+	got = createRequest(&sent)
 	if got.Description != "[nbfleet:ml101]" || got.Lease == nil || got.Lease.Duration != 7200000 {
 		t.Errorf("CreateRequest without description/lease: %q %+v", got.Description, got.Lease)
 	}

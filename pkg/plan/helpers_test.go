@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -9,8 +8,6 @@ import (
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const testFleetName = "ml101"
 
@@ -35,6 +32,9 @@ func nb(name string, mods ...func(*spec.Notebook)) spec.Notebook {
 	}
 	for _, m := range mods {
 		m(&n)
+	}
+	if n.Flavors == nil && n.Flavor != "" {
+		n.Flavors = []string{n.Flavor} // as spec expands it
 	}
 	return n
 }

@@ -3,12 +3,14 @@ package plan
 import (
 	"encoding/json"
 	"io"
+
+	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
 // jsonPlan is the document WriteJSON writes: close to Terraform's
 // `terraform show -json` resource_changes, so jq habits carry over.
 type jsonPlan struct {
-	FormatVersion   string       `json:"format_version"`
+	FormatVersion   int          `json:"format_version"`
 	Fleet           string       `json:"fleet"`
 	ResourceChanges []jsonChange `json:"resource_changes"`
 	Summary         Summary      `json:"summary"`
@@ -26,6 +28,7 @@ type jsonChange struct {
 	After        map[string]any `json:"after"`
 	Fields       []FieldChange  `json:"fields,omitempty"`
 	Steps        []Step         `json:"steps,omitempty"`
+	Notebook     *spec.Notebook `json:"notebook,omitempty"`
 	DestroysData bool           `json:"destroys_data,omitempty"`
 	Protected    bool           `json:"protected,omitempty"`
 	WantStatus   string         `json:"want_status,omitempty"`
@@ -33,14 +36,16 @@ type jsonChange struct {
 
 // WriteJSON writes the plan as one indented JSON document:
 //
-//	{"format_version": "1", "fleet": …, "resource_changes": [{"name", "action",
-//	 "reason", "id", "ids", "before", "after", "fields", "steps", "destroys_data",
-//	 "protected", "want_status"}], "summary": {"create": …, …}, "has_changes": …,
-//	 "notes": […]}
+//	{"format_version": 2, "fleet": …, "resource_changes": [{"name", "action",
+//	 "reason", "id", "ids", "before", "after", "fields", "steps", "notebook",
+//	 "destroys_data", "protected", "want_status"}], "summary": {"create": …, …},
+//	 "has_changes": …, "notes": […]}
 //
 // Every change is listed, no-ops included. before and after map the changed
 // field paths to their values; a create has before null and after the
-// create request; a delete has before {"name", "id"} and after null.
+// notebook it creates; a delete has before {"name", "id"} and after null.
+// notebook is the declared notebook as the steps send it, in the form
+// `nbfleet expand` prints.
 func WriteJSON(w io.Writer, p *Plan) error {
 	doc := jsonPlan{
 		FormatVersion:   FormatVersion,
@@ -53,7 +58,7 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	for _, c := range p.Changes {
 		jc := jsonChange{
 			Name: c.Name, Action: c.Action, Reason: c.Reason, ID: c.ID, IDs: c.IDs,
-			Fields: c.Fields, Steps: c.Steps, DestroysData: c.DestroysData,
+			Fields: c.Fields, Steps: c.Steps, Notebook: c.Notebook, DestroysData: c.DestroysData,
 			Protected: c.Protected, WantStatus: c.WantStatus,
 		}
 		switch c.Action {
@@ -78,20 +83,18 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	return enc.Encode(doc)
 }
 
-// createAfter is the create request of a create change as plain JSON.
+// createAfter is the notebook a create change creates, as plain JSON.
 func createAfter(c Change) map[string]any {
-	for _, s := range c.Steps {
-		if s.Op == StepCreate && s.Create != nil {
-			b, err := json.Marshal(toStepDoc(s).Create)
-			if err != nil {
-				return nil
-			}
-			var m map[string]any
-			if json.Unmarshal(b, &m) != nil {
-				return nil
-			}
-			return m
-		}
+	if c.Notebook == nil {
+		return nil
 	}
-	return nil
+	b, err := json.Marshal(c.Notebook)
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return m
 }

@@ -4,21 +4,26 @@
 // carried out by package execute. It performs no calls, reads no clock and
 // never prints; it imports only the types of packages spec and modelarts.
 //
+// It is also the one place where nbfleet's notebook shape (spec.Notebook)
+// meets the API's: the create and update requests and the comparison with
+// a live notebook are derived here (convert.go), and FromLive goes back.
+//
 // # Ownership
 //
 // Every notebook nbfleet creates carries its fleet's marker (spec.Marker)
-// at the end of its description (see Owner, StripMarker, Description). For each
-// declared name, Diff looks at the live notebooks of that name (DELETING
-// ones count as gone):
-//   - none: create (after waiting out a DELETING copy, if any);
-//   - one carrying this fleet's marker: compare (update, replace, start,
-//     stop or no-op);
-//   - one without a marker: adopt, an update that adds the marker plus any
-//     other in-place update; if it would need a replace (or --replace asks
-//     for one) it is a conflict instead: nbfleet never destroys a notebook
-//     it does not own;
-//   - one carrying another fleet's marker, or two or more: conflict,
-//     nothing is done; Change.IDs lists the ids.
+// at the end of its description (see Owner, StripMarker). MatchFleet matches each
+// declared name with its live notebooks (DELETING ones count as gone) —
+// the one matching rule of plan, drift, status, renew and import — and
+// Diff acts on its Verdict:
+//   - Absent: create (after waiting out a DELETING copy, if any);
+//   - Owned (one live notebook carrying this fleet's marker): compare
+//     (update, replace, start, stop or no-op);
+//   - Unowned (one without a marker): adopt, an update that adds the marker
+//     plus any other in-place update; if it would need a replace (or
+//     --replace asks for one) it is a conflict instead: nbfleet never
+//     destroys a notebook it does not own;
+//   - Foreign (one carrying another fleet's marker) and Duplicate (two or
+//     more): conflict, nothing is done; Change.IDs lists the ids.
 //
 // A live notebook with this fleet's marker that the fleet does not declare
 // is deleted (pruned). Anything else never appears in a plan. A notebook
@@ -83,12 +88,15 @@ import (
 	"strings"
 
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
 // FormatVersion is the format_version of every JSON document this package
 // writes (the JSON rendering and saved plans). It changes when a field
-// changes meaning or disappears; new fields do not change it.
-const FormatVersion = "1"
+// changes meaning or disappears; new fields do not change it. Version 2
+// made it an integer and moved the requests of steps into the change's
+// notebook.
+const FormatVersion = 2
 
 // Action is what a Change does to one notebook.
 type Action int
@@ -152,19 +160,27 @@ const (
 	StepWait StepOp = "wait"
 )
 
-// Step is one operation with its request.
-//
-// Its JSON form is its own (wire.go: MarshalJSON/UnmarshalJSON), not the
-// client's encoding of the requests, so saved plans keep their format
-// whatever the client does.
+// Step is one operation of a change. Its JSON form is the operation, the
+// id a wait waits for and the fields an update sets; the requests are
+// derived from Change.Notebook, so a plan read back sends exactly what the
+// plan that was reviewed would have sent.
 type Step struct {
-	Op     StepOp
-	Create *modelarts.CreateRequest
-	Update *modelarts.UpdateRequest
-	Lease  *modelarts.LeaseReq // for start
+	Op StepOp `json:"op"`
 	// ID is the notebook a wait step waits for when it is not Change.ID:
 	// the DELETING copy a create must wait out. Empty otherwise.
-	ID string
+	ID string `json:"id,omitempty"`
+	// Fields are the field paths an update step sets (FieldChange.Path,
+	// plus "marker" for an adopt).
+	Fields []string `json:"fields,omitempty"`
+	// Size is the capacity (GB) a growth update asks for: one of the
+	// GrowthSteps towards the notebook's capacity. Zero otherwise.
+	Size int `json:"size,omitempty"`
+
+	// Create, Update and Lease are the requests of a create, update and
+	// start step, derived from Change.Notebook; not part of the JSON form.
+	Create *modelarts.CreateRequest `json:"-"`
+	Update *modelarts.UpdateRequest `json:"-"`
+	Lease  *modelarts.LeaseReq      `json:"-"` // for start; nil: the server's default
 }
 
 // FieldChange is one field's difference. Before and After are plain JSON
@@ -192,6 +208,10 @@ type Change struct {
 	Fields []FieldChange `json:"fields,omitempty"`
 	// Steps are the operations that carry the change out, in order.
 	Steps []Step `json:"steps,omitempty"`
+	// Notebook is the declared notebook as its steps send it (spec's
+	// document form, the description carrying the marker, no origin); nil
+	// when no step sends it.
+	Notebook *spec.Notebook `json:"notebook,omitempty"`
 	// DestroysData is true when the change deletes a notebook's storage
 	// (delete, replace).
 	DestroysData bool `json:"destroys_data,omitempty"`
@@ -206,7 +226,7 @@ type Change struct {
 
 // Plan is the whole difference between a fleet and the cloud.
 type Plan struct {
-	FormatVersion string `json:"format_version"`
+	FormatVersion int    `json:"format_version"`
 	Fleet         string `json:"fleet"`
 	// Changes are sorted by name, then id; no-ops included.
 	Changes []Change `json:"changes"`

@@ -1,15 +1,18 @@
 package plan
 
 import (
+	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
-	"pgregory.net/rapid"
 )
 
 // sim is a tiny model of the cloud that carries out plan steps as strictly
@@ -154,6 +157,11 @@ func genFleet(t *rapid.T) *spec.Fleet {
 		n := nb(name)
 		n.Description = rapid.SampledFrom([]string{"", "d1", "d2"}).Draw(t, name+".description")
 		n.Flavor = rapid.SampledFrom([]string{"f1", "f2"}).Draw(t, name+".flavor")
+		n.Flavors = []string{n.Flavor}
+		if rapid.Bool().Draw(t, name+".labels") {
+			n.Labels = map[string]string{"student": "s-" + name}
+			n.RestartAfterLease = true
+		}
 		n.ImageID = rapid.SampledFrom([]string{"i1", "i2"}).Draw(t, name+".image")
 		n.Volume.Capacity = rapid.SampledFrom([]int{0, 10, 50, 100, 330}).Draw(t, name+".capacity")
 		n.Volume.Category = rapid.SampledFrom([]string{"EVS", "SFS"}).Draw(t, name+".category")
@@ -299,6 +307,109 @@ func TestPropDeterministic(t *testing.T) {
 		shuffled := rapid.Permutation(l).Draw(t, "shuffled")
 		if diff := cmp.Diff(Diff(f, l, Options{}), Diff(f, shuffled, Options{})); diff != "" {
 			t.Fatalf("plan depends on live order:\n%s", diff)
+		}
+	})
+}
+
+// TestPropStatusAgreesWithPlan: status and plan see the same notebooks
+// under every declared name. A name the plan creates is ABSENT (or
+// DELETING) in status; a name whose live notebooks are duplicates or
+// another fleet's is a conflict in both, and status then shows no id and
+// no URL (an instructor mails them out); otherwise status shows the
+// notebook the plan acts on, which is the fleet's or unowned.
+func TestPropStatusAgreesWithPlan(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		f, l := genFleet(t), genLive(t)
+		opts := Options{Excludes: rapid.SliceOfN(rapid.SampledFrom(names), 0, 1).Draw(t, "exclude")}
+		p := Diff(f, l, opts)
+		changes := map[string]Change{}
+		for _, c := range p.Changes {
+			changes[c.Name] = c
+		}
+		rows := Status(f, l, opts)
+		if len(rows) != len(f.Notebooks)-countExcluded(f, opts) {
+			t.Fatalf("%d status rows for %d declared notebooks", len(rows), len(f.Notebooks))
+		}
+		for _, r := range rows {
+			c, ok := changes[r.Name]
+			if !ok {
+				t.Fatalf("status lists %s, the plan does not", r.Name)
+			}
+			// The ground truth, from the generated live notebooks.
+			var present []modelarts.Notebook
+			for _, n := range l {
+				if n.Name == r.Name && workspace(n.WorkspaceID) == "0" && n.Status != modelarts.StatusDeleted && n.Status != modelarts.StatusDeleting {
+					present = append(present, n)
+				}
+			}
+			foreign := false
+			if len(present) == 1 {
+				owner, marked := Owner(present[0].Description)
+				foreign = marked && owner != testFleetName
+			}
+			absent := r.Status == StatusAbsent || r.Status == modelarts.StatusDeleting
+			switch {
+			case absent != (c.Action == Create):
+				t.Fatalf("%s: status %s, plan %s (%s)", r.Name, r.Status, c.Action, c.Reason)
+			case (len(present) >= 2 || foreign) != (r.Status == StatusConflict):
+				t.Fatalf("%s: %d live, foreign %v, status %s", r.Name, len(present), foreign, r.Status)
+			case r.Status == StatusConflict && (c.Action != Conflict || r.ID != "" || r.URL != ""):
+				t.Fatalf("%s: status conflict with id %q url %q, plan %s", r.Name, r.ID, r.URL, c.Action)
+			case !absent && r.Status != StatusConflict:
+				if len(present) != 1 || r.ID != present[0].ID || r.ID != c.ID {
+					t.Fatalf("%s: status shows %s, plan acts on %s, live %v", r.Name, r.ID, c.ID, present)
+				}
+				owner, marked := Owner(present[0].Description)
+				if marked && owner != testFleetName {
+					t.Fatalf("%s: status shows another fleet's notebook %s", r.Name, r.ID)
+				}
+				if r.Owned != marked {
+					t.Fatalf("%s: owned %v, marked %v", r.Name, r.Owned, marked)
+				}
+			}
+		}
+	})
+}
+
+func countExcluded(f *spec.Fleet, o Options) int {
+	n := 0
+	for _, nb := range f.Notebooks {
+		if !o.keep(nb.Name) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPropSavedRoundTrip: a saved plan reads back as the plan that was
+// saved, the requests of its steps included: what was reviewed is what is
+// sent.
+func TestPropSavedRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	rapid.Check(t, func(t *rapid.T) {
+		f, l := genFleet(t), genLive(t)
+		opts := Options{Replace: rapid.SliceOfN(rapid.SampledFrom(names), 0, 2).Draw(t, "replace")}
+		p := Diff(f, l, opts)
+		path := filepath.Join(dir, "plan.json")
+		if err := Save(path, p, Meta{FleetFile: "fleet.yaml", FleetFingerprint: FleetFingerprint(f), Target: f.Target, Live: l}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Field values are shown to people only; they read back as JSON
+		// numbers.
+		sameJSON := cmp.Comparer(func(a, b FieldChange) bool {
+			x, _ := json.Marshal(a)
+			y, _ := json.Marshal(b)
+			return string(x) == string(y)
+		})
+		if d := cmp.Diff(p, s.Plan, sameJSON); d != "" {
+			t.Fatalf("saved plan (-saved +read):\n%s", d)
+		}
+		if err := s.CheckFresh(FleetFingerprint(f), l); err != nil {
+			t.Fatalf("fresh plan: %v", err)
 		}
 	})
 }

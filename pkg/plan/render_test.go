@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nbfleet/nbfleet/internal/golden"
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
@@ -40,27 +40,6 @@ func everyAction() (*spec.Fleet, []modelarts.Notebook, *Plan) {
 		live("someone-else", "id-foreign", unmarked),
 	}
 	return f, l, Diff(f, l, Options{})
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test -update after checking):\n--- got ---\n%s", path, got)
-	}
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -96,7 +75,7 @@ func TestRenderGolden(t *testing.T) {
 			if err := tt.write(&b); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.file, b.Bytes())
+			golden.Check(t, filepath.Join("testdata", tt.file), b.Bytes())
 		})
 	}
 }
@@ -137,7 +116,7 @@ func TestJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	var doc struct {
-		FormatVersion   string `json:"format_version"`
+		FormatVersion   int `json:"format_version"`
 		ResourceChanges []struct {
 			Name, Action string
 			Before       map[string]any
@@ -204,8 +183,8 @@ func TestMarkdownLimit(t *testing.T) {
 // that create nothing.
 func TestCreateSummary(t *testing.T) {
 	create := func(mods ...func(*spec.Notebook)) Step {
-		n := nb("a", mods...)
-		return Step{Op: StepCreate, Create: CreateRequest(fleet(n), &n)}
+		n := nb("a", mods...).Sent(testFleetName)
+		return Step{Op: StepCreate, Create: createRequest(&n)}
 	}
 	tests := []struct {
 		name  string

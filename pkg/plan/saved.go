@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,8 +27,8 @@ const SavedKind = "nbfleet-plan"
 // would be planned now, so it must not be applied.
 var ErrStale = errors.New("the saved plan is stale")
 
-// ErrApplied is the sentinel for a saved plan that has already been
-// applied (see (*Saved).Applied and (*Saved).CheckApplicable).
+// ErrApplied is wrapped by (*Saved).Claim for a saved plan that has already
+// been applied, or claimed by a run that is applying it.
 var ErrApplied = errors.New("the saved plan has already been applied")
 
 // ErrCorrupt is wrapped by Open when the file is not a saved plan, or its
@@ -37,7 +39,9 @@ var ErrCorrupt = errors.New("not a valid saved plan")
 type Meta struct {
 	// CreatedAt is when the plan was made (the package reads no clock).
 	CreatedAt time.Time
-	// FleetFile is the fleet file's path, as given on the command line.
+	// FleetFile is the fleet file's path, as given on the command line
+	// (relative to the working directory). Save records it relative to the
+	// saved plan's directory.
 	FleetFile string
 	// FleetFingerprint is FleetFingerprint of the fleet the plan was made from.
 	FleetFingerprint string
@@ -73,13 +77,18 @@ type LiveSnapshot struct {
 	Fields string `json:"fields"`
 }
 
-// Saved is a saved plan read back by Open.
+// Saved is a saved plan read back by Open. It holds everything apply
+// needs: the target, the plan with the notebooks its steps send, and what
+// to check the plan against; the fleet file is needed only to tell whether
+// it changed since.
 type Saved struct {
-	FormatVersion    string         `json:"format_version"`
-	Kind             string         `json:"kind"`
-	CreatedAt        time.Time      `json:"created_at"`
-	AppliedAt        *time.Time     `json:"applied_at,omitempty"`
-	Fleet            string         `json:"fleet"`
+	FormatVersion int        `json:"format_version"`
+	Kind          string     `json:"kind"`
+	CreatedAt     time.Time  `json:"created_at"`
+	AppliedAt     *time.Time `json:"applied_at,omitempty"`
+	Fleet         string     `json:"fleet"`
+	// FleetFile is the fleet file's path relative to the saved plan's
+	// directory, or absolute; FleetPath resolves it.
 	FleetFile        string         `json:"fleet_file"`
 	FleetFingerprint string         `json:"fleet_fingerprint"`
 	Target           SavedTarget    `json:"target"`
@@ -88,10 +97,23 @@ type Saved struct {
 	// Checksum is "sha256:" and the hex SHA-256 of the document encoded
 	// with Checksum empty.
 	Checksum string `json:"checksum"`
+
+	// path is the file Open read.
+	path string
 }
 
-// Applied reports whether MarkApplied has recorded an apply of this plan.
+// Applied reports whether a run has claimed this plan (Claim).
 func (s *Saved) Applied() bool { return s.AppliedAt != nil }
+
+// FleetPath returns the path of the fleet file the plan was made from,
+// resolved from the saved plan's directory: the plan applies from any
+// working directory.
+func (s *Saved) FleetPath() string {
+	if s.FleetFile == "" || filepath.IsAbs(s.FleetFile) {
+		return s.FleetFile
+	}
+	return filepath.Join(filepath.Dir(s.path), s.FleetFile)
+}
 
 // Save writes p with meta to path as a saved plan (JSON, mode 0600),
 // atomically: a reader sees the old file or the new one.
@@ -105,7 +127,7 @@ func Save(path string, p *Plan, meta Meta) error {
 		Kind:             SavedKind,
 		CreatedAt:        meta.CreatedAt.UTC(),
 		Fleet:            p.Fleet,
-		FleetFile:        meta.FleetFile,
+		FleetFile:        relativeTo(path, meta.FleetFile),
 		FleetFingerprint: meta.FleetFingerprint,
 		Target: SavedTarget{
 			Cloud: meta.Target.Cloud, Region: meta.Target.Region, Endpoint: meta.Target.Endpoint,
@@ -116,6 +138,24 @@ func Save(path string, p *Plan, meta Meta) error {
 		Plan: p,
 	}
 	return write(path, s)
+}
+
+// relativeTo returns file (relative to the working directory) relative to
+// the directory of the saved plan at planPath, or absolute when there is
+// no relative path.
+func relativeTo(planPath, file string) string {
+	if file == "" {
+		return ""
+	}
+	absFile, err1 := filepath.Abs(file)
+	absDir, err2 := filepath.Abs(filepath.Dir(planPath))
+	if err1 != nil || err2 != nil {
+		return file
+	}
+	if rel, err := filepath.Rel(absDir, absFile); err == nil {
+		return filepath.ToSlash(rel)
+	}
+	return absFile
 }
 
 func snapshots(live []modelarts.Notebook, names map[string]bool) []LiveSnapshot {
@@ -202,13 +242,14 @@ func Open(path string) (*Saved, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open saved plan %s: %w", path, err)
 	}
+	s.path = path
 	return s, nil
 }
 
 func decode(b []byte) (*Saved, error) {
 	var head struct {
-		FormatVersion string `json:"format_version"`
-		Kind          string `json:"kind"`
+		FormatVersion json.RawMessage `json:"format_version"` // "1" before version 2
+		Kind          string          `json:"kind"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
@@ -216,8 +257,8 @@ func decode(b []byte) (*Saved, error) {
 	if head.Kind != SavedKind {
 		return nil, fmt.Errorf("%w: kind is %q, want %q (is this a file written by nbfleet plan --out?)", ErrCorrupt, head.Kind, SavedKind)
 	}
-	if head.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%w: format_version %q is not %q; make the plan again with this version of nbfleet", ErrCorrupt, head.FormatVersion, FormatVersion)
+	if v := strings.Trim(string(head.FormatVersion), `"`); v != strconv.Itoa(FormatVersion) {
+		return nil, fmt.Errorf("%w: format_version %s is not %d; make the plan again with this version of nbfleet", ErrCorrupt, v, FormatVersion)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -245,6 +286,11 @@ func decode(b []byte) (*Saved, error) {
 	if err := s.Plan.validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
+	for i := range s.Plan.Changes {
+		if err := s.Plan.Changes[i].derive(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+	}
 	return &s, nil
 }
 
@@ -258,13 +304,9 @@ func (p *Plan) validate() error {
 		}
 		for j, s := range c.Steps {
 			switch s.Op {
-			case StepCreate:
-				if s.Create == nil {
-					return fmt.Errorf("change %d (%s): step %d: create without a request", i, c.Name, j)
-				}
-			case StepUpdate:
-				if s.Update == nil {
-					return fmt.Errorf("change %d (%s): step %d: update without a request", i, c.Name, j)
+			case StepCreate, StepUpdate:
+				if c.Notebook == nil {
+					return fmt.Errorf("change %d (%s): step %d: %s without a notebook", i, c.Name, j, s.Op)
 				}
 			case StepDelete, StepStop, StepStart, StepWait:
 			default:
@@ -275,25 +317,31 @@ func (p *Plan) validate() error {
 	return nil
 }
 
-// MarkApplied records in the saved plan at path that it was applied at the
-// given time, rewriting the file atomically (its checksum included).
-func MarkApplied(path string, at time.Time) error {
-	s, err := Open(path)
+// Claim marks the saved plan as applied at the given time, so that no
+// other run applies it: it reads the file again, refuses (wrapping
+// ErrApplied) when a run claimed it already, and refuses when the file
+// changed since s was read; then it rewrites the file atomically with
+// applied_at set. A run claims a plan under the fleet lock, after checking
+// it is fresh and before carrying it out, so that of two runs of one plan
+// exactly one carries it out.
+func (s *Saved) Claim(at time.Time) error {
+	cur, err := Open(s.path)
 	if err != nil {
 		return err
 	}
-	t := at.UTC()
-	s.AppliedAt = &t
-	return write(path, s)
-}
-
-// CheckApplicable returns an error wrapping ErrApplied when the plan was
-// applied already, else the result of CheckFresh.
-func (s *Saved) CheckApplicable(fleetFingerprint string, live []modelarts.Notebook) error {
-	if s.Applied() {
-		return fmt.Errorf("%w (at %s); run nbfleet plan again", ErrApplied, s.AppliedAt.Format(time.RFC3339))
+	if cur.Applied() {
+		return fmt.Errorf("%s: %w (at %s)", s.path, ErrApplied, cur.AppliedAt.Format(time.RFC3339))
 	}
-	return s.CheckFresh(fleetFingerprint, live)
+	if cur.Checksum != s.Checksum {
+		return fmt.Errorf("%s: the saved plan changed since it was read; make a new plan", s.path)
+	}
+	t := at.UTC()
+	cur.AppliedAt = &t
+	if err := write(s.path, cur); err != nil {
+		return err
+	}
+	s.AppliedAt = &t
+	return nil
 }
 
 // CheckFresh compares the saved plan with the fleet's fingerprint now and
@@ -304,7 +352,7 @@ func (s *Saved) CheckApplicable(fleetFingerprint string, live []modelarts.Notebo
 func (s *Saved) CheckFresh(fleetFingerprint string, live []modelarts.Notebook) error {
 	var why []string
 	if fleetFingerprint != s.FleetFingerprint {
-		why = append(why, fmt.Sprintf("the fleet file %s changed", s.FleetFile))
+		why = append(why, fmt.Sprintf("the fleet file %s changed", s.FleetPath()))
 	}
 	names := map[string]bool{}
 	for i := range s.Plan.Changes {
@@ -362,4 +410,31 @@ func FleetFingerprint(f *spec.Fleet) string {
 		Notebooks []spec.Notebook
 	}{f.Version, f.Name, f.Target, nbs}) // plain values: cannot fail
 	return checksum(b)
+}
+
+// IsSaved reports whether the file at path looks like a saved plan rather
+// than a fleet file: saved plans are JSON objects, fleet files YAML
+// mappings in block style. A file that cannot be read, or is not a regular
+// file (a FIFO would block), is not a saved plan.
+func IsSaved(path string) bool {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	buf := make([]byte, 512)
+	n, _ := f.Read(buf)
+	for _, b := range buf[:n] {
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return true
+		}
+		return false
+	}
+	return false
 }

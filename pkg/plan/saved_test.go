@@ -19,8 +19,9 @@ var planTime = time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
 func savedFixture(t *testing.T) (path string, f *spec.Fleet, l []modelarts.Notebook, p *Plan) {
 	t.Helper()
 	f, l, p = everyAction()
-	path = filepath.Join(t.TempDir(), "plan.nbplan")
-	meta := Meta{CreatedAt: planTime, FleetFile: "fleets/ml101.yaml", FleetFingerprint: FleetFingerprint(f), Target: f.Target, Live: l}
+	dir := t.TempDir()
+	path = filepath.Join(dir, "plan.nbplan")
+	meta := Meta{CreatedAt: planTime, FleetFile: filepath.Join(dir, "fleets", "ml101.yaml"), FleetFingerprint: FleetFingerprint(f), Target: f.Target, Live: l}
 	if err := Save(path, p, meta); err != nil {
 		t.Fatal(err)
 	}
@@ -71,9 +72,6 @@ func TestSavedRoundTrip(t *testing.T) {
 	if err := s.CheckFresh(FleetFingerprint(f), l); err != nil {
 		t.Errorf("CheckFresh on unchanged state: %v", err)
 	}
-	if err := s.CheckApplicable(FleetFingerprint(f), l); err != nil {
-		t.Errorf("CheckApplicable on unchanged state: %v", err)
-	}
 }
 
 func TestSavedStale(t *testing.T) {
@@ -93,7 +91,7 @@ func TestSavedStale(t *testing.T) {
 		live []modelarts.Notebook
 		want []string
 	}{
-		{"fleet file", "sha256:other", l, []string{"the fleet file fleets/ml101.yaml changed"}},
+		{"fleet file", "sha256:other", l, []string{"fleets/ml101.yaml changed"}},
 		{"status", fp, mod(func(c []modelarts.Notebook) []modelarts.Notebook {
 			c[0].Status = modelarts.StatusStopped
 			return c
@@ -135,25 +133,73 @@ func TestSavedStale(t *testing.T) {
 	}
 }
 
-func TestMarkApplied(t *testing.T) {
-	path, f, l, _ := savedFixture(t)
+// TestClaim: a claim marks the plan applied on disk, once; a second claim
+// of the same plan, or of a file changed since it was read, is refused.
+func TestClaim(t *testing.T) {
+	path, _, _, _ := savedFixture(t)
+	first, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	at := planTime.Add(time.Hour)
-	if err := MarkApplied(path, at); err != nil {
+	if err := first.Claim(at); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.Applied() || !s.AppliedAt.Equal(at) {
+	if !s.Applied() || !s.AppliedAt.Equal(at) || !first.Applied() {
 		t.Errorf("AppliedAt = %v", s.AppliedAt)
 	}
-	if err := s.CheckApplicable(FleetFingerprint(f), l); !errors.Is(err, ErrApplied) {
-		t.Errorf("CheckApplicable = %v, want ErrApplied", err)
+	if err := second.Claim(at); !errors.Is(err, ErrApplied) {
+		t.Errorf("a second claim of one plan: %v, want ErrApplied", err)
 	}
 	st, _ := os.Stat(path)
 	if st.Mode().Perm() != 0o600 {
-		t.Errorf("mode after MarkApplied = %v", st.Mode().Perm())
+		t.Errorf("mode after Claim = %v", st.Mode().Perm())
+	}
+
+	// A plan rewritten between reading and claiming is not claimed.
+	path2, f, l, p := savedFixture(t)
+	old, err := Open(path2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(path2, p, Meta{CreatedAt: planTime.Add(time.Minute), FleetFingerprint: FleetFingerprint(f), Target: f.Target, Live: l}); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Claim(at); err == nil || !strings.Contains(err.Error(), "changed since it was read") {
+		t.Errorf("claim of a rewritten plan: %v", err)
+	}
+}
+
+// TestSavedFleetPath: the fleet file is found from the saved plan's
+// directory, whatever the working directory when it was saved or applied.
+func TestSavedFleetPath(t *testing.T) {
+	dir := t.TempDir()
+	f, l, p := everyAction()
+	path := filepath.Join(dir, "plans", "p.json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fleetFile := filepath.Join(dir, "fleets", "ml101.yaml")
+	if err := Save(path, p, Meta{CreatedAt: planTime, FleetFile: fleetFile, FleetFingerprint: FleetFingerprint(f), Target: f.Target, Live: l}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.FleetFile != "../fleets/ml101.yaml" {
+		t.Errorf("fleet_file = %q, want it relative to the plan's directory", s.FleetFile)
+	}
+	if got := s.FleetPath(); got != fleetFile {
+		t.Errorf("FleetPath() = %q, want %q", got, fleetFile)
 	}
 }
 
@@ -179,8 +225,9 @@ func TestOpenCorrupt(t *testing.T) {
 		{"empty", nil, "not a valid saved plan"},
 		{"not json", []byte("hello"), "not a valid saved plan"},
 		{"truncated", good[:len(good)/2], "not a valid saved plan"},
-		{"wrong kind", []byte(`{"format_version":"1","kind":"report"}`), "kind is \"report\""},
-		{"future version", edit(`"format_version": "1",`, `"format_version": "9",`), "format_version \"9\""},
+		{"wrong kind", []byte(`{"format_version":2,"kind":"report"}`), "kind is \"report\""},
+		{"future version", edit(`"format_version": 2,`, `"format_version": 9,`), "format_version 9 is not 2"},
+		{"version 1", edit(`"format_version": 2,`, `"format_version": "1",`), "format_version 1 is not 2"},
 		{"hand-edited action", edit(`"action": "delete"`, `"action": "no-op"`), "checksum does not match"},
 		{"hand-edited id", edit(`"id-old"`, `"id-xxx"`), "checksum does not match"},
 		{"bad checksum", edit(`"checksum": "sha256:`, `"checksum": "sha256:0`), "checksum does not match"},
@@ -199,6 +246,14 @@ func TestOpenCorrupt(t *testing.T) {
 				t.Errorf("error %q lacks %q or the path", err, tt.want)
 			}
 		})
+	}
+	// A create without the notebook it sends, checksum and all.
+	bare := filepath.Join(t.TempDir(), "bare.json")
+	if err := Save(bare, &Plan{FormatVersion: FormatVersion, Fleet: "ml101", Changes: []Change{{Name: "a", Action: Create, Steps: []Step{{Op: StepCreate}}}}}, Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(bare); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "create without a notebook") {
+		t.Errorf("Open of a create without its notebook = %v", err)
 	}
 	if _, err := Open(filepath.Join(t.TempDir(), "missing")); err == nil || errors.Is(err, ErrCorrupt) {
 		t.Errorf("Open of a missing file = %v", err)
@@ -231,8 +286,8 @@ func FuzzOpen(f *testing.F) {
 	}
 	b, _ := os.ReadFile(good)
 	f.Add(b)
-	f.Add([]byte(`{"format_version":"1","kind":"nbfleet-plan"}`))
-	f.Add([]byte(`{"format_version":"1","kind":"nbfleet-plan","plan":{"changes":[{"action":"create","steps":[{"op":"create"}]}]}}`))
+	f.Add([]byte(`{"format_version":2,"kind":"nbfleet-plan"}`))
+	f.Add([]byte(`{"format_version":2,"kind":"nbfleet-plan","plan":{"changes":[{"action":"create","steps":[{"op":"create"}]}]}}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "p.json")

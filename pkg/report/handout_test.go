@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nbfleet/nbfleet/internal/golden"
 )
 
 // sampleHandout is a class: students with an address, one stopped, one
@@ -57,8 +59,8 @@ func TestWriteHandoutGolden(t *testing.T) {
 			if !bytes.Equal(p.Bytes(), again.Bytes()) {
 				t.Fatal("two writes of one hand-out differ")
 			}
-			golden(t, filepath.Join("testdata", name+".csv"), c.Bytes())
-			golden(t, filepath.Join("testdata", name+".html"), p.Bytes())
+			golden.Check(t, filepath.Join("testdata", name+".csv"), c.Bytes())
+			golden.Check(t, filepath.Join("testdata", name+".html"), p.Bytes())
 		})
 	}
 }

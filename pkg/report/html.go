@@ -146,7 +146,7 @@ func newHTMLView(r *Report) htmlView {
 	if d := r.FinishedAt.Sub(r.StartedAt); d >= 0 {
 		v.Duration = htmlDuration(d)
 	}
-	for _, o := range Outcomes {
+	for _, o := range outcomes {
 		v.Counts = append(v.Counts, htmlCount{Outcome: string(o), N: s.Outcomes[o]})
 	}
 	actions := make([]string, 0, len(s.Actions))

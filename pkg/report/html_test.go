@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nbfleet/nbfleet/internal/golden"
 	"github.com/nbfleet/nbfleet/internal/safetext/safetexttest"
 )
 
@@ -43,7 +44,7 @@ func TestWriteHTMLGolden(t *testing.T) {
 			if !bytes.Equal(b.Bytes(), again.Bytes()) {
 				t.Fatal("two writes of one report differ")
 			}
-			golden(t, filepath.Join("testdata", name+".html"), b.Bytes())
+			golden.Check(t, filepath.Join("testdata", name+".html"), b.Bytes())
 		})
 	}
 }

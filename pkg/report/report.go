@@ -17,8 +17,9 @@ package report
 
 import "time"
 
-// FormatVersion is the version of the report.json document.
-const FormatVersion = "1"
+// FormatVersion is the version of the report.json document. Version 2
+// made it an integer, as in every JSON document nbfleet writes.
+const FormatVersion = 2
 
 // Outcome is how one notebook's change ended.
 type Outcome string
@@ -36,12 +37,12 @@ const (
 	Unchanged Outcome = "unchanged"
 )
 
-// Outcomes lists every outcome in display order.
-var Outcomes = []Outcome{Succeeded, Failed, Skipped, Unchanged}
+// outcomes lists every outcome in display order.
+var outcomes = []Outcome{Succeeded, Failed, Skipped, Unchanged}
 
 // Report is the record of one run. Notebooks are in plan order.
 type Report struct {
-	FormatVersion string    `json:"format_version"`
+	FormatVersion int       `json:"format_version"`
 	Fleet         string    `json:"fleet"`
 	RunID         string    `json:"run_id"`
 	StartedAt     time.Time `json:"started_at"`
@@ -105,7 +106,7 @@ type Error struct {
 // Summarize recomputes r.Summary from r.Notebooks.
 func (r *Report) Summarize() {
 	s := Summary{Total: len(r.Notebooks), Outcomes: map[Outcome]int{}, Actions: map[string]int{}}
-	for _, o := range Outcomes {
+	for _, o := range outcomes {
 		s.Outcomes[o] = 0
 	}
 	for _, e := range r.Notebooks {

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,9 +10,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/nbfleet/nbfleet/internal/golden"
+)
 
 func at(sec int) *time.Time {
 	t := time.Date(2026, 9, 1, 18, 0, sec, 0, time.UTC)
@@ -73,26 +72,9 @@ func TestWriters(t *testing.T) {
 				if err := write(&b, r); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, filepath.Join("testdata", rname+"."+ext), b.Bytes())
+				golden.Check(t, filepath.Join("testdata", rname+"."+ext), b.Bytes())
 			})
 		}
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, d)
 	}
 }
 

@@ -27,7 +27,7 @@ const (
 // (safetext.JSON), so the document is inert when printed.
 func WriteJSON(w io.Writer, r *Report) error {
 	c := *r
-	if c.FormatVersion == "" {
+	if c.FormatVersion == 0 {
 		c.FormatVersion = FormatVersion
 	}
 	if c.Notebooks == nil {
@@ -147,7 +147,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 	s := r.summary()
 	b.WriteString("| outcome | notebooks |\n|---|---:|\n")
-	for _, o := range Outcomes {
+	for _, o := range outcomes {
 		fmt.Fprintf(&b, "| %s | %d |\n", o, s.Outcomes[o])
 	}
 	fmt.Fprintf(&b, "| **total** | **%d** |\n\n", s.Total)
@@ -206,10 +206,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	return err
 }
 
-// mdOutcome is o in a Markdown table: plain when it is one of Outcomes,
+// mdOutcome is o in a Markdown table: plain when it is one of outcomes,
 // else (a report made by hand) a code span like any other value.
 func mdOutcome(o Outcome) string {
-	if slices.Contains(Outcomes, o) {
+	if slices.Contains(outcomes, o) {
 		return string(o)
 	}
 	return safetext.MarkdownCell(string(o))

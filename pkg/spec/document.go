@@ -1,97 +1,163 @@
 package spec
 
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The JSON form of a Notebook is an entry of a fleet file, fully expanded:
+// the json tags of Notebook and its parts, with three spellings of the
+// fleet file and the API rather than of Go: durations in milliseconds,
+// hooks under "container_hooks", and the origin as "file:line:col" (or
+// "roster.csv:ROW"). Flavors appear only when there are fallbacks: a
+// single flavor is "flavor" alone. The YAML form is the same document.
+// Everything else follows the tags, so a new field needs nothing here.
+
+// MarshalJSON encodes the notebook as a fleet file entry.
+func (nb Notebook) MarshalJSON() ([]byte, error) {
+	type plain Notebook // the fields, not this method
+	if len(nb.Flavors) == 1 && nb.Flavors[0] == nb.Flavor {
+		nb.Flavors = nil
+	}
+	return json.Marshal(struct {
+		plain
+		Duration int64 `json:"duration,omitempty"` // shadows plain.Duration
+	}{plain(nb), nb.Duration.Milliseconds()})
+}
+
+// UnmarshalJSON decodes what MarshalJSON wrote.
+func (nb *Notebook) UnmarshalJSON(b []byte) error {
+	type plain Notebook
+	w := struct {
+		*plain
+		Duration int64 `json:"duration"`
+	}{plain: (*plain)(nb)}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	nb.Duration = time.Duration(w.Duration) * time.Millisecond
+	switch {
+	case len(nb.Flavors) == 0 && nb.Flavor != "":
+		nb.Flavors = []string{nb.Flavor}
+	case len(nb.Flavors) > 0 && nb.Flavor == "":
+		nb.Flavor = nb.Flavors[0]
+	}
+	return nil
+}
+
+// MarshalYAML encodes the notebook as its JSON form does.
+func (nb Notebook) MarshalYAML() (any, error) { return yamlOf(nb) }
+
+// MarshalJSON encodes the lease with its duration in milliseconds.
+func (l Lease) MarshalJSON() ([]byte, error) {
+	type plain Lease
+	return json.Marshal(struct {
+		Duration int64 `json:"duration,omitempty"` // first: shadows plain.Duration
+		plain
+	}{l.Duration.Milliseconds(), plain(l)})
+}
+
+// UnmarshalJSON decodes what MarshalJSON wrote.
+func (l *Lease) UnmarshalJSON(b []byte) error {
+	type plain Lease
+	w := struct {
+		Duration int64 `json:"duration"`
+		*plain
+	}{plain: (*plain)(l)}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	l.Duration = time.Duration(w.Duration) * time.Millisecond
+	return nil
+}
+
+// MarshalJSON nests the hooks under "container_hooks".
+func (h Hooks) MarshalJSON() ([]byte, error) {
+	type plain Hooks
+	return json.Marshal(struct {
+		ContainerHooks plain `json:"container_hooks"`
+	}{plain(h)})
+}
+
+// UnmarshalJSON decodes what MarshalJSON wrote.
+func (h *Hooks) UnmarshalJSON(b []byte) error {
+	type plain Hooks
+	w := struct {
+		ContainerHooks *plain `json:"container_hooks"`
+	}{(*plain)(h)}
+	return json.Unmarshal(b, &w)
+}
+
+// MarshalText formats the origin as String does.
+func (o Origin) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// UnmarshalText parses what MarshalText wrote: "file:line:col", or
+// "file:row" for a roster row. The numbers are taken from the right, so a
+// file name may contain colons.
+func (o *Origin) UnmarshalText(b []byte) error {
+	s := string(b)
+	num := func(s string) (string, int, bool) {
+		i := strings.LastIndexByte(s, ':')
+		if i < 0 {
+			return s, 0, false
+		}
+		n, err := strconv.Atoi(s[i+1:])
+		return s[:i], n, err == nil
+	}
+	rest, last, ok := num(s)
+	if !ok {
+		return fmt.Errorf("origin %q is not file:line:col or file:row", s)
+	}
+	if file, line, ok := num(rest); ok && !strings.HasSuffix(strings.ToLower(file), ".csv") {
+		*o = Origin{File: file, Line: line, Col: last}
+		return nil
+	}
+	*o = Origin{CSVFile: rest, CSVRow: last}
+	return nil
+}
+
+// yamlOf returns v's JSON form as a YAML node in block style, so that YAML
+// documents follow the JSON encoding instead of restating it in yaml tags.
+func yamlOf(v any) (*yaml.Node, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	var block func(n *yaml.Node)
+	block = func(n *yaml.Node) {
+		n.Style = 0 // JSON's flow style and quoting become YAML's defaults
+		for _, c := range n.Content {
+			block(c)
+		}
+	}
+	block(&doc)
+	return doc.Content[0], nil
+}
+
 // Document is the expanded form of a fleet as `nbfleet expand` prints it:
 // every notebook as the create call would receive it (description with the
 // ownership marker, durations in milliseconds, hook scripts base64-encoded)
 // plus nbfleet's own fields and the origin. It holds no secrets: a fleet
 // file has none.
 type Document struct {
-	FormatVersion int           `json:"format_version" yaml:"format_version"`
-	File          string        `json:"file" yaml:"file"`
-	Fleet         string        `json:"fleet" yaml:"fleet"`
-	Target        DocTarget     `json:"target" yaml:"target"`
-	Notebooks     []DocNotebook `json:"notebooks" yaml:"notebooks"`
+	FormatVersion int        `json:"format_version" yaml:"format_version"`
+	File          string     `json:"file" yaml:"file"`
+	Fleet         string     `json:"fleet" yaml:"fleet"`
+	Target        Target     `json:"target" yaml:"target"`
+	Notebooks     []Notebook `json:"notebooks" yaml:"notebooks"`
 }
 
 // DocumentFormatVersion is the format_version of Document.
 const DocumentFormatVersion = 1
-
-// DocTarget is Target in a Document.
-type DocTarget struct {
-	Cloud       string `json:"cloud" yaml:"cloud"`
-	Region      string `json:"region,omitempty" yaml:"region,omitempty"`
-	Endpoint    string `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
-	ProjectID   string `json:"project_id,omitempty" yaml:"project_id,omitempty"`
-	WorkspaceID string `json:"workspace_id,omitempty" yaml:"workspace_id,omitempty"`
-}
-
-// DocNotebook is one expanded notebook in a Document. Field names follow
-// the create call; state, protect, ignore_changes and origin are nbfleet's.
-type DocNotebook struct {
-	Name          string        `json:"name" yaml:"name"`
-	Description   string        `json:"description" yaml:"description"`
-	Flavor        string        `json:"flavor" yaml:"flavor"`
-	Flavors       []string      `json:"flavors,omitempty" yaml:"flavors,omitempty"` // when a list of more than one
-	ImageID       string        `json:"image_id" yaml:"image_id"`
-	Feature       string        `json:"feature" yaml:"feature"`
-	PoolID        string        `json:"pool_id,omitempty" yaml:"pool_id,omitempty"`
-	WorkspaceID   string        `json:"workspace_id" yaml:"workspace_id"`
-	Volume        DocVolume     `json:"volume" yaml:"volume"`
-	Endpoints     []DocEndpoint `json:"endpoints,omitempty" yaml:"endpoints,omitempty"`
-	Hooks         *DocHooks     `json:"hooks,omitempty" yaml:"hooks,omitempty"`
-	Lease         *DocLease     `json:"lease,omitempty" yaml:"lease,omitempty"`
-	Duration      int64         `json:"duration,omitempty" yaml:"duration,omitempty"` // ms
-	State         State         `json:"state" yaml:"state"`
-	Protect       bool          `json:"protect,omitempty" yaml:"protect,omitempty"`
-	IgnoreChanges []string      `json:"ignore_changes,omitempty" yaml:"ignore_changes,omitempty"`
-	// RestartAfterLease and Labels are nbfleet's; labels are never sent.
-	RestartAfterLease bool              `json:"restart_after_lease,omitempty" yaml:"restart_after_lease,omitempty"`
-	Labels            map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
-	Origin            string            `json:"origin" yaml:"origin"`
-}
-
-// DocVolume is Volume in a Document.
-type DocVolume struct {
-	Category  string `json:"category" yaml:"category"`
-	Ownership string `json:"ownership" yaml:"ownership"`
-	Capacity  int    `json:"capacity,omitempty" yaml:"capacity,omitempty"`
-	URI       string `json:"uri,omitempty" yaml:"uri,omitempty"`
-	ID        string `json:"id,omitempty" yaml:"id,omitempty"`
-}
-
-// DocEndpoint is Endpoint in a Document (the fleet file's spelling).
-type DocEndpoint struct {
-	DevService       string   `json:"dev_service,omitempty" yaml:"dev_service,omitempty"`
-	SSHKeys          []string `json:"ssh_keys,omitempty" yaml:"ssh_keys,omitempty"`
-	AllowedAccessIPs []string `json:"allowed_access_ips,omitempty" yaml:"allowed_access_ips,omitempty"`
-}
-
-// DocHooks is Hooks in a Document (the create call's container_hooks).
-type DocHooks struct {
-	ContainerHooks struct {
-		PreStart  *DocHook `json:"pre_start,omitempty" yaml:"pre_start,omitempty"`
-		PostStart *DocHook `json:"post_start,omitempty" yaml:"post_start,omitempty"`
-	} `json:"container_hooks" yaml:"container_hooks"`
-}
-
-// DocHook is Hook in a Document.
-type DocHook struct {
-	Script string `json:"script" yaml:"script"`
-	Type   string `json:"type" yaml:"type"`
-}
-
-func docHook(h *Hook) *DocHook {
-	if h == nil {
-		return nil
-	}
-	return &DocHook{Script: h.Script, Type: h.Type}
-}
-
-// DocLease is Lease in a Document, the duration in milliseconds.
-type DocLease struct {
-	Duration int64  `json:"duration,omitempty" yaml:"duration,omitempty"`
-	Type     string `json:"type,omitempty" yaml:"type,omitempty"`
-}
 
 // Document returns the expanded form of f. It is deterministic: the same
 // fleet gives the same document.
@@ -100,42 +166,19 @@ func (f *Fleet) Document() *Document {
 		FormatVersion: DocumentFormatVersion,
 		File:          f.File,
 		Fleet:         f.Name,
-		Target:        DocTarget(f.Target),
-		Notebooks:     make([]DocNotebook, 0, len(f.Notebooks)),
+		Target:        f.Target,
+		Notebooks:     make([]Notebook, 0, len(f.Notebooks)),
 	}
 	for _, nb := range f.Notebooks {
-		dn := DocNotebook{
-			Name:          nb.Name,
-			Description:   MarkedDescription(f.Name, &nb),
-			Flavor:        nb.Flavor,
-			ImageID:       nb.ImageID,
-			Feature:       nb.Feature,
-			PoolID:        nb.PoolID,
-			WorkspaceID:   nb.WorkspaceID,
-			Volume:        DocVolume(nb.Volume),
-			Duration:      nb.Duration.Milliseconds(),
-			State:         nb.State,
-			Protect:       nb.Protect,
-			IgnoreChanges: nb.IgnoreChanges,
-			Origin:        nb.Origin.String(),
-		}
-		if len(nb.Flavors) > 1 {
-			dn.Flavors = nb.Flavors
-		}
-		dn.RestartAfterLease = nb.RestartAfterLease
-		dn.Labels = nb.Labels
-		for _, ep := range nb.Endpoints {
-			dn.Endpoints = append(dn.Endpoints, DocEndpoint(ep))
-		}
-		if nb.Hooks != nil {
-			dn.Hooks = &DocHooks{}
-			dn.Hooks.ContainerHooks.PreStart = docHook(nb.Hooks.PreStart)
-			dn.Hooks.ContainerHooks.PostStart = docHook(nb.Hooks.PostStart)
-		}
-		if nb.Lease != nil {
-			dn.Lease = &DocLease{Duration: nb.Lease.Duration.Milliseconds(), Type: nb.Lease.Type}
-		}
-		d.Notebooks = append(d.Notebooks, dn)
+		d.Notebooks = append(d.Notebooks, nb.Sent(f.Name))
 	}
 	return d
+}
+
+// Sent returns the notebook as nbfleet sends it for fleet: its description
+// carries the ownership marker (MarkedDescription). Documents that show
+// what the create call receives (expand, plans) hold this form.
+func (nb Notebook) Sent(fleet string) Notebook {
+	nb.Description = MarkedDescription(fleet, &nb)
+	return nb
 }

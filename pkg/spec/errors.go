@@ -11,10 +11,10 @@ import (
 // hook script). Line and Col count from 1; Col is 0 when only the line is
 // known (a CSV row) and Line is 0 when the problem concerns the whole file.
 type Error struct {
-	File string
-	Line int
-	Col  int
-	Msg  string
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+	Msg  string `json:"message"`
 }
 
 // Error formats e as "file:line:col: message", "file:line: message" or
@@ -37,10 +37,10 @@ func positioned(file string, line, col int, msg string) string {
 // spec never prints: Load returns warnings in Fleet.Warnings and the
 // caller shows them ("nbfleet: warning: roster.csv:7: …").
 type Warning struct {
-	File string
-	Line int
-	Col  int
-	Msg  string
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+	Msg  string `json:"message"`
 }
 
 // String formats w as Error formats an error: "file:line:col: message".

@@ -392,7 +392,7 @@ func (x *expander) notebook(path string, entry, m *node, in instance, f *Fleet) 
 		nb.WorkspaceID = f.Target.WorkspaceID
 	}
 	if nb.WorkspaceID == "" {
-		nb.WorkspaceID = "0"
+		nb.WorkspaceID = DefaultWorkspace
 	}
 
 	// volume

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nbfleet/nbfleet/internal/golden"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
@@ -106,7 +107,7 @@ func TestHostileFiles(t *testing.T) {
 			if strings.Contains(err.Error(), "do-not-leak") {
 				t.Fatalf("an error carries the secret: %v", err)
 			}
-			golden(t, wantPath, []byte(err.Error()+"\n"))
+			golden.Check(t, wantPath, []byte(err.Error()+"\n"))
 		})
 	}
 }

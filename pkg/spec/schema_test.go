@@ -18,7 +18,7 @@ func TestSchemaShape(t *testing.T) {
 			Properties map[string]json.RawMessage `json:"properties"`
 		} `json:"$defs"`
 	}
-	if err := json.Unmarshal(schema.FleetJSON, &s); err != nil {
+	if err := json.Unmarshal(schema.FleetJSON(), &s); err != nil {
 		t.Fatal(err)
 	}
 	if s.ID != schema.ID {

@@ -18,12 +18,12 @@ import (
 
 var fleetSchema = sync.OnceValues(func() (*compiledSchema, error) {
 	var raw map[string]any
-	if err := json.Unmarshal(schema.FleetJSON, &raw); err != nil {
+	if err := json.Unmarshal(schema.FleetJSON(), &raw); err != nil {
 		return nil, fmt.Errorf("embedded schema: %w", err)
 	}
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
-	if err := c.AddResource(schema.ID, bytes.NewReader(schema.FleetJSON)); err != nil {
+	if err := c.AddResource(schema.ID, bytes.NewReader(schema.FleetJSON())); err != nil {
 		return nil, fmt.Errorf("embedded schema: %w", err)
 	}
 	s, err := c.Compile(schema.ID)

@@ -41,12 +41,16 @@ type Fleet struct {
 type Target struct {
 	// Cloud is target.cloud, else the cloud of a known region (eu-de is
 	// otc), else "huaweicloud".
-	Cloud       string
-	Region      string
-	Endpoint    string
-	ProjectID   string
-	WorkspaceID string
+	Cloud       string `json:"cloud,omitempty" yaml:"cloud,omitempty"`
+	Region      string `json:"region,omitempty" yaml:"region,omitempty"`
+	Endpoint    string `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
+	ProjectID   string `json:"project_id,omitempty" yaml:"project_id,omitempty"`
+	WorkspaceID string `json:"workspace_id,omitempty" yaml:"workspace_id,omitempty"`
 }
+
+// DefaultWorkspace is the workspace of a notebook that names none, in the
+// fleet file and in the API alike.
+const DefaultWorkspace = "0"
 
 // State is the desired run state of a notebook.
 type State string
@@ -56,82 +60,97 @@ const (
 	Stopped State = "stopped"
 )
 
-// Notebook is one desired notebook after expansion. Field names follow the
-// create call (CreateNotebook.rst) except where noted.
+// Notebook is one desired notebook after expansion: nbfleet's one notebook
+// shape. Field names follow the create call (CreateNotebook.rst) except
+// where noted, and its JSON form (document.go) is an entry of a fleet file:
+// what `nbfleet expand` prints, what plans and saved plans carry and what
+// `nbfleet import` writes. The create and update requests and the
+// comparison with a live notebook are derived from it (package plan).
+//
+// A new field needs only its json tag here to appear in every document;
+// the rules that use it (the request, the comparison, import) say what
+// else it means.
 type Notebook struct {
-	Name string
+	Name string `json:"name"`
 	// Description is the user's description, without the ownership marker.
-	Description string
+	Description string `json:"description,omitempty"`
 	// Flavor is the preferred flavor: Flavors[0].
-	Flavor string
+	Flavor string `json:"flavor,omitempty"`
 	// Flavors are the flavors in order of preference (`flavor` may be a
 	// list); at least one, the first being Flavor. The others are
-	// fallbacks for when it is sold out or not offered.
-	Flavors     []string
-	ImageID     string
-	Feature     string // "NOTEBOOK" (default) or "DEFAULT"
-	PoolID      string
-	WorkspaceID string // from the entry, else the target, else "0"
-	Volume      Volume
-	Endpoints   []Endpoint
-	Hooks       *Hooks
-	Lease       *Lease
-	// Duration is the create call's top-level auto-stop duration; zero when unset.
-	Duration time.Duration
-	State    State
+	// fallbacks for when it is sold out or not offered. Documents give
+	// them only when there is more than one.
+	Flavors []string `json:"flavors,omitempty"`
+	ImageID string   `json:"image_id,omitempty"`
+	Feature string   `json:"feature,omitempty"` // "NOTEBOOK" (default) or "DEFAULT"
+	PoolID  string   `json:"pool_id,omitempty"`
+	// WorkspaceID is from the entry, else the target, else DefaultWorkspace.
+	WorkspaceID string     `json:"workspace_id,omitempty"`
+	Volume      Volume     `json:"volume,omitzero"`
+	Endpoints   []Endpoint `json:"endpoints,omitempty"`
+	Hooks       *Hooks     `json:"hooks,omitempty"`
+	Lease       *Lease     `json:"lease,omitempty"`
+	// Duration is the create call's top-level auto-stop duration; zero
+	// when unset. Documents give it in milliseconds.
+	Duration time.Duration `json:"duration,omitempty"`
+	State    State         `json:"state,omitempty"`
 	// Protect refuses any plan that deletes or replaces this notebook.
-	Protect bool
-	// RestartAfterLease asks for the notebook to run again after its lease
-	// stopped it (`restart_after_lease`, default false: a notebook stopped
-	// by its lease stays stopped).
-	RestartAfterLease bool
-	// Labels are nbfleet's own name → value pairs (`labels`, values
-	// rendered per roster row), shown in outputs and never sent to the
-	// cloud. Nil when the fleet gives none.
-	Labels map[string]string
+	Protect bool `json:"protect,omitempty"`
 	// IgnoreChanges lists field paths (e.g. "image_id", "flavor",
 	// "endpoints", "hooks", "description", "volume.capacity") whose live
 	// value the plan does not compare.
-	IgnoreChanges []string
-	// Origin is where the notebook was declared.
-	Origin Origin
+	IgnoreChanges []string `json:"ignore_changes,omitempty"`
+	// RestartAfterLease asks for the notebook to run again after its lease
+	// stopped it (`restart_after_lease`, default false: a notebook stopped
+	// by its lease stays stopped).
+	RestartAfterLease bool `json:"restart_after_lease,omitempty"`
+	// Labels are nbfleet's own name → value pairs (`labels`, values
+	// rendered per roster row), shown in outputs and never sent to the
+	// cloud. Nil when the fleet gives none.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Origin is where the notebook was declared; zero for a notebook that
+	// was not loaded from a file.
+	Origin Origin `json:"origin,omitzero"`
 }
 
 // Volume is the create call's VolumeReq.
 type Volume struct {
-	Category  string // EVS, SFS, EFS, OBS, OBSFS (upper case)
-	Ownership string // MANAGED or DEDICATED
-	Capacity  int    // GB; zero when unset
-	URI       string
-	ID        string
+	Category  string `json:"category,omitempty"`  // EVS, SFS, EFS, OBS, OBSFS (upper case)
+	Ownership string `json:"ownership,omitempty"` // MANAGED or DEDICATED
+	Capacity  int    `json:"capacity,omitempty"`  // GB; zero when unset
+	URI       string `json:"uri,omitempty"`
+	ID        string `json:"id,omitempty"`
 }
 
 // Endpoint is the create call's EndpointsReq, in the OTC spelling. The client
 // sends the target cloud's spelling.
 type Endpoint struct {
-	DevService       string // NOTEBOOK or SSH
-	SSHKeys          []string
-	AllowedAccessIPs []string
+	DevService       string   `json:"dev_service,omitempty"` // NOTEBOOK or SSH
+	SSHKeys          []string `json:"ssh_keys,omitempty"`
+	AllowedAccessIPs []string `json:"allowed_access_ips,omitempty"`
 }
 
-// Hooks is the create call's CustomHooks.container_hooks.
+// Hooks is the create call's CustomHooks.container_hooks. Documents nest it
+// under "container_hooks", as the fleet file and the API do.
 type Hooks struct {
-	PreStart  *Hook
-	PostStart *Hook
+	PreStart  *Hook `json:"pre_start,omitempty"`
+	PostStart *Hook `json:"post_start,omitempty"`
 }
 
 // Hook is one container hook. For Type "COMMAND" Script is base64-encoded
 // script content (a script_file is read and encoded by Load); for "SCRIPT"
 // it is an absolute path inside the container.
 type Hook struct {
-	Script string
-	Type   string // COMMAND or SCRIPT
+	Script string `json:"script"`
+	Type   string `json:"type"` // COMMAND or SCRIPT
 }
 
 // Lease is the auto-stop configuration.
 type Lease struct {
-	Duration time.Duration // 1h..72h; zero when unset
-	Type     string        // "timing" or "idle"; empty when unset
+	// Duration is 1h..72h; zero when unset. Documents give it in
+	// milliseconds.
+	Duration time.Duration `json:"duration,omitempty"`
+	Type     string        `json:"type,omitempty"` // "timing" or "idle"; empty when unset
 }
 
 // Origin is where a notebook was declared: the YAML entry, and for a roster

@@ -4,36 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/nbfleet/nbfleet/internal/golden"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares got with the golden file, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
 
 func TestInvalidGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/invalid/*.yaml")
@@ -58,7 +37,7 @@ func TestInvalidGolden(t *testing.T) {
 			if !errors.As(error(list[0]), &asErr) {
 				t.Fatal("entry is not a *spec.Error")
 			}
-			golden(t, strings.TrimSuffix(file, ".yaml")+".txt", []byte(err.Error()+"\n"))
+			golden.Check(t, strings.TrimSuffix(file, ".yaml")+".txt", []byte(err.Error()+"\n"))
 		})
 	}
 }
@@ -84,7 +63,7 @@ func TestValidGolden(t *testing.T) {
 			if strings.HasPrefix(file, "../../examples/") {
 				out = "testdata/valid/example-" + name + ".json"
 			}
-			golden(t, out, append(b, '\n'))
+			golden.Check(t, out, append(b, '\n'))
 		})
 	}
 }

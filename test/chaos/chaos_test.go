@@ -398,11 +398,10 @@ func (c *chaosRun) disruptedApply(first bool) {
 	if o.err != nil {
 		t.Fatal(o.err)
 	}
-	c.afterApply(o.r, args)
+	converged := c.afterApply(o.r, args)
 	if o.r.interrupts > 0 {
 		c.fig.interrupts++
 	}
-	converged := o.r.code == 0
 	k := 0
 	for ; !converged && k < maxReapplies; k++ {
 		args := c.applyArgs("60s")
@@ -410,8 +409,7 @@ func (c *chaosRun) disruptedApply(first bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.afterApply(r, args)
-		converged = r.code == 0
+		converged = c.afterApply(r, args)
 	}
 	c.fig.reappliesHist[k]++
 	c.fig.maxReapplies = max(c.fig.maxReapplies, k)
@@ -465,8 +463,10 @@ func (c *chaosRun) collectStats() {
 }
 
 // afterApply checks the invariants that hold after every apply, and those
-// of convergence after one that exits 0.
-func (c *chaosRun) afterApply(r result, args []string) {
+// of convergence after one that settled: exit 0, or exit 3 with nothing
+// failed (the declared conflict is skipped on every apply, which makes
+// exit 3). It reports whether the apply settled.
+func (c *chaosRun) afterApply(r result, args []string) bool {
 	t := c.t
 	c.fig.applies++
 	c.fig.exitCodes[r.code]++
@@ -499,15 +499,20 @@ func (c *chaosRun) afterApply(r result, args []string) {
 	case 0, 3, 130:
 	default:
 		t.Errorf("apply %d: exit %d; stderr:\n%s", c.applyN, r.code, tail(r.stderr))
-		return
+		return false
+	}
+	if r.code == 130 && strings.Contains(r.stderr, "interrupted: nothing was changed") {
+		// Interrupted before the run (lock, refresh, plan): no report,
+		// as for any apply that could not start.
+		return false
 	}
 	rep := c.readReport(args)
 	if rep == nil {
-		return
+		return false
 	}
 	c.checkReport(r, rep, owned)
-	if r.code != 0 {
-		return
+	if !settled(r, rep) {
+		return false
 	}
 	// Converged: exactly one notebook per declared name, in its status;
 	// nothing of the fleet left that is not declared.
@@ -547,6 +552,7 @@ func (c *chaosRun) afterApply(r result, args []string) {
 			t.Errorf("undeclared notebook %s of the fleet left after a successful apply", name)
 		}
 	}
+	return true
 }
 
 func (c *chaosRun) readReport(args []string) *report.Report {
@@ -577,8 +583,8 @@ func (c *chaosRun) checkReport(r result, rep *report.Report, owned map[string][]
 	if r.code == 130 && !rep.Interrupted {
 		bad("exit 130 but interrupted is false")
 	}
-	if r.code == 3 && rep.Count(report.Failed) == 0 {
-		bad("exit 3 but nothing failed")
+	if r.code == 3 && rep.Count(report.Failed) == 0 && !skippedConflict(rep) {
+		bad("exit 3 but nothing failed or was skipped as a conflict")
 	}
 	seen := map[string]int{}
 	for _, e := range rep.Notebooks {
@@ -590,8 +596,8 @@ func (c *chaosRun) checkReport(r result, rep *report.Report, owned map[string][]
 				c.fig.timeouts++
 			}
 		}
-		if r.code == 0 && e.Outcome == report.Failed {
-			bad("%s failed although apply exited 0", e.Name)
+		if settled(r, rep) && e.Outcome == report.Failed {
+			bad("%s failed although apply exited %d", e.Name, r.code)
 		}
 		if _, ok := c.declared[e.Name]; !ok {
 			if e.Action != "delete" {
@@ -630,4 +636,20 @@ func tail(s string) string {
 		lines = lines[len(lines)-30:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// settled reports whether an apply left nothing to do but the conflicts:
+// exit 0, or exit 3 (some notebook not as declared) with nothing failed.
+func settled(r result, rep *report.Report) bool {
+	return r.code == 0 || r.code == 3 && rep.Count(report.Failed) == 0
+}
+
+// skippedConflict reports whether the apply skipped a conflict.
+func skippedConflict(rep *report.Report) bool {
+	for _, e := range rep.Notebooks {
+		if e.Action == "conflict" {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,275 @@
+// Package ops is nbfleet's application layer. For each command that talks
+// to the cloud — plan, drift, apply, destroy, status, renew and import — it
+// owns the sequence: load the fleet, connect, resolve the project and take
+// the fleet lock, refresh, match and diff (or destroy), check and claim a
+// saved plan, execute, write the report.
+//
+// It lives under internal/ because it is the command line's application
+// layer, not a library: its requests follow the commands, and only
+// cmd/nbfleet imports it. The rules stay in the packages under pkg/ (spec
+// the fleet file, plan the matching and the diff, execute the carrying
+// out, report the report); ops puts them in order, and cmd/nbfleet keeps
+// flags, prompts and views.
+//
+// It never prints and never exits: it tells the user through Env.UI and
+// asks through callbacks (ApplyRequest.Review), and returns errors that
+// wrap the sentinels below, which cmd/nbfleet maps to exit codes in one
+// place. Everything it touches outside its arguments comes through Env,
+// so tests inject the environment, the clock, the interrupt and the
+// client.
+//
+// Interrupts have two stages. Env.Interrupted is closed by the first: no
+// new work starts — a lock wait, a refresh or a prompt ends at once,
+// nothing is created after it, and a run in progress drains. The context
+// an operation gets is cancelled by the second: calls in flight abort.
+package ops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/nbfleet/nbfleet/pkg/execute"
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/plan"
+	"github.com/nbfleet/nbfleet/pkg/spec"
+)
+
+// ErrInterrupted is wrapped by the error of an operation stopped by an
+// interrupt (exit code 130).
+var ErrInterrupted = errors.New("interrupted")
+
+// ErrPartial is wrapped by the error of an apply, destroy or renew that
+// ran to its end with some notebooks not as declared: failed, or skipped
+// as conflicts (exit code 3).
+var ErrPartial = errors.New("not every notebook is as declared")
+
+// Env is everything an operation touches outside its request.
+type Env struct {
+	// Getenv reads the environment: credentials, endpoints, region.
+	Getenv func(string) string
+	// Now is the clock of plans, reports, lock records and claims.
+	Now func() time.Time
+	// LockDir, when set, is where the fleet locks are instead of the
+	// shared lock directory (LockPath), unless a request names its lock
+	// file: tests keep their locks apart with it.
+	LockDir string
+	// Interrupted is closed by the first interrupt (nil: never). The
+	// second cancels the context an operation was given.
+	Interrupted <-chan struct{}
+	// NewClient makes the API client from its configuration (nil:
+	// modelarts.New).
+	NewClient func(modelarts.Config) (Client, error)
+	// UserAgent is sent with every request, e.g. "nbfleet/1.2.3".
+	UserAgent string
+	// UI is told warnings and notes (nil: nobody).
+	UI UI
+}
+
+// UI is what an operation tells its user while it runs. Messages are
+// single lines in nbfleet's voice without the "nbfleet: warning: " prefix.
+type UI interface {
+	// Warnf reports something the user should know and may act on.
+	Warnf(format string, args ...any)
+	// Infof reports progress that is not data: a lock wait, where a
+	// report went.
+	Infof(format string, args ...any)
+}
+
+type nopUI struct{}
+
+func (nopUI) Warnf(string, ...any) {}
+func (nopUI) Infof(string, ...any) {}
+
+func (e *Env) ui() UI {
+	if e.UI == nil {
+		return nopUI{}
+	}
+	return e.UI
+}
+
+func (e *Env) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
+}
+
+// Client is the part of *modelarts.Client the operations use.
+type Client interface {
+	execute.API
+	ListFlavors(ctx context.Context) ([]modelarts.Flavor, error)
+	RenewLease(ctx context.Context, id string, lease modelarts.LeaseReq) (*modelarts.Lease, error)
+	// ProjectID returns the project id, resolving it if needed.
+	ProjectID(ctx context.Context) (string, error)
+}
+
+var _ Client = (*modelarts.Client)(nil)
+
+// Conn are the connection options of a command, besides the target and
+// the environment.
+type Conn struct {
+	// CACert is a PEM file of extra CA certificates to trust.
+	CACert string
+	// AllowInsecure permits plain http to a host that is not loopback.
+	AllowInsecure bool
+	// Rate caps requests per second; the client still slows down when
+	// throttled. Zero: the client's adaptive default.
+	Rate float64
+}
+
+// Hinted is an error with a hint: what the user can do about it.
+type Hinted struct {
+	Err  error
+	Hint string
+}
+
+func (h *Hinted) Error() string { return h.Err.Error() }
+func (h *Hinted) Unwrap() error { return h.Err }
+
+// WithHint returns err with a hint; nil stays nil.
+func WithHint(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return &Hinted{Err: err, Hint: fmt.Sprintf(format, args...)}
+}
+
+// session is one connection to the cloud for one fleet target.
+type session struct {
+	client Client
+	cfg    modelarts.Config
+}
+
+// connect builds the client of target from the environment and c.
+func (e *Env) connect(t spec.Target, c Conn) (*session, error) {
+	cfg, err := modelarts.ConfigFromEnv(e.Getenv, modelarts.Overrides{
+		Cloud:     modelarts.Cloud(t.Cloud),
+		Region:    t.Region,
+		Endpoint:  t.Endpoint,
+		ProjectID: t.ProjectID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cfg.UserAgent = e.UserAgent
+	cfg.CACertFile = c.CACert
+	cfg.AllowInsecureEndpoint = c.AllowInsecure
+	if c.Rate > 0 {
+		// Still adaptive (slower when throttled), from the limiter's own
+		// start, but never above Rate.
+		cfg.Limiter = modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{Min: math.Min(1, c.Rate), Max: c.Rate})
+	}
+	newClient := e.NewClient
+	if newClient == nil {
+		newClient = func(cfg modelarts.Config) (Client, error) { return modelarts.New(cfg) }
+	}
+	client, err := newClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &session{client: client, cfg: cfg}, nil
+}
+
+// refresh lists the live notebooks of the workspaces, with paginated list
+// calls (never one GET per notebook). A DELETED notebook, which the service
+// still lists for a while after a delete, is gone: no command sees it.
+func (s *session) refresh(ctx context.Context, workspaces []string) ([]modelarts.Notebook, error) {
+	var live []modelarts.Notebook
+	for _, ws := range workspaces {
+		nbs, err := s.client.List(ctx, modelarts.ListOptions{WorkspaceID: ws})
+		if err != nil {
+			return nil, fmt.Errorf("refresh workspace %s: %w", ws, err)
+		}
+		for _, nb := range nbs {
+			if nb.Status != modelarts.StatusDeleted {
+				live = append(live, nb)
+			}
+		}
+	}
+	return live, nil
+}
+
+// loadFleet loads a fleet file and tells the user its warnings (roster
+// rows skipped, …); errors are already positioned by spec.
+func (e *Env) loadFleet(path string) (*spec.Fleet, error) {
+	f, err := spec.Load(path)
+	if err != nil {
+		return nil, WithHint(err, "fix the file and run 'nbfleet validate %s'", path)
+	}
+	for _, w := range f.Warnings {
+		e.ui().Warnf("%s", w)
+	}
+	return f, nil
+}
+
+// soft returns ctx cancelled also by the first interrupt: for the work
+// that stops at once (lock waits, refreshes, prompts, reads).
+func (e *Env) soft(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	if e.Interrupted != nil {
+		go func() {
+			select {
+			case <-e.Interrupted:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return ctx, cancel
+}
+
+// interrupted reports whether the first interrupt came.
+func (e *Env) interrupted() bool {
+	select {
+	case <-e.Interrupted:
+		return true
+	default:
+		return false
+	}
+}
+
+// stopped returns err as an interruption when an interrupt came: whatever
+// failed then failed because of it, and the user asked for it. what says
+// what was left undone.
+func (e *Env) stopped(err error, what string) error {
+	if err == nil || !e.interrupted() || errors.Is(err, ErrInterrupted) {
+		return err
+	}
+	return fmt.Errorf("%w: %s", ErrInterrupted, what)
+}
+
+// warnFlavors lists the region's flavors once when the plan creates or
+// changes flavors, and warns about those that are sold out or not offered:
+// better to know before 300 creates fail one by one.
+func (e *Env) warnFlavors(ctx context.Context, c Client, p *plan.Plan) {
+	needed := false
+	for i := range p.Changes {
+		for _, s := range p.Changes[i].Steps {
+			needed = needed || (s.Create != nil && s.Create.Flavor != "") || (s.Update != nil && s.Update.Flavor != "")
+		}
+	}
+	if !needed {
+		return
+	}
+	flavors, err := c.ListFlavors(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.ui().Warnf("could not check the flavors: %v", err)
+		}
+		return
+	}
+	for _, w := range p.FlavorWarnings(flavors) {
+		e.ui().Warnf("%s", w)
+	}
+}
+
+// workspaceOf is ws, or the default workspace when it is empty.
+func workspaceOf(ws string) string {
+	if ws == "" {
+		return spec.DefaultWorkspace
+	}
+	return ws
+}

@@ -1,0 +1,85 @@
+package ops
+
+import (
+	"context"
+
+	"github.com/nbfleet/nbfleet/pkg/plan"
+	"github.com/nbfleet/nbfleet/pkg/spec"
+)
+
+// PlanRequest is what `nbfleet plan` and `nbfleet drift` ask for.
+type PlanRequest struct {
+	// Fleet is the fleet file's path.
+	Fleet  string
+	Select plan.Options
+	Conn   Conn
+	// Out, when set, is where Plan saves the plan for `nbfleet apply`.
+	Out string
+}
+
+// Plan reads the fleet and the cloud and returns the plan, warning about
+// flavors it needs that are sold out. A plan that deletes or replaces a
+// protected notebook is returned with an error wrapping plan.ErrProtected
+// and is not saved; otherwise, with req.Out set, it is saved there.
+func Plan(ctx context.Context, e *Env, req PlanRequest) (*plan.Plan, error) {
+	ctx, cancel := e.soft(ctx)
+	defer cancel()
+	p, err := e.plan(ctx, req, true)
+	return p, e.stopped(err, "nothing was planned")
+}
+
+// Drift is Plan for `nbfleet drift`: the comparison only, without flavor
+// warnings, refusals or saving.
+func Drift(ctx context.Context, e *Env, req PlanRequest) (*plan.Plan, error) {
+	ctx, cancel := e.soft(ctx)
+	defer cancel()
+	req.Out = ""
+	p, err := e.plan(ctx, req, false)
+	return p, e.stopped(err, "nothing was compared")
+}
+
+func (e *Env) plan(ctx context.Context, req PlanRequest, full bool) (*plan.Plan, error) {
+	fleet, err := e.loadFleet(req.Fleet)
+	if err != nil {
+		return nil, err
+	}
+	s, err := e.connect(fleet.Target, req.Conn)
+	if err != nil {
+		return nil, err
+	}
+	wss := plan.Workspaces(fleet)
+	live, err := s.refresh(ctx, wss)
+	if err != nil {
+		return nil, err
+	}
+	p := plan.Diff(fleet, live, req.Select)
+	if !full {
+		return p, nil
+	}
+	e.warnFlavors(ctx, s.client, p)
+	if err := p.Err(); err != nil {
+		return p, WithHint(err, "remove protect: true from the notebook if you really mean it")
+	}
+	if req.Out == "" {
+		return p, nil
+	}
+	project, err := s.client.ProjectID(ctx)
+	if err != nil {
+		return p, err
+	}
+	meta := plan.Meta{
+		CreatedAt:        e.now(),
+		FleetFile:        req.Fleet,
+		FleetFingerprint: plan.FleetFingerprint(fleet),
+		Target: spec.Target{
+			Cloud:       string(s.cfg.Cloud),
+			Region:      s.cfg.Region,
+			Endpoint:    s.cfg.Endpoint,
+			ProjectID:   project,
+			WorkspaceID: fleet.Target.WorkspaceID,
+		},
+		Workspaces: wss,
+		Live:       live,
+	}
+	return p, plan.Save(req.Out, p, meta)
+}
