@@ -149,9 +149,9 @@ type Lock struct {
 // DefaultPath returns the lock file of one fleet in the shared lock
 // directory: $NBFLEET_LOCK_DIR when set, else nbfleet-locks in the temporary
 // directory (os.TempDir). key is an opaque string that tells apart the fleets
-// of one name that must not exclude each other; callers give the canonical
-// cloud, endpoint and resolved project, so that two spellings of one target
-// share a lock. Equal (fleet, key) pairs give equal paths; the file name
+// of one name that must not exclude each other; nbfleet gives the cloud and
+// the resolved project id (ops.LockPath), so that two spellings of one
+// target share a lock. Equal (fleet, key) pairs give equal paths; the file name
 // shows the fleet name, reduced to safe characters, and a hash of both.
 // DefaultPath does no I/O; Acquire creates the directory.
 //
