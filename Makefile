@@ -20,7 +20,7 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-# Speed and memory targets live in benchmarks; figures are in the README.
+# Speed and memory targets live in benchmarks; figures are in docs/performance.md.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
@@ -55,7 +55,7 @@ demo: build
 # go vet, gofmt, staticcheck and govulncheck. The tools are pinned here and in
 # scripts/govulncheck.sh and run with "go run pkg@version", so they stay out of
 # go.mod; govulncheck reads an offline database built from golang.org/x/vulndb
-# (vuln.go.dev is not reachable from CI). See "Linting" in README.md.
+# (vuln.go.dev is not reachable from CI). See "Linting" in CONTRIBUTING.md.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 lint:
