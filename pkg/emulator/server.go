@@ -37,7 +37,7 @@ type Server struct {
 	faults    Faults
 	stats     Stats
 	rng       *rand.Rand
-	offset    time.Duration // added to the clock by Advance
+	offset    time.Duration   // added to the clock by Advance
 	soldOut   map[string]bool // flavors SetSoldOut made sold out
 	dirty     bool
 	closed    bool
