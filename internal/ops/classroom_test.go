@@ -105,7 +105,7 @@ func TestLeaseStoppedAcrossCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.HasChanges() || len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "3 notebook(s) were stopped by their lease") {
+	if p.HasChanges() || len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "3 notebooks were stopped by their lease") {
 		t.Fatalf("drift after the lease: %v, notes %q", p.Summary(), p.Notes)
 	}
 	rep, err := Apply(context.Background(), e, applyReq(fleet, filepath.Join(dir, "r2")))

@@ -234,12 +234,11 @@ func leaseNote(names []string) string {
 	if len(names) > 5 {
 		list = fmt.Sprintf("%s and %d more", strings.Join(names[:5], ", "), len(names)-5)
 	}
-	verb := "was"
+	what := "1 notebook was stopped by its lease and stays stopped"
 	if len(names) > 1 {
-		verb = "were"
+		what = fmt.Sprintf("%d notebooks were stopped by their lease and stay stopped", len(names))
 	}
-	return fmt.Sprintf("%d notebook(s) %s stopped by their lease and stay stopped, which is not drift (%s); restart_after_lease: true in the fleet file, or apply --restart-after-lease, starts them again",
-		len(names), verb, list)
+	return what + ", which is not drift (" + list + "); restart_after_lease: true in the fleet file, or apply --restart-after-lease, starts them again"
 }
 
 func statusWithReason(l *modelarts.Notebook) string {

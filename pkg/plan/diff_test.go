@@ -392,7 +392,7 @@ func TestDiffLease(t *testing.T) {
 	if p.HasChanges() != true || p.Summary().Start != 2 {
 		t.Errorf("summary %+v", p.Summary())
 	}
-	if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "2 notebook(s) were stopped by their lease") || !strings.Contains(p.Notes[0], "(a, b)") {
+	if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "2 notebooks were stopped by their lease") || !strings.Contains(p.Notes[0], "(a, b)") {
 		t.Errorf("notes %q", p.Notes)
 	}
 	// Only the lease-stopped ones: drift sees nothing.
