@@ -56,16 +56,13 @@ type NotebookStatus struct {
 func Status(f *spec.Fleet, live []modelarts.Notebook, opts Options) []NotebookStatus {
 	m := MatchFleet(f, live, opts)
 	out := make([]NotebookStatus, 0, len(m.Declared))
-	labels := map[string]map[string]string{}
+	declared := make(map[string]*spec.Notebook, len(f.Notebooks))
 	for i := range f.Notebooks {
-		labels[f.Notebooks[i].Name] = f.Notebooks[i].Labels
-	}
-	flavors := map[string][]string{}
-	for i := range f.Notebooks {
-		flavors[f.Notebooks[i].Name] = flavorsOf(&f.Notebooks[i])
+		declared[f.Notebooks[i].Name] = &f.Notebooks[i]
 	}
 	for _, dm := range m.Declared {
-		s := NotebookStatus{Name: dm.Name, Labels: labels[dm.Name]}
+		nb := declared[dm.Name]
+		s := NotebookStatus{Name: dm.Name, Labels: nb.Labels}
 		switch {
 		case dm.Verdict == Absent && len(dm.Deleting) > 0:
 			s.Status, s.ID = modelarts.StatusDeleting, dm.Deleting[len(dm.Deleting)-1].ID
@@ -77,7 +74,8 @@ func Status(f *spec.Fleet, live []modelarts.Notebook, opts Options) []NotebookSt
 			s.Status, s.ID, s.URL = dm.Live.Status, dm.Live.ID, dm.Live.URL
 			s.Owned = dm.Verdict == Owned
 			s.Flavor = dm.Live.Flavor
-			s.FlavorFallback = s.Flavor != "" && s.Flavor != flavors[dm.Name][0] && slices.Contains(flavors[dm.Name], s.Flavor)
+			flavors := flavorsOf(nb)
+			s.FlavorFallback = s.Flavor != "" && s.Flavor != flavors[0] && slices.Contains(flavors, s.Flavor)
 		}
 		out = append(out, s)
 	}
