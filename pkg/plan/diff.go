@@ -261,7 +261,6 @@ func diffOne(f *spec.Fleet, nb *spec.Notebook, m Match, forced, restartLeased bo
 		c.Steps = nil
 		c.Fields = nil
 		c.DestroysData = false
-		c.Note = ""
 		return c, false
 	}
 	switch m.Verdict {
