@@ -221,6 +221,7 @@ func TestBinaryInterruptDuringRefresh(t *testing.T) {
 	}{
 		{syscall.SIGINT, []string{"plan", "fleet.yaml"}},
 		{syscall.SIGTERM, []string{"status", "fleet.yaml"}},
+		{syscall.SIGINT, []string{"handout", "fleet.yaml"}},
 		{syscall.SIGINT, []string{"drift", "fleet.yaml"}},
 		{syscall.SIGINT, []string{"renew", "fleet.yaml", "--duration", "8h"}},
 		{syscall.SIGINT, []string{"import", "--match", "ml101-*"}},

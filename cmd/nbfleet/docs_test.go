@@ -169,7 +169,9 @@ func TestWorkflowDocs(t *testing.T) {
 				t.Errorf("command %d: classroom.md has %q, workflow_classroom.txtar has %q", i+1, d, s)
 			}
 		}
-		for _, want := range []string{"nbfleet apply classroom.yaml --replace ml101-s017", "nbfleet renew classroom.yaml --duration 8h", "nbfleet destroy classroom.yaml"} {
+		for _, want := range []string{"nbfleet apply classroom.yaml --replace ml101-s017", "nbfleet handout classroom.yaml --out handout",
+			"nbfleet drift classroom.yaml", "nbfleet apply classroom.yaml --restart-after-lease",
+			"nbfleet renew classroom.yaml --duration 8h", "nbfleet destroy classroom.yaml"} {
 			found := false
 			for _, d := range doc {
 				found = found || d == want

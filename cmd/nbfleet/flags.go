@@ -30,9 +30,10 @@ func (f *cloudFlags) conn() ops.Conn {
 
 // selectFlags pick which notebooks a command acts on.
 type selectFlags struct {
-	targets  []string
-	excludes []string
-	replace  []string
+	targets      []string
+	excludes     []string
+	replace      []string
+	restartLease bool
 }
 
 func (f *selectFlags) register(cmd *cobra.Command, withReplace bool) {
@@ -40,13 +41,14 @@ func (f *selectFlags) register(cmd *cobra.Command, withReplace bool) {
 	cmd.Flags().StringArrayVar(&f.excludes, "exclude", nil, "skip notebooks whose name matches `GLOB` (repeatable)")
 	if withReplace {
 		cmd.Flags().StringArrayVar(&f.replace, "replace", nil, "force the notebook `NAME` to be deleted and created again (repeatable)")
+		cmd.Flags().BoolVar(&f.restartLease, "restart-after-lease", false, "start again the notebooks their lease stopped (as restart_after_lease: true)")
 	}
 }
 
 // options returns the selection, refusing a malformed glob (which would
 // otherwise quietly match nothing).
 func (f *selectFlags) options() (plan.Options, error) {
-	o := plan.Options{Targets: f.targets, Excludes: f.excludes, Replace: f.replace}
+	o := plan.Options{Targets: f.targets, Excludes: f.excludes, Replace: f.replace, RestartAfterLease: f.restartLease}
 	if err := o.Validate(); err != nil {
 		return o, ops.WithHint(fmt.Errorf("--target/--exclude: %w", err), "globs use path.Match syntax: * ? [a-z]")
 	}

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,6 +83,7 @@ func startScriptEmulator(setenv func(k, v string), o emulator.Options) (*emulato
 //	emu-advance D                          move the emulator's clock forward by D
 //	emu-volume NAME GB                     the only notebook named NAME has GB of storage
 //	emu-flavor NAME FLAVOR                 … has FLAVOR
+//	emu-soldout FLAVOR on|off              make FLAVOR sold out (ModelArts.6329), or available again
 //	emu-lease NAME TYPE                    … has a lease of TYPE (TIMING, IDLE)
 //	emu-calls OP N                         the emulator answered N OP requests with 200
 //	hold-lock FILE                         hold a fleet lock for the rest of the script
@@ -89,6 +92,7 @@ func startScriptEmulator(setenv func(k, v string), o emulator.Options) (*emulato
 //	edit FILE OLD NEW                      replace OLD (Go-quoted escapes allowed) by NEW, once
 //	json-lines stdout|stderr|FILE          every line is one JSON object
 //	html-urls DIR N                        DIR/report.html links the N notebook URLs of DIR/report.json
+//	handout-urls DIR N                     DIR/handout.{csv,html} give N URLs, each its own notebook's, and no other live URL
 //
 // $EXAMPLES is the repository's examples directory, so scripts run the
 // documented fleets and recipes themselves.
@@ -126,6 +130,7 @@ func TestScripts(t *testing.T) {
 			"emu-advance":     cmdEmuAdvance,
 			"emu-volume":      cmdEmuVolume,
 			"emu-flavor":      cmdEmuFlavor,
+			"emu-soldout":     cmdEmuSoldOut,
 			"emu-lease":       cmdEmuLease,
 			"emu-calls":       cmdEmuCalls,
 			"hold-lock":       cmdHoldLock,
@@ -133,6 +138,7 @@ func TestScripts(t *testing.T) {
 			"edit":            cmdEdit,
 			"hold-fleet-lock": cmdHoldFleetLock,
 			"html-urls":       cmdHTMLURLs,
+			"handout-urls":    cmdHandoutURLs,
 			"json-lines":      cmdJSONLines,
 		},
 	})
@@ -208,6 +214,15 @@ func cmdEmuFlavor(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got := theOne(ts, args[0]).Flavor; (got == args[1]) == neg {
 		ts.Fatalf("%s has flavor %s, want %s", args[0], got, args[1])
+	}
+}
+
+func cmdEmuSoldOut(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || args[1] != "on" && args[1] != "off" {
+		ts.Fatalf("usage: emu-soldout FLAVOR on|off")
+	}
+	if err := emu(ts).SetSoldOut(args[0], args[1] == "on"); err != nil {
+		ts.Fatalf("emu-soldout: %v", err)
 	}
 }
 
@@ -410,6 +425,57 @@ func cmdHTMLURLs(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if n != want {
 		ts.Fatalf("html-urls: %d notebooks with a URL in report.json, want %d", n, want)
+	}
+}
+
+// cmdHandoutURLs checks a hand-out against the emulator: each URL of
+// handout.csv is the URL of the one live notebook of its row's name, whose
+// marker names the fleet (the page's title); handout.html links it in
+// full; no other live notebook's URL, and no token, is in either file.
+func cmdHandoutURLs(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: handout-urls DIR N")
+	}
+	want, _ := strconv.Atoi(args[1])
+	rows, err := csv.NewReader(strings.NewReader(ts.ReadFile(filepath.Join(args[0], "handout.csv")))).ReadAll()
+	if err != nil || len(rows) == 0 {
+		ts.Fatalf("handout-urls: handout.csv: %v", err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	page := ts.ReadFile(filepath.Join(args[0], "handout.html"))
+	fleet := ""
+	if m := regexp.MustCompile(`<title>Notebooks: ([^<]+)</title>`).FindStringSubmatch(page); m != nil {
+		fleet = html.UnescapeString(m[1])
+	}
+	given := map[string]bool{}
+	for _, r := range rows[1:] {
+		name, url := r[col["name"]], r[col["url"]]
+		if url == "" {
+			continue
+		}
+		given[url] = true
+		nb := theOne(ts, name)
+		if owner, _ := plan.Owner(nb.Description); nb.URL != url || owner != fleet {
+			ts.Fatalf("handout-urls: %s is handed %s, its notebook (fleet %q) has %s", name, url, owner, nb.URL)
+		}
+		if !strings.Contains(page, `href="`+html.EscapeString(url)+`"`) || !strings.Contains(page, ">"+html.EscapeString(url)+"</a>") {
+			ts.Fatalf("handout-urls: handout.html does not link %s's URL %s in full", name, url)
+		}
+	}
+	if len(given) != want {
+		ts.Fatalf("handout-urls: %d URLs handed out, want %d", len(given), want)
+	}
+	csvText := ts.ReadFile(filepath.Join(args[0], "handout.csv"))
+	for _, nb := range emu(ts).Notebooks("") {
+		if nb.URL != "" && !given[nb.URL] && (strings.Contains(page, nb.URL) || strings.Contains(csvText, nb.URL)) {
+			ts.Fatalf("handout-urls: the hand-out gives %s's URL %s, which is nobody's on it", nb.Name, nb.URL)
+		}
+		if strings.Contains(page, nb.Token) || strings.Contains(csvText, nb.Token) {
+			ts.Fatalf("handout-urls: the hand-out holds %s's token", nb.Name)
+		}
 	}
 }
 

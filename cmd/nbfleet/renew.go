@@ -26,7 +26,8 @@ func newRenewCmd(e *env) *cobra.Command {
 		Short: "Extend the auto-stop lease of the fleet's running notebooks",
 		Long: `renew extends the lease (auto-stop timer) of every running notebook the fleet
 owns, e.g. before an exam day: nbfleet renew ml101.yaml --duration 8h.
-Stopped notebooks are left alone.`,
+Stopped notebooks are left alone, those their lease stopped included: renew never
+starts a notebook ('nbfleet apply --restart-after-lease' does).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
@@ -63,6 +64,9 @@ func runRenew(ctx context.Context, e *env, o renewOptions) error {
 				fmt.Fprintf(e.stdout, "%s: lease renewed for %s\n", r.Name, o.duration)
 			case r.Err != nil:
 				fmt.Fprintf(e.stdout, "%s: renew failed: %v\n", r.Name, r.Err)
+			case !r.LeaseStoppedAt.IsZero():
+				fmt.Fprintf(e.stdout, "%s: %s by its lease at %s, lease not renewed (apply --restart-after-lease starts it)\n",
+					r.Name, r.Status, r.LeaseStoppedAt.Format(time.RFC3339))
 			default:
 				fmt.Fprintf(e.stdout, "%s: %s, lease not renewed\n", r.Name, r.Status)
 			}

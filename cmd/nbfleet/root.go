@@ -34,6 +34,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newApplyCmd(e),
 		newDestroyCmd(e),
 		newStatusCmd(e),
+		newHandoutCmd(e),
 		newDriftCmd(e),
 		newRenewCmd(e),
 		newImportCmd(e),

@@ -98,15 +98,20 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 		if err := plan.WriteJSON(e.stdout, p); err != nil {
 			return err
 		}
-	} else if !p.HasChanges() {
-		fmt.Fprintln(e.stdout, "No drift: the cloud matches the fleet.")
 	} else {
-		for _, c := range p.Changes {
-			if c.Action != plan.NoOp {
-				fmt.Fprintf(e.stdout, "%s: %s: %s\n", c.Name, c.Action, c.Reason)
+		if !p.HasChanges() {
+			fmt.Fprintln(e.stdout, "No drift: the cloud matches the fleet.")
+		} else {
+			for _, c := range p.Changes {
+				if c.Action != plan.NoOp {
+					fmt.Fprintf(e.stdout, "%s: %s: %s\n", c.Name, c.Action, c.Reason)
+				}
 			}
+			fmt.Fprintf(e.stdout, "Drift: %s\n", p.SummaryLine())
 		}
-		fmt.Fprintf(e.stdout, "Drift: %s\n", p.SummaryLine())
+		for _, n := range p.Notes {
+			fmt.Fprintf(e.stdout, "Note: %s.\n", n)
+		}
 	}
 	if p.HasChanges() {
 		return errChanges

@@ -12,7 +12,9 @@
 # the file $NBFLEET_ENV_FILE (default /etc/nbfleet/env, mode 0600, lines
 # like "export HUAWEICLOUD_SDK_AK=…") is read first when it exists.
 # Extra flags are passed to nbfleet apply (a later flag wins over the same
-# flag set here).
+# flag set here). Notebooks their lease stopped are left stopped, unchanged
+# (not drift): pass --restart-after-lease to start them again, or set
+# restart_after_lease: true in the fleet file.
 # Exit codes: 0 all notebooks as declared; 1 nothing could run (bad fleet
 # file, credentials, lock held, --max-deletes exceeded); 3 finished but
 # some notebooks failed (see report.md); 130 interrupted.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nbfleet/nbfleet/internal/fleetlock"
 	"github.com/nbfleet/nbfleet/pkg/execute"
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/report"
 	"github.com/nbfleet/nbfleet/pkg/spec"
@@ -87,6 +88,7 @@ func Apply(ctx context.Context, e *Env, req ApplyRequest) (*report.Report, error
 	opts.WorkspaceID = workspaceOf(j.workspace)
 	opts.Now = e.now
 	opts.Drain = e.Interrupted
+	opts.Flavors = j.flavors
 	stop := e.sayInterrupts(ctx)
 	rep, err := execute.Apply(ctx, j.plan, j.session.client, opts)
 	stop()
@@ -112,6 +114,8 @@ type job struct {
 	session   *session
 	lock      *fleetlock.Lock
 	plan      *plan.Plan
+	// flavors is the region's flavor list, when the plan needed it.
+	flavors []modelarts.Flavor
 }
 
 func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
@@ -122,8 +126,8 @@ func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
 		if req.Destroy {
 			return nil, errors.New("destroy takes a fleet file, not a saved plan")
 		}
-		if sel := req.Select; len(sel.Targets)+len(sel.Excludes)+len(sel.Replace) > 0 {
-			return nil, WithHint(errors.New("--target, --exclude and --replace cannot change a saved plan"),
+		if sel := req.Select; len(sel.Targets)+len(sel.Excludes)+len(sel.Replace) > 0 || sel.RestartAfterLease {
+			return nil, WithHint(errors.New("--target, --exclude, --replace and --restart-after-lease cannot change a saved plan"),
 				"make a new plan with those flags: nbfleet plan FLEET --out FILE")
 		}
 		s, err := openSaved(req.Source)
@@ -192,7 +196,7 @@ func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
 	if err := p.Err(); err != nil {
 		return j, WithHint(err, "remove protect: true from the notebook if you really mean it")
 	}
-	e.warnFlavors(ctx, s.client, p)
+	j.flavors = e.warnFlavors(ctx, s.client, p)
 	if n := destructive(p); req.MaxDeletes >= 0 && n > req.MaxDeletes {
 		return j, WithHint(fmt.Errorf("the plan deletes or replaces %d notebooks, more than --max-deletes %d", n, req.MaxDeletes),
 			"review the plan with 'nbfleet plan'; raise --max-deletes if it is right")

@@ -1,8 +1,8 @@
 // Package ops is nbfleet's application layer. For each command that talks
-// to the cloud — plan, drift, apply, destroy, status, renew and import — it
-// owns the sequence: load the fleet, connect, resolve the project and take
-// the fleet lock, refresh, match and diff (or destroy), check and claim a
-// saved plan, execute, write the report.
+// to the cloud — plan, drift, apply, destroy, status, handout, renew and
+// import — it owns the sequence: load the fleet, connect, resolve the
+// project and take the fleet lock, refresh, match and diff (or destroy),
+// check and claim a saved plan, execute, write the report.
 //
 // It lives under internal/ because it is the command line's application
 // layer, not a library: its requests follow the commands, and only
@@ -242,9 +242,11 @@ func (e *Env) stopped(err error, what string) error {
 }
 
 // warnFlavors lists the region's flavors once when the plan creates or
-// changes flavors, and warns about those that are sold out or not offered:
-// better to know before 300 creates fail one by one.
-func (e *Env) warnFlavors(ctx context.Context, c Client, p *plan.Plan) {
+// changes flavors, and warns about those that are sold out or not offered
+// (and which fallback of their list notebooks get instead): better to know
+// before 300 creates fail one by one. It returns the list (nil when it
+// was not read), which an apply hands to the executor.
+func (e *Env) warnFlavors(ctx context.Context, c Client, p *plan.Plan) []modelarts.Flavor {
 	needed := false
 	for i := range p.Changes {
 		for _, s := range p.Changes[i].Steps {
@@ -252,18 +254,19 @@ func (e *Env) warnFlavors(ctx context.Context, c Client, p *plan.Plan) {
 		}
 	}
 	if !needed {
-		return
+		return nil
 	}
 	flavors, err := c.ListFlavors(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			e.ui().Warnf("could not check the flavors: %v", err)
 		}
-		return
+		return nil
 	}
 	for _, w := range p.FlavorWarnings(flavors) {
 		e.ui().Warnf("%s", w)
 	}
+	return flavors
 }
 
 // workspaceOf is ws, or the default workspace when it is empty.

@@ -34,8 +34,12 @@ type RenewRequest struct {
 type RenewResult struct {
 	Name, ID string
 	// Status is the live status; only RUNNING notebooks are renewed.
-	Status  string
-	Renewed bool
+	Status string
+	// LeaseStoppedAt is when the lease of a notebook it stopped ran out
+	// (plan.StoppedByLease); zero otherwise. Renew never starts one: an
+	// apply with --restart-after-lease does.
+	LeaseStoppedAt time.Time
+	Renewed        bool
 	// Err is the failed call's error.
 	Err error
 }
@@ -43,7 +47,8 @@ type RenewResult struct {
 // Renew extends the lease of every running notebook the fleet owns and the
 // request selects — the declared names the plan matches as owned — and
 // returns the outcomes by name. A notebook that is not running is left
-// alone. The error wraps ErrPartial when some renewals failed, and
+// alone, one its lease stopped included (the result says so): renewing
+// never starts a notebook. The error wraps ErrPartial when some renewals failed, and
 // ErrInterrupted when an interrupt stopped the run (no renewal starts
 // after the first; the second aborts those in flight).
 func Renew(ctx context.Context, e *Env, req RenewRequest) ([]RenewResult, error) {
@@ -85,6 +90,7 @@ func Renew(ctx context.Context, e *Env, req RenewRequest) ([]RenewResult, error)
 		}
 		if m.Live.Status != modelarts.StatusRunning {
 			r := RenewResult{Name: m.Name, ID: m.Live.ID, Status: m.Live.Status}
+			r.LeaseStoppedAt, _ = plan.StoppedByLease(m.Live)
 			results = append(results, r)
 			tell(r)
 			continue

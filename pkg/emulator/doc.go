@@ -61,6 +61,7 @@
 // Control endpoints without auth: GET /_emulator/notebooks,
 // GET /_emulator/stats, POST /_emulator/reset, POST /_emulator/revoke-tokens,
 // POST /_emulator/clock {"advance":"2h"} (time travel, see Advance),
+// POST /_emulator/flavors {"flavor":ID,"sold_out":true} (see SetSoldOut),
 // GET /_emulator/health, and GET /_emulator/notebook/{id}/lab (the page a
 // notebook url points to).
 //

@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,6 +53,9 @@ func (s *Server) create(c *call) (int, any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.soldOut[tmpl.Flavor] {
+		return 0, nil, badRequest(codeSoldOut, "flavor %s is sold out", tmpl.Flavor)
+	}
 	now := ms(c.at)
 	p := s.projectLocked(c.project)
 	// The scan (O(notebooks)) is needed only for the quota and the one-DEFAULT rule.
@@ -247,6 +251,9 @@ func (s *Server) update(c *call) (int, any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if req.Flavor != nil && s.soldOut[*req.Flavor] {
+		return 0, nil, badRequest(codeSoldOut, "flavor %s is sold out", *req.Flavor)
+	}
 	nb, e := s.lookupLocked(c, false)
 	if e != nil {
 		return 0, nil, e
@@ -514,10 +521,14 @@ func (s *Server) listFlavors(c *call) (int, any, *apiError) {
 	var fs []Flavor
 	cat := strings.ToUpper(c.r.URL.Query().Get("category"))
 	feat := strings.ToUpper(c.r.URL.Query().Get("feature"))
+	s.mu.Lock()
+	soldOut := maps.Clone(s.soldOut)
+	s.mu.Unlock()
 	for _, f := range Flavors() {
 		if cat != "" && f.Category != cat || feat != "" && f.Feature != feat {
 			continue
 		}
+		f.SoldOut = f.SoldOut || soldOut[f.ID]
 		fs = append(fs, f)
 	}
 	limit, offset, e := pageParams(c, len(fs))

@@ -372,3 +372,66 @@ func TestListScope(t *testing.T) {
 		}
 	}
 }
+
+// TestSetSoldOut: a flavor made sold out is listed so and refused on
+// create and update (ModelArts.6329) until it is available again; the
+// control endpoint does the same.
+func TestSetSoldOut(t *testing.T) {
+	e := newEnv(t, Options{})
+	const cpu = "modelarts.vm.cpu.2u"
+	listed := func() bool {
+		_, m, _ := e.do("GET", e.path("/notebooks/flavors"), "")
+		for _, f := range m["flavors"].([]any) {
+			if f := f.(map[string]any); f["id"] == cpu {
+				return f["sold_out"].(bool)
+			}
+		}
+		t.Fatalf("%s not listed", cpu)
+		return false
+	}
+	if err := e.srv.SetSoldOut(cpu, true); err != nil {
+		t.Fatal(err)
+	}
+	if code, m, _ := e.do("POST", e.path("/notebooks"), validBody); code != 400 || m["error_code"] != codeSoldOut || !listed() {
+		t.Fatalf("create of a sold-out flavor: %d %v", code, m)
+	}
+	if code, m, _ := e.do("POST", "/_emulator/flavors", `{"flavor":"`+cpu+`","sold_out":false}`); code != 200 || listed() {
+		t.Fatalf("control: %d %v", code, m)
+	}
+	id := e.create(validBody)["id"].(string)
+	e.clock.Add(time.Second)
+	e.do("POST", e.path("/notebooks/"+id+"/stop"), "")
+	e.clock.Add(time.Second)
+	e.do("POST", "/_emulator/flavors", `{"flavor":"modelarts.vm.cpu.8u","sold_out":true}`)
+	if code, m, _ := e.do("PUT", e.path("/notebooks/"+id), `{"flavor":"modelarts.vm.cpu.8u"}`); code != 400 || m["error_code"] != codeSoldOut {
+		t.Errorf("update to a sold-out flavor: %d %v", code, m)
+	}
+	if err := e.srv.SetSoldOut("modelarts.vm.gpu.nope", true); err == nil {
+		t.Error("SetSoldOut of an unknown flavor accepted")
+	}
+	if code, _, _ := e.do("POST", "/_emulator/flavors", `{"flavor":"nope","sold_out":true}`); code != 400 {
+		t.Errorf("control with an unknown flavor: %d", code)
+	}
+}
+
+// TestLeaseStopTime: a notebook its lease stops shows update_at at the
+// lease's stop time, lease.create_at + lease.duration (rule 15) — what
+// nbfleet reads to tell it from one stopped by hand, whose update_at is
+// earlier.
+func TestLeaseStopTime(t *testing.T) {
+	e := newEnv(t, Options{})
+	leased := e.create(validBody)["id"].(string)
+	byHand := e.create(strings.Replace(validBody, `"nb1"`, `"nb2"`, 1))["id"].(string)
+	e.clock.Add(10 * time.Minute)
+	e.do("POST", e.path("/notebooks/"+byHand+"/stop"), "")
+	e.clock.Add(2 * time.Hour)
+	for id, lease := range map[string]bool{leased: true, byHand: false} {
+		_, m, _ := e.do("GET", e.path("/notebooks/"+id), "")
+		l := m["lease"].(map[string]any)
+		stop := int64(l["create_at"].(float64) + l["duration"].(float64))
+		at := int64(m["update_at"].(float64))
+		if m["status"] != StatusStopped || l["enable"] != true || (at >= stop) != lease {
+			t.Errorf("%s (lease %v): status %v, update_at %d, lease stop %d, enable %v", id, lease, m["status"], at, stop, l["enable"])
+		}
+	}
+}

@@ -37,7 +37,8 @@ type Server struct {
 	faults    Faults
 	stats     Stats
 	rng       *rand.Rand
-	offset    time.Duration // added to the clock by Advance
+	offset    time.Duration   // added to the clock by Advance
+	soldOut   map[string]bool // flavors SetSoldOut made sold out
 	dirty     bool
 	closed    bool
 	saveTimer *time.Timer
@@ -253,6 +254,24 @@ func (s *Server) Advance(d time.Duration) error {
 	return nil
 }
 
+// SetSoldOut makes the flavor sold out (or available again): the flavor
+// list shows it sold_out and a create or update asking for it is
+// ModelArts.6329, until SetSoldOut(flavor, false). It steers tests of
+// fallback flavors; SoldOutFlavor stays sold out whatever it says.
+// POST /_emulator/flavors {"flavor": ID, "sold_out": true} does the same.
+func (s *Server) SetSoldOut(flavor string, soldOut bool) error {
+	if _, ok := findFlavor(flavor); !ok {
+		return fmt.Errorf("emulator: no flavor %q (see Flavors)", flavor)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.soldOut == nil {
+		s.soldOut = map[string]bool{}
+	}
+	s.soldOut[flavor] = soldOut
+	return nil
+}
+
 // Now is the emulator's lifecycle clock: Options.Clock plus every Advance.
 func (s *Server) Now() time.Time {
 	s.mu.Lock()
@@ -453,6 +472,7 @@ func (s *Server) routes() http.Handler {
 		return 200, map[string]string{"status": "revoked"}, nil
 	})
 	ctl("POST /_emulator/clock", "control", s.ctlClock)
+	ctl("POST /_emulator/flavors", "control", s.ctlFlavors)
 	ctl("GET /_emulator/health", "control", func(*call) (int, any, *apiError) { return 200, map[string]string{"status": "ok"}, nil })
 	mux.HandleFunc("GET /_emulator/notebook/{id}/lab", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -680,6 +700,23 @@ func (s *Server) ctlClock(c *call) (int, any, *apiError) {
 	}
 	_ = s.Advance(d)
 	return 200, map[string]string{"now": s.Now().UTC().Format(time.RFC3339Nano)}, nil
+}
+
+// ctlFlavors is POST /_emulator/flavors {"flavor": ID, "sold_out": true}:
+// SetSoldOut.
+func (s *Server) ctlFlavors(c *call) (int, any, *apiError) {
+	var req struct {
+		Flavor  string `json:"flavor"`
+		SoldOut bool   `json:"sold_out"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(c.r.Body, maxBody))
+	if err := json.Unmarshal(body, &req); err != nil {
+		return 0, nil, badRequest(codeBadPayload, "want {\"flavor\": ID, \"sold_out\": true}: %v", err)
+	}
+	if err := s.SetSoldOut(req.Flavor, req.SoldOut); err != nil {
+		return 0, nil, badRequest(codeBadParam, "%v", err)
+	}
+	return 200, map[string]any{"flavor": req.Flavor, "sold_out": req.SoldOut}, nil
 }
 
 func (s *Server) ctlNotebooks(c *call) (int, any, *apiError) {

@@ -34,3 +34,11 @@ func isRetryable(err error) bool { return modelarts.IsRetryable(err) }
 // isTerminal: trying again cannot succeed (quota, sold out, bad request,
 // authentication).
 func isTerminal(err error) bool { return modelarts.IsTerminal(err) }
+
+// isFlavorUnavailable: the call was refused because its flavor is sold
+// out, short of resources (ModelArts.6329, 6716, 6528, 6360) or not
+// offered (6323); the next flavor of the notebook's list may do.
+func isFlavorUnavailable(err error) bool {
+	ae := apiError(err)
+	return ae != nil && (modelarts.IsSoldOut(err) || ae.Code == "ModelArts.6323")
+}

@@ -82,6 +82,12 @@ type Options struct {
 	Fleet, RunID string
 	// WorkspaceID scopes the list calls (empty: the service's default).
 	WorkspaceID string
+	// Flavors is the region's flavor list as read before the run (nil:
+	// not known). A create or a flavor update does not try a flavor of its
+	// list (plan.Change.FlavorChoices) that Flavors shows sold out or does
+	// not have, unless that leaves none to try; the service's answers
+	// decide the rest.
+	Flavors []modelarts.Flavor
 	// Marker is the fleet's ownership marker (spec.OwnerMarker). After an
 	// ambiguous create failure a live notebook with the same name is
 	// adopted only if its description carries a marker of the same fleet
@@ -299,7 +305,7 @@ launch:
 		c := &p.Changes[i]
 		e, ok := static(c)
 		if !ok {
-			e = report.Entry{Name: c.Name, ID: c.ID, Action: c.Action.String(), Outcome: report.Skipped,
+			e = report.Entry{Name: c.Name, Labels: c.Labels, ID: c.ID, Action: c.Action.String(), Outcome: report.Skipped,
 				Note: "not started: interrupted"}
 		}
 		entries[i] = e
@@ -322,10 +328,10 @@ launch:
 
 // static returns the entry of a change that makes no call.
 func static(c *plan.Change) (report.Entry, bool) {
-	e := report.Entry{Name: c.Name, ID: c.ID, Action: c.Action.String()}
+	e := report.Entry{Name: c.Name, Labels: c.Labels, ID: c.ID, Action: c.Action.String()}
 	switch {
 	case c.Action == plan.NoOp:
-		e.Outcome = report.Unchanged
+		e.Outcome, e.Note = report.Unchanged, c.Note
 	case c.Action == plan.Conflict:
 		e.Outcome, e.Note = report.Skipped, "conflict: "+c.Reason
 	case c.Protected:
@@ -338,8 +344,9 @@ func static(c *plan.Change) (report.Entry, bool) {
 	return e, true
 }
 
-// describeUnchanged fills the status and URL of unchanged notebooks from one
-// list call, so the report lists every URL. Best effort.
+// describeUnchanged fills the status, URL and flavor of unchanged
+// notebooks from one list call, so the report lists every URL. Best
+// effort.
 func (r *runner) describeUnchanged(ctx context.Context, entries []report.Entry) {
 	need := false
 	for _, e := range entries {
@@ -362,7 +369,7 @@ func (r *runner) describeUnchanged(ctx context.Context, entries []report.Entry) 
 	for i := range entries {
 		e := &entries[i]
 		if nb := byID[e.ID]; e.Outcome == report.Unchanged && nb != nil {
-			e.Status, e.URL = nb.Status, nb.URL
+			e.Status, e.URL, e.Flavor = nb.Status, nb.URL, nb.Flavor
 		}
 	}
 }

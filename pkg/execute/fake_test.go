@@ -55,6 +55,8 @@ var (
 	errQuota     = &modelarts.APIError{HTTPStatus: 400, Code: "ModelArts.6302", Message: "instance count at maximum", RequestID: "req-quota"}
 	errGateway   = &modelarts.APIError{HTTPStatus: 503, Code: "ModelArts.0010", Message: "service unavailable"}
 	errNotFound  = &modelarts.APIError{HTTPStatus: 400, Code: "ModelArts.6404", Message: "notebook not found"}
+	errSoldOut   = &modelarts.APIError{HTTPStatus: 400, Code: "ModelArts.6329", Message: "flavor is sold out"}
+	errNoFlavor  = &modelarts.APIError{HTTPStatus: 400, Code: "ModelArts.6323", Message: "flavor is not supported"}
 	errReset     = &modelarts.RequestError{Op: "create notebook", Method: "POST", Path: "/v1/p/notebooks", Written: true, Err: syscall.ECONNRESET}
 )
 
@@ -151,7 +153,7 @@ func (f *fake) Create(ctx context.Context, req *modelarts.CreateRequest) (*model
 	}
 	f.seq++
 	id := fmt.Sprintf("nb-%03d", f.seq)
-	n := &fnb{nb: modelarts.Notebook{ID: id, Name: req.Name, Description: req.Description,
+	n := &fnb{nb: modelarts.Notebook{ID: id, Name: req.Name, Description: req.Description, Flavor: req.Flavor,
 		URL: "https://nb.example/" + id, Token: modelarts.Secret("secret-token-" + id), CreateAt: int64(f.seq)}}
 	f.nbs[id] = n
 	f.order = append(f.order, id)

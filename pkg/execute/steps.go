@@ -27,6 +27,7 @@ type state struct {
 	id     string
 	status string
 	url    string
+	flavor string
 	gone   bool
 	// capacity is the volume's last seen capacity (GB, 0: unknown) and
 	// resizing whether it was RESIZING.
@@ -49,6 +50,9 @@ func (st *state) see(nb *modelarts.Notebook) {
 	}
 	if nb.URL != "" {
 		st.url = nb.URL
+	}
+	if nb.Flavor != "" {
+		st.flavor = nb.Flavor
 	}
 	if v := nb.Volume; v != nil {
 		st.capacity = v.Capacity
@@ -81,7 +85,7 @@ func (st *state) failed(nb *modelarts.Notebook) {
 // change carries out one change and returns its entry.
 func (r *runner) change(c *plan.Change) report.Entry {
 	start := r.opts.Now()
-	e := report.Entry{Name: c.Name, ID: c.ID, Action: c.Action.String(), Attempts: 1, StartedAt: &start}
+	e := report.Entry{Name: c.Name, Labels: c.Labels, ID: c.ID, Action: c.Action.String(), Attempts: 1, StartedAt: &start}
 	st := &state{c: c, e: &e, id: c.ID, held: true}
 	defer r.release(st)
 	deadline := time.Now().Add(r.opts.Timeout)
@@ -104,8 +108,9 @@ func (r *runner) change(c *plan.Change) report.Entry {
 	e.ID = st.id
 	e.Status = st.status
 	e.URL = st.url
+	e.Flavor = st.flavor
 	if st.gone {
-		e.Status, e.URL = "", ""
+		e.Status, e.URL, e.Flavor = "", "", ""
 	}
 	fin := r.opts.Now()
 	e.FinishedAt = &fin
@@ -178,7 +183,7 @@ func (r *runner) create(cctx, wctx context.Context, st *state, s plan.Step, next
 	exclude := map[string]bool{}
 	for attempt := 1; ; attempt++ {
 		st.e.Attempts = attempt
-		nb, err := r.sendCreate(cctx, st, s.Create, exclude)
+		nb, err := r.sendCreateFlavors(cctx, st, s.Create, exclude)
 		if err != nil {
 			return err
 		}
@@ -283,6 +288,78 @@ func (r *runner) sendCreate(ctx context.Context, st *state, req *modelarts.Creat
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// sendCreateFlavors is sendCreate with the flavors of the change's list in
+// turn (withFlavors): the next is tried only after an answer that the
+// flavor is sold out or not offered. Such an answer is definite — after an
+// ambiguous failure sendCreate looks the name up before it sends the
+// create again, and adopts what it finds — so nothing was made with a
+// flavor given up.
+func (r *runner) sendCreateFlavors(ctx context.Context, st *state, req *modelarts.CreateRequest, exclude map[string]bool) (*modelarts.Notebook, error) {
+	var made *modelarts.Notebook
+	err := r.withFlavors(st, req.Flavor, func(flavor string) error {
+		rq := req
+		if flavor != req.Flavor {
+			c := *req
+			c.Flavor = flavor
+			rq = &c
+		}
+		nb, err := r.sendCreate(ctx, st, rq, exclude)
+		made = nb
+		return err
+	})
+	return made, err
+}
+
+// withFlavors calls send with the flavors a step that sends flavor may
+// end with, in order (plan.Change.FlavorChoices), leaving out those
+// Options.Flavors shows unavailable while others remain, until one is not
+// refused as sold out or not offered. A flavor given up is named in the
+// entry's note. An empty flavor (a step that sets none) is sent as is.
+func (r *runner) withFlavors(st *state, flavor string, send func(flavor string) error) error {
+	if flavor == "" {
+		return send("")
+	}
+	var gaveUp []string
+	choices := st.c.FlavorChoices(flavor)
+	if r.opts.Flavors != nil {
+		known := map[string]modelarts.Flavor{}
+		for _, f := range r.opts.Flavors {
+			known[f.ID] = f
+		}
+		var offered, listed []string
+		for _, fl := range choices {
+			switch f, ok := known[fl]; {
+			case !ok:
+				listed = append(listed, fl+" is not in the flavor list")
+			case f.SoldOut:
+				listed = append(listed, fl+" is sold out")
+			default:
+				offered = append(offered, fl)
+			}
+		}
+		if len(offered) > 0 {
+			choices, gaveUp = offered, listed
+		}
+	}
+	var err error
+	for i, fl := range choices {
+		err = send(fl)
+		if err != nil && i+1 < len(choices) && isFlavorUnavailable(err) && !r.isDrained() {
+			gaveUp = append(gaveUp, fmt.Sprintf("%s was refused (%s)", fl, apiError(err).Code))
+			continue
+		}
+		switch {
+		case len(gaveUp) == 0:
+		case err == nil:
+			st.e.Note = fmt.Sprintf("got flavor %s, the next of its list: %s", fl, strings.Join(gaveUp, ", "))
+		default:
+			st.e.Note = fmt.Sprintf("flavors given up before %s: %s", fl, strings.Join(gaveUp, ", "))
+		}
+		return err
+	}
+	return err
 }
 
 // lookup finds the notebook an ambiguous create may have made: same name
@@ -463,11 +540,19 @@ func (r *runner) update(cctx, wctx context.Context, st *state, s plan.Step, wait
 		// one the service finished before the plan was made.
 		return nil
 	}
-	err := r.retryCall(cctx, "update", func() error {
-		nb, err := r.api.Update(cctx, st.id, s.Update)
-		st.see(nb)
-		return err
-	}, nil)
+	err := r.withFlavors(st, s.Update.Flavor, func(flavor string) error {
+		req := s.Update
+		if flavor != req.Flavor {
+			c := *req
+			c.Flavor = flavor
+			req = &c
+		}
+		return r.retryCall(cctx, "update", func() error {
+			nb, err := r.api.Update(cctx, st.id, req)
+			st.see(nb)
+			return err
+		}, nil)
+	})
 	if err != nil || !wait {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
@@ -25,6 +26,10 @@ type Options struct {
 	// plan; a change on a kept name (a conflict included) is never hidden.
 	Targets  []string
 	Excludes []string
+	// RestartAfterLease starts again the notebooks declared running that
+	// their lease stopped (StoppedByLease), as restart_after_lease: true
+	// does for one notebook (`apply --restart-after-lease`).
+	RestartAfterLease bool
 }
 
 // Validate reports the first malformed glob of Targets and Excludes. Diff
@@ -73,13 +78,21 @@ func Diff(desired *spec.Fleet, live []modelarts.Notebook, opts Options) *Plan {
 		byName[desired.Notebooks[i].Name] = &desired.Notebooks[i]
 	}
 	anyHooks := false
+	var leased []string
 	for _, dm := range m.Declared {
 		nb := byName[dm.Name]
 		anyHooks = anyHooks || nb.Hooks != nil
-		p.Changes = append(p.Changes, diffOne(desired, nb, dm, forced[dm.Name]))
+		c, leaseKept := diffOne(desired, nb, dm, forced[dm.Name], opts.RestartAfterLease)
+		if leaseKept {
+			leased = append(leased, c.Name)
+		}
+		p.Changes = append(p.Changes, c)
 	}
 	if anyHooks {
 		p.Notes = append(p.Notes, NoteHooks)
+	}
+	if len(leased) > 0 {
+		p.Notes = append(p.Notes, leaseNote(leased))
 	}
 	for _, l := range m.Orphans {
 		if c, ok := prune(l); ok {
@@ -129,6 +142,16 @@ func workspace(id string) string {
 	return id
 }
 
+// ignores reports whether nb's ignore_changes covers path.
+func ignores(nb *spec.Notebook, path string) bool {
+	for _, ig := range nb.IgnoreChanges {
+		if path == ig || strings.HasPrefix(path, ig+".") {
+			return true
+		}
+	}
+	return false
+}
+
 func wantStatus(nb *spec.Notebook) string {
 	if nb.State == spec.Stopped {
 		return modelarts.StatusStopped
@@ -156,16 +179,66 @@ func settle(status string) (eff string, busy, ok bool) {
 		return modelarts.StatusRunning, true, true
 	case modelarts.StatusStopping:
 		return modelarts.StatusStopped, true, true
+	case modelarts.StatusStartFailed:
+		// The service did not start it: it is stopped, with its storage,
+		// and takes a start (or a stop-only update) as a STOPPED one does.
+		return modelarts.StatusStopped, false, true
 	}
 	return "", false, false
 }
 
+// broken reports a live status only a replace gets out of. START_FAILED
+// is not one: the notebook and its storage are fine, a start retries it.
 func broken(status string) bool {
 	switch status {
-	case modelarts.StatusCreateFailed, modelarts.StatusError, modelarts.StatusStartFailed:
+	case modelarts.StatusCreateFailed, modelarts.StatusError:
 		return true
 	}
 	return false
+}
+
+// leaseSlack is how much earlier than its lease's stop time a notebook may
+// have stopped and still count as stopped by its lease: the service's
+// lease check is not to the millisecond.
+const leaseSlack = time.Minute
+
+// StoppedByLease reports whether the service stopped the live notebook l
+// because its lease ran out, and the lease's stop time. The rule, from
+// what the service returns (real-service.md rules 13–15): l is STOPPED
+// (or STOPPING), its lease is enabled with a positive duration, and its
+// last change (update_at) came no earlier than the lease's stop time,
+// lease.create_at + lease.duration, less leaseSlack. A notebook a person
+// stopped earlier stopped before that time, and a start or renew moves the
+// stop time forward, so a notebook started again and then stopped by hand
+// is not taken for one the lease stopped. See the package documentation
+// for the limits.
+func StoppedByLease(l *modelarts.Notebook) (time.Time, bool) {
+	if l.Status != modelarts.StatusStopped && l.Status != modelarts.StatusStopping {
+		return time.Time{}, false
+	}
+	ls := l.Lease
+	if ls == nil || !ls.Enable || ls.Duration <= 0 || ls.CreateAt <= 0 || l.UpdateAt <= 0 {
+		return time.Time{}, false
+	}
+	stop := ls.CreateAt + ls.Duration
+	if l.UpdateAt < stop-leaseSlack.Milliseconds() {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(stop).UTC(), true
+}
+
+// leaseNote is the plan note naming the notebooks left stopped by their
+// lease (at most five names).
+func leaseNote(names []string) string {
+	list := strings.Join(names, ", ")
+	if len(names) > 5 {
+		list = fmt.Sprintf("%s and %d more", strings.Join(names[:5], ", "), len(names)-5)
+	}
+	what := "1 notebook was stopped by its lease and stays stopped"
+	if len(names) > 1 {
+		what = fmt.Sprintf("%d notebooks were stopped by their lease and stay stopped", len(names))
+	}
+	return what + ", which is not drift (" + list + "); restart_after_lease: true in the fleet file, or apply --restart-after-lease, starts them again"
 }
 
 func statusWithReason(l *modelarts.Notebook) string {
@@ -177,27 +250,32 @@ func statusWithReason(l *modelarts.Notebook) string {
 
 const destroyWarning = "REPLACING DESTROYS THE NOTEBOOK'S STORAGE: everything saved in it is lost"
 
-func diffOne(f *spec.Fleet, nb *spec.Notebook, m Match, forced bool) Change {
-	c := Change{Name: nb.Name, WantStatus: wantStatus(nb)}
-	conflict := func(format string, args ...any) Change {
+// diffOne plans one declared name. leaseKept reports a notebook declared
+// running that its lease stopped and that is left stopped.
+func diffOne(f *spec.Fleet, nb *spec.Notebook, m Match, forced, restartLeased bool) (Change, bool) {
+	c := Change{Name: nb.Name, WantStatus: wantStatus(nb), Labels: nb.Labels}
+	conflict := func(format string, args ...any) (Change, bool) {
 		c.Action = Conflict
 		c.Reason = fmt.Sprintf(format, args...)
 		c.IDs = m.IDs()
 		c.Steps = nil
 		c.Fields = nil
 		c.DestroysData = false
-		return c
+		return c, false
 	}
 	switch m.Verdict {
 	case Absent:
 		c.Action = Create
 		c.Reason = "declared, not live"
+		if len(nb.Flavors) > 1 {
+			c.Reason += "; flavor " + flavorChoice(nb.Flavors)
+		}
 		for _, d := range m.Deleting {
 			c.Steps = append(c.Steps, Step{Op: StepWait, ID: d.ID})
 			c.Reason += fmt.Sprintf("; waits for the old copy %s to finish deleting", d.ID)
 		}
 		c.Steps = append(c.Steps, createSteps(nb)...)
-		return c.sending(f, nb)
+		return c.sending(f, nb), false
 	case Duplicate:
 		return conflict("%d live notebooks are named %q (ids %s): nbfleet touches none of them; delete or rename the extra ones by hand",
 			len(m.Present), nb.Name, strings.Join(m.IDs(), ", "))
@@ -246,14 +324,37 @@ func diffOne(f *spec.Fleet, nb *spec.Notebook, m Match, forced bool) Change {
 		c.DestroysData = true
 		c.Protected = nb.Protect
 		c.Reason = strings.Join(causes, "; ") + "; " + destroyWarning
+		if len(nb.Flavors) > 1 {
+			c.Reason += "; created again with flavor " + flavorChoice(nb.Flavors)
+		}
 		if _, busy, _ := settle(l.Status); busy {
 			c.Steps = append(c.Steps, Step{Op: StepWait})
 		}
 		c.Steps = append(c.Steps, Step{Op: StepDelete})
 		c.Steps = append(c.Steps, createSteps(nb)...)
-		return c.sending(f, nb)
+		return c.sending(f, nb), false
 	}
-	return inPlace(f, nb, l, c, fields, adopt)
+	leaseStart, leaseKept := "", false
+	if at, ok := StoppedByLease(l); ok && c.WantStatus == modelarts.StatusRunning && !ignores(nb, "state") {
+		stamp := at.Format(time.RFC3339)
+		switch {
+		case nb.RestartAfterLease:
+			leaseStart = fmt.Sprintf("stopped by its lease at %s; restart_after_lease: start it again", stamp)
+		case restartLeased:
+			leaseStart = fmt.Sprintf("stopped by its lease at %s; --restart-after-lease: start it again", stamp)
+		default:
+			// Not drift: the fleet's lease did what it was declared for.
+			c.WantStatus = modelarts.StatusStopped
+			c.Note = fmt.Sprintf("stopped by its lease at %s; left stopped (restart_after_lease: true, or apply --restart-after-lease, starts it again)", stamp)
+			leaseKept = true
+		}
+	}
+	return inPlace(f, nb, l, c, fields, adopt, leaseStart), leaseKept
+}
+
+// flavorChoice says a list of flavors in order of preference.
+func flavorChoice(flavors []string) string {
+	return flavors[0] + ", else " + strings.Join(flavors[1:], ", else ") + " (in order of preference, the first offered and not sold out)"
 }
 
 // foreignSSH describes the live SSH access of an unmarked notebook (key
@@ -305,11 +406,21 @@ func GrowthSteps(have, want int) []int {
 // request, one request after the other as each RESIZING ends; the
 // description and hooks change in either state. Each kind goes in its own
 // PUT.
-func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, fields []FieldChange, adopt bool) Change {
+//
+// leaseStart, when set, is why a notebook its lease stopped is started.
+func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, fields []FieldChange, adopt bool, leaseStart string) Change {
 	eff, busy, _ := settle(l.Status)
 	busy = busy || resizing(l)
 	running := eff == modelarts.StatusRunning
+	if ignores(nb, "state") {
+		// Whatever it is heading to is as good as declared.
+		c.WantStatus = eff
+	}
 	wantRunning := c.WantStatus == modelarts.StatusRunning
+	live := l.Status
+	if l.Status == modelarts.StatusStartFailed {
+		live = statusWithReason(l)
+	}
 	if adopt {
 		fields = append(fields, FieldChange{Path: "marker", Before: nil, After: spec.Marker(f.Name, spec.HooksDigest(nb.Hooks))})
 	}
@@ -388,9 +499,9 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 			}
 		case !wantRunning:
 			if len(c.Steps) > 0 && (len(c.Steps) > 1 || !busy) {
-				why = append(why, "then stop: declared stopped, live "+l.Status)
+				why = append(why, "then stop: declared stopped, live "+live)
 			} else {
-				why = append(why, "declared stopped, live "+l.Status)
+				why = append(why, "declared stopped, live "+live)
 			}
 			stop()
 		}
@@ -410,12 +521,21 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 			}
 		case wantRunning:
 			start()
-			if len(stopOnly)+len(free) > 0 {
+			switch {
+			case leaseStart != "":
+				why = append(why, leaseStart)
+			case len(stopOnly)+len(free) > 0:
 				why = append(why, "updated while stopped, then started as declared")
-			} else {
-				why = append(why, "declared running, live "+l.Status)
+			default:
+				why = append(why, "declared running, live "+live)
+			}
+			if l.Status == modelarts.StatusStartFailed {
+				why = append(why, "the start is tried again and the notebook's storage kept ('nbfleet apply --replace "+c.Name+"' deletes and re-creates it, destroying its storage)")
 			}
 		}
+	}
+	if c.Note != "" && len(c.Steps) > 0 && !(len(c.Steps) == 1 && busy) {
+		why = append(why, c.Note)
 	}
 	if newHooks {
 		why = append(why, "the new hooks take effect when the notebook next starts")
@@ -428,6 +548,12 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 		c.Action = NoOp
 		c.Steps = nil
 		c.Reason = "matches the fleet file"
+		switch {
+		case c.Note != "":
+			c.Reason = c.Note
+		case l.Status == modelarts.StatusStartFailed:
+			c.Reason += " (live " + live + ": not running, as declared)"
+		}
 		if busy {
 			c.Reason += fmt.Sprintf(" (live %s, heading to %s)", l.Status, eff)
 			if resizing(l) {
@@ -495,18 +621,26 @@ func prune(l *modelarts.Notebook) (Change, bool) {
 func compareFields(nb *spec.Notebook, l *modelarts.Notebook) []FieldChange {
 	var out []FieldChange
 	add := func(p string, before, after any, forces string) {
-		for _, ig := range nb.IgnoreChanges {
-			if p == ig || strings.HasPrefix(p, ig+".") {
-				return
-			}
+		if !ignores(nb, p) {
+			out = append(out, FieldChange{Path: p, Before: before, After: after, Forces: forces})
 		}
-		out = append(out, FieldChange{Path: p, Before: before, After: after, Forces: forces})
 	}
 	if d := StripMarker(l.Description); d != nb.Description {
 		add("description", d, nb.Description, "")
 	}
-	if l.Flavor != "" && l.Flavor != nb.Flavor {
-		add("flavor", l.Flavor, nb.Flavor, "stop")
+	// Any flavor of the list matches: a notebook that got a fallback
+	// stays on it (moving it back would stop it); a flavor outside the list
+	// is updated to the first, or the next when that is sold out.
+	if flavors := flavorsOf(nb); l.Flavor != "" && !slices.Contains(flavors, l.Flavor) {
+		var after any = nb.Flavor
+		if len(flavors) > 1 {
+			list := make([]any, len(flavors))
+			for i, fl := range flavors {
+				list[i] = fl
+			}
+			after = list
+		}
+		add("flavor", l.Flavor, after, "stop")
 	}
 	if l.Image != nil && nb.ImageID != "" && l.Image.ID != nb.ImageID {
 		add("image_id", l.Image.ID, nb.ImageID, "stop")
@@ -600,6 +734,15 @@ func ofServices(live, declared []modelarts.Endpoint) []modelarts.Endpoint {
 		}
 	}
 	return out
+}
+
+// flavorsOf is nb's flavors in order of preference: Flavors, or Flavor
+// alone for a notebook made without the list.
+func flavorsOf(nb *spec.Notebook) []string {
+	if len(nb.Flavors) > 0 {
+		return nb.Flavors
+	}
+	return []string{nb.Flavor}
 }
 
 func feature(f string) string {

@@ -242,8 +242,71 @@ func TestDiff(t *testing.T) {
 			[]string{"a replace id=i1 fields=[] steps=[delete create] want=RUNNING destroys"}},
 		{"ERROR replaces", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", status("ERROR"))}, Options{},
 			[]string{"a replace id=i1 fields=[] steps=[delete create] want=RUNNING destroys"}},
-		{"START_FAILED replaces", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", status("START_FAILED"))}, Options{},
+		// Issue 14: a transient START_FAILED must not cost a student the
+		// storage: start again, replace only when asked.
+		{"START_FAILED starts again", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", status("START_FAILED"))}, Options{},
+			[]string{"a start id=i1 fields=[] steps=[start] want=RUNNING"}},
+		{"START_FAILED declared stopped", []spec.Notebook{nb("a", stopped)}, []modelarts.Notebook{live("a", "i1", status("START_FAILED"))}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=STOPPED"}},
+		{"START_FAILED updated while stopped, then started", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Flavor = "big" })},
+			[]modelarts.Notebook{live("a", "i1", status("START_FAILED"))}, Options{},
+			[]string{"a update id=i1 fields=[flavor(stop)] steps=[update start] want=RUNNING"}},
+		{"START_FAILED replaced with --replace", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", status("START_FAILED"))},
+			Options{Replace: []string{"a"}},
 			[]string{"a replace id=i1 fields=[] steps=[delete create] want=RUNNING destroys"}},
+
+		// leases (issue 14): stopped by the lease is not drift
+		{"stopped by its lease", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", leaseStopped)}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=STOPPED"}},
+		{"stopped by its lease, a minute early", []spec.Notebook{nb("a")},
+			[]modelarts.Notebook{live("a", "i1", leaseStopped, func(l *modelarts.Notebook) { l.UpdateAt -= 59_000 })}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=STOPPED"}},
+		{"stopped by its lease, restart_after_lease", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.RestartAfterLease = true })},
+			[]modelarts.Notebook{live("a", "i1", leaseStopped)}, Options{},
+			[]string{"a start id=i1 fields=[] steps=[start] want=RUNNING"}},
+		{"stopped by its lease, --restart-after-lease", []spec.Notebook{nb("a")},
+			[]modelarts.Notebook{live("a", "i1", leaseStopped)}, Options{RestartAfterLease: true},
+			[]string{"a start id=i1 fields=[] steps=[start] want=RUNNING"}},
+		{"stopped by its lease, updated and left stopped", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Description = "x"; n.Flavor = "big" })},
+			[]modelarts.Notebook{live("a", "i1", leaseStopped)}, Options{},
+			[]string{"a update id=i1 fields=[description flavor(stop)] steps=[update] want=STOPPED"}},
+		{"stopped by its lease, declared stopped", []spec.Notebook{nb("a", stopped)}, []modelarts.Notebook{live("a", "i1", leaseStopped)}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=STOPPED"}},
+		{"stopping at its lease's end", []spec.Notebook{nb("a")},
+			[]modelarts.Notebook{live("a", "i1", leaseStopped, status("STOPPING"))}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=STOPPED"}},
+		{"stopped by hand before the lease ran out", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", handStopped)}, Options{},
+			[]string{"a start id=i1 fields=[] steps=[start] want=RUNNING"}},
+		{"started again, then stopped by hand", []spec.Notebook{nb("a")},
+			[]modelarts.Notebook{live("a", "i1", leaseStopped, func(l *modelarts.Notebook) {
+				// A start 5 h after create with 1 h leases 6 h from
+				// create_at (rule 15); stopped by hand half an hour in.
+				l.Lease.Duration = 6 * 3600_000
+				l.UpdateAt = l.Lease.CreateAt + 5*3600_000 + 1800_000
+			})}, Options{},
+			[]string{"a start id=i1 fields=[] steps=[start] want=RUNNING"}},
+		{"stopped with the lease disabled", []spec.Notebook{nb("a")},
+			[]modelarts.Notebook{live("a", "i1", leaseStopped, func(l *modelarts.Notebook) { l.Lease.Enable = false })}, Options{},
+			[]string{"a start id=i1 fields=[] steps=[start] want=RUNNING"}},
+		{"stopped, no update_at to tell", []spec.Notebook{nb("a")},
+			[]modelarts.Notebook{live("a", "i1", leaseStopped, func(l *modelarts.Notebook) { l.UpdateAt = 0 })}, Options{},
+			[]string{"a start id=i1 fields=[] steps=[start] want=RUNNING"}},
+		{"ignore_changes state", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.IgnoreChanges = []string{"state"} })},
+			[]modelarts.Notebook{live("a", "i1", handStopped)}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=STOPPED"}},
+
+		// flavor lists (issue 14): any flavor of the list matches
+		{"fallback flavor matches", []spec.Notebook{nb("a", gpuFirst)},
+			[]modelarts.Notebook{live("a", "i1")}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
+		{"preferred flavor matches", []spec.Notebook{nb("a", gpuFirst)},
+			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) { l.Flavor = "modelarts.vm.gpu.t4" })}, Options{},
+			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
+		{"flavor outside the list", []spec.Notebook{nb("a", gpuFirst)},
+			[]modelarts.Notebook{live("a", "i1", func(l *modelarts.Notebook) { l.Flavor = "modelarts.vm.cpu.8u" })}, Options{},
+			[]string{"a update id=i1 fields=[flavor(stop)] steps=[stop update start] want=RUNNING"}},
+		{"create with a flavor list", []spec.Notebook{nb("a", gpuFirst)}, nil, Options{},
+			[]string{"a create id= fields=[] steps=[create] want=RUNNING"}},
 		{"FROZEN conflict", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", status("FROZEN"))}, Options{},
 			[]string{"a conflict id=i1 fields=[] steps=[] want=RUNNING"}},
 		{"DELETE_FAILED conflict", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", status("DELETE_FAILED"))}, Options{},
@@ -300,6 +363,70 @@ func TestDiff(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDiffLease: a notebook its lease stopped is left stopped with a note
+// naming the lease's stop time, in the change and the plan; a start
+// because of restart_after_lease says so.
+func TestDiffLease(t *testing.T) {
+	f := fleet(nb("a"), nb("b"), nb("c", func(n *spec.Notebook) { n.RestartAfterLease = true }), nb("d"))
+	l := []modelarts.Notebook{live("a", "i1", leaseStopped), live("b", "i2", leaseStopped), live("c", "i3", leaseStopped), live("d", "i4", handStopped)}
+	p := Diff(f, l, Options{})
+	const at = "2023-11-15T02:13:20Z" // create_at + 4 h
+	want := map[string][]string{
+		"a": {"stopped by its lease at " + at, "left stopped", "restart_after_lease: true"},
+		"c": {"stopped by its lease at " + at, "restart_after_lease: start it again"},
+		"d": {"declared running, live STOPPED"},
+	}
+	for _, c := range p.Changes {
+		for _, w := range want[c.Name] {
+			if !strings.Contains(c.Reason, w) {
+				t.Errorf("%s: reason %q lacks %q", c.Name, c.Reason, w)
+			}
+		}
+		if (c.Note != "") != (c.Name == "a" || c.Name == "b") {
+			t.Errorf("%s: note %q", c.Name, c.Note)
+		}
+	}
+	if p.HasChanges() != true || p.Summary().Start != 2 {
+		t.Errorf("summary %+v", p.Summary())
+	}
+	if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "2 notebooks were stopped by their lease") || !strings.Contains(p.Notes[0], "(a, b)") {
+		t.Errorf("notes %q", p.Notes)
+	}
+	// Only the lease-stopped ones: drift sees nothing.
+	if p := Diff(fleet(nb("a"), nb("b")), l[:2], Options{}); p.HasChanges() {
+		t.Errorf("lease-stopped notebooks are drift: %v", briefs(p))
+	}
+}
+
+// TestDiffStartFailed: the reason of a START_FAILED start says the storage
+// is kept and how to replace instead.
+func TestDiffStartFailed(t *testing.T) {
+	p := Diff(fleet(nb("a")), []modelarts.Notebook{live("a", "i1", status("START_FAILED"), func(l *modelarts.Notebook) { l.FailReason = "no resources" })}, Options{})
+	r := p.Changes[0].Reason
+	for _, w := range []string{"START_FAILED (fail_reason: no resources)", "storage kept", "nbfleet apply --replace a"} {
+		if !strings.Contains(r, w) {
+			t.Errorf("reason %q lacks %q", r, w)
+		}
+	}
+}
+
+// TestDiffFlavorList: the plan shows the list, and an update out of the
+// list sends the first flavor (the executor falls back from there).
+func TestDiffFlavorList(t *testing.T) {
+	p := Diff(fleet(nb("a", gpuFirst), nb("b", gpuFirst)),
+		[]modelarts.Notebook{live("b", "i2", status("STOPPED"), func(l *modelarts.Notebook) { l.Flavor = "old" })}, Options{})
+	a, b := p.Changes[0], p.Changes[1]
+	if !strings.Contains(a.Reason, "flavor modelarts.vm.gpu.t4, else modelarts.vm.cpu.2u") || a.Steps[0].Create.Flavor != "modelarts.vm.gpu.t4" {
+		t.Errorf("create: %q, sends %s", a.Reason, a.Steps[0].Create.Flavor)
+	}
+	if got := fmt.Sprint(a.Notebook.Flavors); got != "[modelarts.vm.gpu.t4 modelarts.vm.cpu.2u]" {
+		t.Errorf("the create's notebook has flavors %s", got)
+	}
+	if got := fmt.Sprint(b.Fields[0].After); b.Steps[0].Update.Flavor != "modelarts.vm.gpu.t4" || got != "[modelarts.vm.gpu.t4 modelarts.vm.cpu.2u]" {
+		t.Errorf("update sends %q, shows %s", b.Steps[0].Update.Flavor, got)
 	}
 }
 

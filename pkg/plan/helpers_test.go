@@ -70,6 +70,26 @@ func ownedBy(f string) func(*modelarts.Notebook) {
 
 func stopped(n *spec.Notebook) { n.State = spec.Stopped }
 
+// leaseStopped is a notebook its 4 h lease stopped: STOPPED, update_at a
+// few seconds after lease.create_at + lease.duration.
+func leaseStopped(l *modelarts.Notebook) {
+	l.Status = modelarts.StatusStopped
+	l.Lease = &modelarts.Lease{CreateAt: l.CreateAt, Duration: 4 * 3600_000, Enable: true, Type: "TIMING", UpdateAt: l.CreateAt}
+	l.UpdateAt = l.CreateAt + 4*3600_000 + 5_000
+}
+
+// handStopped is a notebook stopped by a person an hour into its 4 h lease.
+func handStopped(l *modelarts.Notebook) {
+	leaseStopped(l)
+	l.UpdateAt = l.CreateAt + 3600_000
+}
+
+// gpuFirst declares a GPU flavor with the CPU one as its fallback.
+func gpuFirst(n *spec.Notebook) {
+	n.Flavor = "modelarts.vm.gpu.t4"
+	n.Flavors = []string{"modelarts.vm.gpu.t4", "modelarts.vm.cpu.2u"}
+}
+
 var testHooks = &spec.Hooks{PostStart: &spec.Hook{Script: "ZWNobyBoaQ==", Type: "COMMAND"}}
 
 // withHooks records the digest of h in the live notebook's marker, as

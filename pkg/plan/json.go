@@ -19,33 +19,38 @@ type jsonPlan struct {
 }
 
 type jsonChange struct {
-	Name         string         `json:"name"`
-	Action       Action         `json:"action"`
-	Reason       string         `json:"reason"`
-	ID           string         `json:"id,omitempty"`
-	IDs          []string       `json:"ids,omitempty"`
-	Before       map[string]any `json:"before"`
-	After        map[string]any `json:"after"`
-	Fields       []FieldChange  `json:"fields,omitempty"`
-	Steps        []Step         `json:"steps,omitempty"`
-	Notebook     *spec.Notebook `json:"notebook,omitempty"`
-	DestroysData bool           `json:"destroys_data,omitempty"`
-	Protected    bool           `json:"protected,omitempty"`
-	WantStatus   string         `json:"want_status,omitempty"`
+	Name         string            `json:"name"`
+	Action       Action            `json:"action"`
+	Reason       string            `json:"reason"`
+	ID           string            `json:"id,omitempty"`
+	IDs          []string          `json:"ids,omitempty"`
+	Before       map[string]any    `json:"before"`
+	After        map[string]any    `json:"after"`
+	Fields       []FieldChange     `json:"fields,omitempty"`
+	Steps        []Step            `json:"steps,omitempty"`
+	Notebook     *spec.Notebook    `json:"notebook,omitempty"`
+	DestroysData bool              `json:"destroys_data,omitempty"`
+	Protected    bool              `json:"protected,omitempty"`
+	WantStatus   string            `json:"want_status,omitempty"`
+	Labels       map[string]string `json:"labels,omitempty"`
+	Note         string            `json:"note,omitempty"`
 }
 
 // WriteJSON writes the plan as one indented JSON document:
 //
 //	{"format_version": 2, "fleet": …, "resource_changes": [{"name", "action",
 //	 "reason", "id", "ids", "before", "after", "fields", "steps", "notebook",
-//	 "destroys_data", "protected", "want_status"}], "summary": {"create": …, …},
+//	 "destroys_data", "protected", "want_status", "labels", "note"}],
+//	 "summary": {"create": …, …},
 //	 "has_changes": …, "notes": […]}
 //
 // Every change is listed, no-ops included. before and after map the changed
 // field paths to their values; a create has before null and after the
 // notebook it creates; a delete has before {"name", "id"} and after null.
 // notebook is the declared notebook as the steps send it, in the form
-// `nbfleet expand` prints.
+// `nbfleet expand` prints; labels are the declared notebook's (never
+// sent); note says what else people should know (a notebook its lease
+// stopped).
 func WriteJSON(w io.Writer, p *Plan) error {
 	doc := jsonPlan{
 		FormatVersion:   FormatVersion,
@@ -59,7 +64,7 @@ func WriteJSON(w io.Writer, p *Plan) error {
 		jc := jsonChange{
 			Name: c.Name, Action: c.Action, Reason: c.Reason, ID: c.ID, IDs: c.IDs,
 			Fields: c.Fields, Steps: c.Steps, Notebook: c.Notebook, DestroysData: c.DestroysData,
-			Protected: c.Protected, WantStatus: c.WantStatus,
+			Protected: c.Protected, WantStatus: c.WantStatus, Labels: c.Labels, Note: c.Note,
 		}
 		switch c.Action {
 		case Create:

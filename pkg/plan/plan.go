@@ -32,7 +32,13 @@
 //
 // # Fields
 //
-// Compared: description (marker stripped), flavor, image_id, endpoints
+// Compared: description (marker stripped), flavor (any flavor of the
+// notebook's list in order of preference matches: a notebook that got a
+// fallback because the first was sold out stays on it, as moving it back
+// would stop a running notebook; a flavor outside the list is updated to
+// the first, the executor falling back along the list from there. To move
+// notebooks onto the preferred flavor, take the fallback out of the list),
+// image_id, endpoints
 // (only when the fleet declares some, and only the live entries of the
 // declared services: an entry the service adds, such as NOTEBOOK, is not
 // drift; SSH keys and IPs compared as sets), hooks, volume.capacity (of an
@@ -54,6 +60,8 @@
 // declared hooks' digest with it, and a plan of a fleet with hooks carries
 // NoteHooks. Hooks changed outside nbfleet cannot be seen.
 //
+// ignore_changes "state" leaves the run state alone: no start or stop.
+//
 // The steps follow the service's rules (real-service.md rule 12), each
 // kind of change in its own PUT: flavor, image_id and endpoints only while
 // STOPPED (stop → update → start, or stop → update when declared stopped,
@@ -68,9 +76,35 @@
 // fleet does not declare is not adopted: it is a conflict, since someone
 // else could log in to the notebook the fleet would hand out.
 //
+// # Leases
+//
+// A notebook declared running that the service stopped because its lease
+// ran out is not drift: the fleet asked for the lease. Diff leaves it
+// stopped, a no-op (or an update without the start) whose Reason and Note
+// say "stopped by its lease at T", with WantStatus STOPPED and a plan note
+// naming such notebooks — unless the notebook declares
+// restart_after_lease: true or Options.RestartAfterLease is set (apply
+// --restart-after-lease), when it is started again with its lease.
+//
+// "Stopped by its lease" is read from the live notebook (StoppedByLease):
+// STOPPED or STOPPING, lease.enable true with a positive duration, and
+// update_at (the last change) no earlier than lease.create_at +
+// lease.duration (the stop time, rule 15) less a minute. Limits: the rule
+// trusts update_at and the lease fields as the service answers them; an
+// answer without update_at or lease.create_at, or with the lease disabled,
+// counts as stopped by hand (drift, started again, as before). A person
+// who stopped a notebook within the last minute of its lease, or stopped it
+// by hand and then changed it (which moves update_at) after the lease's
+// stop time, is taken for the lease. A start or renew moves the stop time
+// forward, so a notebook started again and then stopped by hand is drift.
+//
 // # Live statuses
 //
-// CREATE_FAILED, ERROR and START_FAILED: replace. INIT, CREATING, STARTING
+// CREATE_FAILED and ERROR: replace. START_FAILED counts as stopped: the
+// notebook and its storage are kept and a start tries again (or, declared
+// stopped, nothing is done); only --replace NAME replaces it, so one
+// failed start followed by an unattended apply never destroys a
+// student's work. INIT, CREATING, STARTING
 // and SNAPSHOTTING count as heading to RUNNING, STOPPING as heading to
 // STOPPED; a StepWait comes first when anything is to be done, so a plan
 // made after an interrupted apply shows only what is left. FROZEN and
@@ -220,8 +254,18 @@ type Change struct {
 	Protected bool `json:"protected,omitempty"`
 	// WantStatus is the status the notebook should end in: RUNNING,
 	// STOPPED, or "" for a delete. A conflict carries the declared state
-	// although nothing is done.
+	// although nothing is done; a notebook declared running that its lease
+	// stopped and that stays stopped, STOPPED.
 	WantStatus string `json:"want_status,omitempty"`
+	// Labels are the declared notebook's labels (nbfleet's own, never
+	// sent), on every change of a declared name, conflicts and no-ops
+	// included: what reports show next to the name. Nil for a prune.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Note is what people should know about a change besides its action,
+	// carried into the report of an unchanged notebook: that its lease
+	// stopped it and it stays stopped. Like Reason, never consulted by the
+	// executor.
+	Note string `json:"note,omitempty"`
 }
 
 // Plan is the whole difference between a fleet and the cloud.

@@ -106,7 +106,7 @@ func (s *sim) apply(p *Plan) {
 				n.Status = modelarts.StatusStopped
 			case StepStart:
 				n := s.get(id, "start")
-				if n.Status != modelarts.StatusStopped {
+				if n.Status != modelarts.StatusStopped && n.Status != modelarts.StatusStartFailed {
 					s.t.Fatalf("start of %s in %s", id, n.Status)
 				}
 				n.Status = modelarts.StatusRunning
@@ -114,7 +114,7 @@ func (s *sim) apply(p *Plan) {
 				n := s.get(id, "update")
 				r := st.Update
 				restricted := r.Flavor != "" || r.ImageID != "" || r.Endpoints != nil
-				if restricted && n.Status != modelarts.StatusStopped {
+				if restricted && n.Status != modelarts.StatusStopped && n.Status != modelarts.StatusStartFailed {
 					s.t.Fatalf("update of restricted fields of %s while %s", id, n.Status)
 				}
 				if r.StorageNewSize != 0 && (n.Status != modelarts.StatusRunning || !strings.EqualFold(n.Volume.Category, "EVS")) {
@@ -158,6 +158,9 @@ func genFleet(t *rapid.T) *spec.Fleet {
 		n.Description = rapid.SampledFrom([]string{"", "d1", "d2"}).Draw(t, name+".description")
 		n.Flavor = rapid.SampledFrom([]string{"f1", "f2"}).Draw(t, name+".flavor")
 		n.Flavors = []string{n.Flavor}
+		if rapid.Bool().Draw(t, name+".fallback") {
+			n.Flavors = append(n.Flavors, "f3")
+		}
 		if rapid.Bool().Draw(t, name+".labels") {
 			n.Labels = map[string]string{"student": "s-" + name}
 			n.RestartAfterLease = true
@@ -202,7 +205,12 @@ func genLive(t *rapid.T) []modelarts.Notebook {
 			l.Description = withMarker(desc, spec.OwnerMarker("other"))
 		}
 		l.Status = rapid.SampledFrom(statuses).Draw(t, id+".status")
-		l.Flavor = rapid.SampledFrom([]string{"f1", "f2"}).Draw(t, id+".flavor")
+		l.Flavor = rapid.SampledFrom([]string{"f1", "f2", "f3"}).Draw(t, id+".flavor")
+		if rapid.Bool().Draw(t, id+".leased") {
+			// Stopped by its lease, or by hand while the lease ran.
+			l.Lease = &modelarts.Lease{CreateAt: 1, Duration: 4 * 3600_000, Enable: true}
+			l.UpdateAt = rapid.SampledFrom([]int64{3600_000, 4*3600_000 + 1}).Draw(t, id+".update_at")
+		}
 		l.Image.ID = rapid.SampledFrom([]string{"i1", "i2"}).Draw(t, id+".image")
 		l.Volume.Capacity = rapid.SampledFrom([]int{10, 50, 100, 120}).Draw(t, id+".capacity")
 		l.Volume.Category = rapid.SampledFrom([]string{"EVS", "evs", "SFS"}).Draw(t, id+".category")

@@ -1,15 +1,19 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/report"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
@@ -23,6 +27,9 @@ const (
 // status` lists and an instructor mails out. It never holds a token.
 type NotebookStatus struct {
 	Name string `json:"name"`
+	// Labels are the declared notebook's labels (student, email, …): who
+	// the notebook is for. Never sent to the cloud.
+	Labels map[string]string `json:"labels,omitempty"`
 	// Status is the live status; StatusAbsent, DELETING while the last copy
 	// is being deleted; StatusConflict when the plan would not touch the
 	// name because of whom its live notebooks belong to (Verdict.Conflict).
@@ -34,6 +41,12 @@ type NotebookStatus struct {
 	// Owned is true when the notebook carries the fleet's marker (false
 	// for one the next apply adopts).
 	Owned bool `json:"owned"`
+	// Flavor is the flavor the live notebook got; FlavorFallback is true
+	// when that is not the first of its list (the first was sold out or
+	// not offered when it was made). Empty for an absent name and a
+	// conflict.
+	Flavor         string `json:"flavor,omitempty"`
+	FlavorFallback bool   `json:"flavor_fallback,omitempty"`
 }
 
 // Status returns the status of every declared notebook the options
@@ -43,8 +56,13 @@ type NotebookStatus struct {
 func Status(f *spec.Fleet, live []modelarts.Notebook, opts Options) []NotebookStatus {
 	m := MatchFleet(f, live, opts)
 	out := make([]NotebookStatus, 0, len(m.Declared))
+	declared := make(map[string]*spec.Notebook, len(f.Notebooks))
+	for i := range f.Notebooks {
+		declared[f.Notebooks[i].Name] = &f.Notebooks[i]
+	}
 	for _, dm := range m.Declared {
-		s := NotebookStatus{Name: dm.Name}
+		nb := declared[dm.Name]
+		s := NotebookStatus{Name: dm.Name, Labels: nb.Labels}
 		switch {
 		case dm.Verdict == Absent && len(dm.Deleting) > 0:
 			s.Status, s.ID = modelarts.StatusDeleting, dm.Deleting[len(dm.Deleting)-1].ID
@@ -55,6 +73,9 @@ func Status(f *spec.Fleet, live []modelarts.Notebook, opts Options) []NotebookSt
 		default:
 			s.Status, s.ID, s.URL = dm.Live.Status, dm.Live.ID, dm.Live.URL
 			s.Owned = dm.Verdict == Owned
+			s.Flavor = dm.Live.Flavor
+			flavors := flavorsOf(nb)
+			s.FlavorFallback = s.Flavor != "" && s.Flavor != flavors[0] && slices.Contains(flavors, s.Flavor)
 		}
 		out = append(out, s)
 	}
@@ -66,47 +87,98 @@ func Status(f *spec.Fleet, live []modelarts.Notebook, opts Options) []NotebookSt
 const StatusFormatVersion = 2
 
 // WriteStatusJSON writes the statuses as one versioned document:
-// {"format_version": 2, "fleet": …, "notebooks": [{"name", "status", "id",
-// "url", "owned"}]}.
+// {"format_version": 2, "fleet": …, "notebooks": [{"name", "labels",
+// "status", "id", "url", "owned", "flavor", "flavor_fallback"}]}. Characters
+// a terminal could act on are written as \u escapes (safetext.JSON).
 func WriteStatusJSON(w io.Writer, fleet string, rows []NotebookStatus) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	if rows == nil {
 		rows = []NotebookStatus{}
 	}
-	return enc.Encode(struct {
+	if err := enc.Encode(struct {
 		FormatVersion int              `json:"format_version"`
 		Fleet         string           `json:"fleet"`
 		Notebooks     []NotebookStatus `json:"notebooks"`
-	}{StatusFormatVersion, fleet, rows})
+	}{StatusFormatVersion, fleet, rows}); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(b.Bytes()))
+	return err
 }
 
-// WriteStatusCSV writes one row per notebook: name, status, id and url —
-// the list an instructor mails out.
+// statusLabels returns the label names of rows, sorted, and their column
+// headings (report.LabelColumns: a label named like a fixed column gets a
+// "label_" prefix).
+func statusLabels(rows []NotebookStatus) (names, cols []string) {
+	sets := make([]map[string]string, len(rows))
+	for i, r := range rows {
+		sets[i] = r.Labels
+	}
+	names = report.LabelNames(sets)
+	return names, report.LabelColumns(names)
+}
+
+// WriteStatusCSV writes one row per notebook: name, one column per label
+// (sorted, as report.csv has them), status, id, url and flavor — the list
+// an instructor mails out. Every cell goes through safetext.CSVCell, so a
+// spreadsheet shows a label such as "=HYPERLINK(…)" instead of running it.
 func WriteStatusCSV(w io.Writer, rows []NotebookStatus) error {
+	names, cols := statusLabels(rows)
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"name", "status", "id", "url"})
+	write := func(cells ...string) {
+		for i, c := range cells {
+			cells[i] = safetext.CSVCell(c)
+		}
+		cw.Write(cells)
+	}
+	write(append(append([]string{"name"}, cols...), "status", "id", "url", "flavor")...)
 	for _, r := range rows {
-		cw.Write([]string{r.Name, r.Status, r.ID, r.URL})
+		write(append(append([]string{r.Name}, labelValues(r.Labels, names)...), r.Status, r.ID, r.URL, r.Flavor)...)
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
-// WriteStatusTable writes the statuses as an aligned table for people, "-"
-// for what is empty, and a closing line of counts per status.
-func WriteStatusTable(w io.Writer, rows []NotebookStatus) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATUS\tID\tURL")
-	counts := map[string]int{}
-	dash := func(s string) string {
-		if s == "" {
-			return "-"
-		}
-		return s
+func labelValues(labels map[string]string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = labels[n]
 	}
+	return out
+}
+
+// WriteStatusTable writes the statuses as an aligned table for people:
+// the name, the labels, status, flavor ("(fallback)" after one that is not
+// the first of its list), id and URL, "-" for what is empty, every cell in
+// safetext.Terminal's visible form; then a closing line of counts per
+// status.
+func WriteStatusTable(w io.Writer, rows []NotebookStatus) error {
+	names, cols := statusLabels(rows)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	line := func(cells ...string) {
+		for i, c := range cells {
+			if c == "" {
+				c = "-"
+			}
+			cells[i] = safetext.Terminal(c) // a tab too: it cannot shift a column
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	head := []string{"NAME"}
+	for _, c := range cols {
+		head = append(head, strings.ToUpper(c))
+	}
+	line(append(head, "STATUS", "FLAVOR", "ID", "URL")...)
+	counts := map[string]int{}
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Status, dash(r.ID), dash(r.URL))
+		flavor := r.Flavor
+		if r.FlavorFallback {
+			flavor += " (fallback)"
+		}
+		line(append(append([]string{r.Name}, labelValues(r.Labels, names)...), r.Status, flavor, r.ID, r.URL)...)
 		counts[r.Status]++
 	}
 	if err := tw.Flush(); err != nil {

@@ -2,72 +2,26 @@ package report
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	zxingqr "github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/nbfleet/nbfleet/internal/browsertest"
 )
-
-// chromium finds a Chromium or Chrome binary on PATH. Without one the test
-// is skipped, unless NBFLEET_REQUIRE_CHROMIUM=1 (CI), where it fails.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("NBFLEET_REQUIRE_CHROMIUM") == "1" {
-		t.Fatal("no chromium, chromium-browser or google-chrome on PATH and NBFLEET_REQUIRE_CHROMIUM=1")
-	}
-	t.Skip("no chromium, chromium-browser or google-chrome on PATH (set NBFLEET_REQUIRE_CHROMIUM=1 to fail instead)")
-	return ""
-}
-
-// runChromium runs a headless browser with its own fresh profile, no
-// network chatter and a 60 s bound, and returns its standard output.
-func runChromium(t *testing.T, bin string, args ...string) []byte {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + t.TempDir()}
-	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 5 * time.Second // a helper process holding the pipes must not hang the test
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v (ctx: %v)\nstderr:\n%s", bin, strings.Join(args, " "), err, ctx.Err(), tail(stderr.String(), 4000))
-	}
-	return stdout.Bytes()
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
-}
 
 // TestChromium renders report.html in a real browser: the DOM it builds
 // must hold every row, link and bar, the page's own script must have run
 // (the CSP lets it) and a hostile name must stay text; a screenshot must
 // come out with the page's styles applied.
 func TestChromium(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Find(t)
 	dir := t.TempDir()
 
 	r := interruptedSample()
@@ -80,9 +34,9 @@ func TestChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("dump-dom", func(t *testing.T) {
-		dom := string(runChromium(t, bin, "--dump-dom", "file://"+page))
+		dom := string(browsertest.Run(t, bin, "--dump-dom", "file://"+page))
 		if !strings.Contains(dom, "</html>") {
-			t.Fatalf("no document dumped:\n%s", tail(dom, 2000))
+			t.Fatalf("no document dumped:\n%s", dom[max(0, len(dom)-2000):])
 		}
 		if got := strings.Count(dom, `<tr id="nb-`); got != len(r.Notebooks) {
 			t.Errorf("%d table rows in the DOM, want %d", got, len(r.Notebooks))
@@ -120,7 +74,7 @@ func TestChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 		shot := filepath.Join(dir, "report.png")
-		runChromium(t, bin, "--screenshot="+shot, "--window-size=1280,900", "file://"+page)
+		browsertest.Run(t, bin, "--screenshot="+shot, "--window-size=1280,900", "file://"+page)
 		data, err := os.ReadFile(shot)
 		if err != nil {
 			t.Fatalf("no screenshot: %v", err)
@@ -174,46 +128,6 @@ func varied(img image.Image) bool {
 	return len(seen) > 16
 }
 
-// domCard is what the DOM says of one card of the hand-out.
-type domCard struct {
-	ID     string   `json:"id"`
-	Text   string   `json:"text"`
-	Labels []string `json:"labels"`
-	Href   string   `json:"href"`
-	URL    string   `json:"url"`
-	QR     *rect    `json:"qr"`
-	Height float64  `json:"height"`
-}
-
-const cardsScript = `Array.from(document.querySelectorAll("article.card")).map(c => {
-  const q = c.querySelector("svg.qr");
-  const r = q && q.getBoundingClientRect();
-  const a = c.querySelector(".url a");
-  return {id: c.id, text: c.innerText, height: c.getBoundingClientRect().height,
-    labels: Array.from(c.querySelectorAll(".labels dd")).map(d => d.textContent),
-    href: a ? a.getAttribute("href") : "", url: a ? a.textContent : "",
-    qr: r ? {X: r.left + scrollX, Y: r.top + scrollY, Width: r.width, Height: r.height} : null};
-})`
-
-// decodeQR reads the one QR code in a PNG with ZXing's decoder (a port
-// independent of the encoder the hand-out uses).
-func decodeQR(t *testing.T, data []byte) (string, error) {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("not a PNG: %v", err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
-	}
-	res, err := zxingqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
-}
-
 // TestChromiumHandout renders the hand-out of a class of 30 in a real
 // browser: every card holds its student's labels and the full URL as text
 // and link, and its QR code, as the browser draws it, decodes to that URL.
@@ -221,17 +135,17 @@ func decodeQR(t *testing.T, data []byte) (string, error) {
 // nothing sticks out of the page, and no card is taller than a third of it.
 // A screenshot and the PDF are kept as CI artifacts.
 func TestChromiumHandout(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Find(t)
 	dir := t.TempDir()
-	b := startBrowser(t, bin)
+	b := browsertest.Start(t, bin)
 
 	t.Run("screenshot", func(t *testing.T) {
 		if err := WriteHandoutDir(filepath.Join(dir, "sample"), sampleHandout()); err != nil {
 			t.Fatal(err)
 		}
-		b.media("screen")
-		b.open("file://"+filepath.Join(dir, "sample", HandoutHTMLFile), 1280, 900)
-		shot := b.screenshot(rect{0, 0, 1280, 900}, 1)
+		b.Media("screen")
+		b.Open("file://"+filepath.Join(dir, "sample", HandoutHTMLFile), 1280, 900)
+		shot := b.Screenshot(browsertest.Rect{Width: 1280, Height: 900}, 1)
 		img, err := png.Decode(bytes.NewReader(shot))
 		if err != nil {
 			t.Fatal(err)
@@ -242,14 +156,13 @@ func TestChromiumHandout(t *testing.T) {
 		if !varied(img) {
 			t.Error("screenshot is one flat colour: nothing rendered")
 		}
-		var cards []domCard
-		b.eval(cardsScript, &cards)
+		cards := b.Cards()
 		if len(cards) != 4 || cards[2].QR != nil || cards[3].QR != nil ||
 			!strings.Contains(cards[2].Text, "No address yet: this notebook is STOPPED.") ||
 			!strings.Contains(cards[3].Text, "No address: this notebook does not exist yet.") {
 			t.Errorf("cards without an address are not shown as such: %+v", cards)
 		}
-		keepArtifact(t, "handout.png", shot)
+		browsertest.KeepArtifact(t, "handout.png", shot)
 	})
 
 	h := classHandout(30)
@@ -259,10 +172,9 @@ func TestChromiumHandout(t *testing.T) {
 	}
 
 	t.Run("cards", func(t *testing.T) {
-		b.media("screen")
-		b.open("file://"+page, 1280, 900)
-		var cards []domCard
-		b.eval(cardsScript, &cards)
+		b.Media("screen")
+		b.Open("file://"+page, 1280, 900)
+		cards := b.Cards()
 		if len(cards) != len(h.Rows) {
 			t.Fatalf("%d cards in the DOM, want %d", len(cards), len(h.Rows))
 		}
@@ -282,27 +194,25 @@ func TestChromiumHandout(t *testing.T) {
 				t.Errorf("%s: no QR code", c.ID)
 				continue
 			}
-			shot := b.screenshot(*c.QR, 2)
-			got, err := decodeQR(t, shot)
+			got, shot, err := b.HandoutQR(c)
 			if err != nil || got != row.URL {
 				t.Errorf("%s: QR code decodes to %q (%v), want %q", c.ID, got, err, row.URL)
-				keepArtifact(t, "handout-qr-failed-"+c.ID+".png", shot)
+				browsertest.KeepArtifact(t, "handout-qr-failed-"+c.ID+".png", shot)
 			}
 		}
 	})
 
 	t.Run("print", func(t *testing.T) {
-		b.media("print")
+		b.Media("print")
 		// The printable width of A4 portrait with the page's 10 mm margins.
-		b.open("file://"+page, mmToCSS(190), 1000)
-		var o overflow
-		b.eval(overflowScript, &o)
+		b.Open("file://"+page, browsertest.MMToCSS(190), 1000)
+		var o browsertest.Overflow
+		b.Eval(browsertest.OverflowScript, &o)
 		if len(o.Overflowing) > 0 || o.ScrollWidth > o.Width {
 			t.Errorf("printed on A4, content is %v px wide in a %v px page: %q", o.ScrollWidth, o.Width, o.Overflowing)
 		}
-		var cards []domCard
-		b.eval(cardsScript, &cards)
-		third := float64(mmToCSS(277)) / 3
+		cards := b.Cards()
+		third := float64(browsertest.MMToCSS(277)) / 3
 		for _, c := range cards {
 			if c.Height > third {
 				t.Errorf("%s is %.0f px high in print, more than a third of the page (%.0f px)", c.ID, c.Height, third)
@@ -313,9 +223,9 @@ func TestChromiumHandout(t *testing.T) {
 			if err := WriteHandoutDir(filepath.Dir(p), classHandout(tc.students)); err != nil {
 				t.Fatal(err)
 			}
-			b.open("file://"+p, 1280, 900)
-			pdf := b.printPDF()
-			n, sizes := pdfPages(t, pdf)
+			b.Open("file://"+p, 1280, 900)
+			pdf := b.PrintPDF()
+			n, sizes := browsertest.PDFPages(t, pdf)
 			if n != tc.pages {
 				t.Errorf("%d students print on %d pages, want %d", tc.students, n, tc.pages)
 			}
@@ -325,7 +235,7 @@ func TestChromiumHandout(t *testing.T) {
 				}
 			}
 			if tc.students == 30 {
-				keepArtifact(t, "handout.pdf", pdf)
+				browsertest.KeepArtifact(t, "handout.pdf", pdf)
 			}
 		}
 	})
@@ -336,7 +246,7 @@ func TestChromiumHandout(t *testing.T) {
 // would: on A4 landscape every column fits the page, each URL is there in
 // full as a link, failures come first, and the class takes a few pages.
 func TestChromiumReportPrint(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Find(t)
 	r := bigReport(30)
 	for i := range r.Notebooks {
 		e := &r.Notebooks[i]
@@ -349,19 +259,19 @@ func TestChromiumReportPrint(t *testing.T) {
 	if err := WriteDir(filepath.Dir(page), r); err != nil {
 		t.Fatal(err)
 	}
-	b := startBrowser(t, bin)
-	b.media("print")
+	b := browsertest.Start(t, bin)
+	b.Media("print")
 	// The printable width of A4 landscape with the page's 10 mm margins.
-	b.open("file://"+page, mmToCSS(277), 1000)
-	var o overflow
-	b.eval(overflowScript, &o)
+	b.Open("file://"+page, browsertest.MMToCSS(277), 1000)
+	var o browsertest.Overflow
+	b.Eval(browsertest.OverflowScript, &o)
 	if len(o.Overflowing) > 0 || o.ScrollWidth > o.Width {
 		t.Errorf("printed on A4 landscape, content is %v px wide in a %v px page: %q", o.ScrollWidth, o.Width, o.Overflowing)
 	}
 	var rows []struct {
 		Class, Href, Text string
 	}
-	b.eval(`Array.from(document.querySelectorAll("#notebooks tbody tr")).map(tr => {
+	b.Eval(`Array.from(document.querySelectorAll("#notebooks tbody tr")).map(tr => {
 	  const a = tr.querySelector("td.url a");
 	  return {Class: tr.className, Href: a ? a.getAttribute("href") : "", Text: a ? a.textContent : ""};
 	})`, &rows)
@@ -377,8 +287,8 @@ func TestChromiumReportPrint(t *testing.T) {
 			t.Errorf("row %d shows %q for the link %q: not the full URL", i+1, row.Text, row.Href)
 		}
 	}
-	pdf := b.printPDF()
-	n, sizes := pdfPages(t, pdf)
+	pdf := b.PrintPDF()
+	n, sizes := browsertest.PDFPages(t, pdf)
 	for _, s := range sizes {
 		if math.Abs(s[0]-841.9) > 1 || math.Abs(s[1]-595.3) > 1 {
 			t.Errorf("page is %v pt, want A4 landscape (842 × 595)", s)
@@ -390,5 +300,5 @@ func TestChromiumReportPrint(t *testing.T) {
 		t.Errorf("30 notebooks print on %d pages, want 2 to 5", n)
 	}
 	t.Logf("30 notebooks: %d pages A4 landscape", n)
-	keepArtifact(t, "report.pdf", pdf)
+	browsertest.KeepArtifact(t, "report.pdf", pdf)
 }

@@ -49,8 +49,12 @@ type HandoutRow struct {
 	// Status is the notebook's live status, "" when it does not exist.
 	Status string
 	// URL is the notebook's address, "" when it has none (absent or
-	// stopped).
+	// stopped) or must not be handed out.
 	URL string
+	// Note, when set, says why the notebook has no address, instead of
+	// the card's own words: another fleet's notebook has the name, it is
+	// not yet the fleet's, it is being deleted. Ignored when URL is set.
+	Note string
 }
 
 // HandoutCSVHeader returns the header row WriteHandoutCSV writes for h: one
@@ -173,6 +177,8 @@ func newHandoutView(h *Handout) handoutView {
 			}
 		}
 		switch {
+		case r.URL == "" && r.Note != "":
+			c.Missing = t(r.Note)
 		case r.URL == "" && r.Status == "":
 			c.Missing = "No address: this notebook does not exist yet."
 		case r.URL == "":

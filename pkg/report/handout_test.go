@@ -96,3 +96,19 @@ func TestHandoutCards(t *testing.T) {
 		t.Error("page cuts something with an ellipsis")
 	}
 }
+
+// TestHandoutNote: a card whose notebook must not be handed out says why,
+// in the maker's words (inert); a note is shown only on a card without an
+// address.
+func TestHandoutNote(t *testing.T) {
+	page := writeHandout(t, &Handout{Rows: []HandoutRow{
+		{Name: "ml101-s005", Status: "CONFLICT", Note: "Another notebook has this name: ask your instructor\x1b[2J."},
+		{Name: "ml101-s006", Status: "RUNNING", URL: "https://x.example/lab", Note: "ignored"},
+	}})
+	if !strings.Contains(page, `<p class="missing">Another notebook has this name: ask your instructor\x1b[2J.</p>`) {
+		t.Errorf("the note is not shown, inert, on the card:\n%s", page)
+	}
+	if strings.Contains(page, "ignored") || strings.Count(page, `<svg class="qr"`) != 1 {
+		t.Error("a note showed on a card with an address")
+	}
+}

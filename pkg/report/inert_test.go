@@ -260,8 +260,8 @@ func TestLabelColumns(t *testing.T) {
 			t.Errorf("LabelColumns(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	r := &Report{Notebooks: []Entry{{Name: "a", Labels: map[string]string{"status": "enrolled", "email": "a@x"}}, {Name: "b"}}}
-	if got := strings.Join(CSVHeader(r), ","); got != "name,email,label_status,id,url,status,outcome,error" {
+	r := &Report{Notebooks: []Entry{{Name: "a", Labels: map[string]string{"status": "enrolled", "email": "a@x", "flavor": "GPU"}}, {Name: "b"}}}
+	if got := strings.Join(CSVHeader(r), ","); got != "name,email,label_flavor,label_status,id,url,status,flavor,outcome,error" {
 		t.Errorf("CSVHeader = %s", got)
 	}
 }

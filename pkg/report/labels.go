@@ -10,7 +10,7 @@ import (
 // cannot take one of them: its column is named by [LabelColumns] with a
 // "label_" prefix instead. The fleet's validation may refuse such label
 // names outright; the writers rename them whatever it does.
-var ReservedColumns = []string{"name", "id", "url", "status", "outcome", "error"}
+var ReservedColumns = []string{"name", "id", "url", "status", "flavor", "outcome", "error"}
 
 // LabelNames returns the names of the labels in any of sets, sorted, each
 // once: the label columns of a table whose rows have those labels (a row

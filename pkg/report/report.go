@@ -75,13 +75,18 @@ type Entry struct {
 	// Status is the last status seen ("" when gone or never seen).
 	Status string `json:"status,omitempty"`
 	URL    string `json:"url,omitempty"`
+	// Flavor is the flavor the notebook got, as last seen: the first of
+	// its list, or a fallback when that was sold out or not offered (Note
+	// then says so). "" when gone or never seen.
+	Flavor string `json:"flavor,omitempty"`
 	// FailReason is the service's fail_reason of the last failed attempt.
 	FailReason string `json:"fail_reason,omitempty"`
 	// FailReasons keeps the fail_reason of every attempt that ended in a
 	// failure status, in order (a CREATE_FAILED notebook is recreated).
 	FailReasons []string `json:"fail_reasons,omitempty"`
 	Error       *Error   `json:"error,omitempty"`
-	// Note explains a skipped or unchanged notebook to people.
+	// Note explains to people a skipped or unchanged notebook (a conflict,
+	// a notebook its lease stopped), or a fallback flavor.
 	Note string `json:"note,omitempty"`
 	// Attempts is how many times the notebook was tried: 1 for a change
 	// that ran, more when a failed create was deleted and created again,

@@ -46,15 +46,15 @@ func WriteJSON(w io.Writer, r *Report) error {
 
 // CSVHeader returns the header row WriteCSV writes for r: name, one column
 // per label (sorted by name, headed as LabelColumns says), then id, url,
-// status, outcome and error.
+// status, flavor, outcome and error.
 func CSVHeader(r *Report) []string {
 	h := []string{"name"}
 	h = append(h, LabelColumns(LabelNames(entryLabels(r.Notebooks)))...)
-	return append(h, "id", "url", "status", "outcome", "error")
+	return append(h, "id", "url", "status", "flavor", "outcome", "error")
 }
 
 // WriteCSV writes one row per notebook under CSVHeader(r): the name, its
-// labels, id, url, status, outcome and error (the error code and message,
+// labels, id, url, status, flavor, outcome and error (the error code and message,
 // else the fail_reason, else the note of a skipped notebook). Every cell
 // goes through safetext.CSVCell: control characters are shown as escapes
 // and a cell a spreadsheet would run as a formula starts with a quote.
@@ -66,7 +66,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 	}
 	for _, e := range r.Notebooks {
 		row := append([]string{e.Name}, labelCells(e.Labels, names)...)
-		row = append(row, e.ID, e.URL, e.Status, string(e.Outcome), Problem(e))
+		row = append(row, e.ID, e.URL, e.Status, e.Flavor, string(e.Outcome), Problem(e))
 		if err := writeCSVRow(cw, row); err != nil {
 			return err
 		}

@@ -149,6 +149,13 @@ func (x *expander) fleet(root *node) *Fleet {
 		}
 		path := fmt.Sprintf("notebooks[%d]", i)
 		merged := merge(defaults, entry)
+		if ln := merged.get("labels"); ln != nil && ln.kind == mapNode {
+			for _, k := range ln.keys {
+				if !slices.Contains(f.Labels, k.value) {
+					f.Labels = append(f.Labels, k.value)
+				}
+			}
+		}
 		ins := x.instances(path, entry, merged)
 		f.Notebooks = slices.Grow(f.Notebooks, len(ins))
 		for _, in := range ins {

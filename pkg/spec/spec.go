@@ -30,6 +30,11 @@ type Fleet struct {
 	// merged, templates rendered, hook script files read and base64-encoded.
 	// Names are unique.
 	Notebooks []Notebook
+	// Labels are the label names the notebooks use, in the order the fleet
+	// file first gives them (entries in order; an entry's own labels before
+	// those it takes from defaults): the order people wrote, for outputs
+	// that show one label first. Nil when the fleet declares none.
+	Labels []string
 	// Warnings are problems that did not stop the fleet from loading (roster
 	// rows skipped because every cell is empty), in the order found. The
 	// caller shows them; spec never prints.

@@ -143,4 +143,15 @@ func TestNewFields(t *testing.T) {
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
+	// An entry's own labels come before those it takes from defaults.
+	if got := fmt.Sprint(f.Labels); got != "[student course]" {
+		t.Errorf("label order %s, want [student course]", got)
+	}
+	ex, err := spec.Load("../../examples/fleets/classroom.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(ex.Labels); got != "[student email]" {
+		t.Errorf("classroom.yaml label order %s, want [student email]", got)
+	}
 }

@@ -1,4 +1,14 @@
-package report
+// Package browsertest drives a headless Chromium for tests: the pages
+// nbfleet writes (report.html, handout.html) checked as a browser shows and
+// prints them — the DOM after the page's own script ran, screenshots,
+// print-to-PDF with the page's @page size — and the hand-out's QR codes
+// decoded with ZXing's Go port, an implementation independent of the
+// encoder. Only tests import it.
+//
+// Without a Chromium on PATH a test that calls Find is skipped, unless
+// NBFLEET_REQUIRE_CHROMIUM=1 (CI), when it fails. KeepArtifact copies what
+// a person should look at into $NBFLEET_SCREENSHOT_DIR, which CI keeps.
+package browsertest
 
 import (
 	"bufio"
@@ -6,24 +16,139 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	zxingqr "github.com/makiuchi-d/gozxing/qrcode"
 )
 
-// browser is a headless Chromium driven over the DevTools protocol on a
+// Find finds a Chromium or Chrome binary on PATH. Without one the test
+// is skipped, unless NBFLEET_REQUIRE_CHROMIUM=1 (CI), where it fails.
+func Find(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("NBFLEET_REQUIRE_CHROMIUM") == "1" {
+		t.Fatal("no chromium, chromium-browser or google-chrome on PATH and NBFLEET_REQUIRE_CHROMIUM=1")
+	}
+	t.Skip("no chromium, chromium-browser or google-chrome on PATH (set NBFLEET_REQUIRE_CHROMIUM=1 to fail instead)")
+	return ""
+}
+
+// Run runs a headless browser with its own fresh profile, no
+// network chatter and a 60 s bound, and returns its standard output.
+func Run(t testing.TB, bin string, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + t.TempDir()}
+	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = 5 * time.Second // a helper process holding the pipes must not hang the test
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v (ctx: %v)\nstderr:\n%s", bin, strings.Join(args, " "), err, ctx.Err(), tail(stderr.String(), 4000))
+	}
+	return stdout.Bytes()
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// Card is what the DOM says of one card of the hand-out.
+type Card struct {
+	ID     string   `json:"id"`
+	Text   string   `json:"text"`
+	Labels []string `json:"labels"`
+	Href   string   `json:"href"`
+	URL    string   `json:"url"`
+	QR     *Rect    `json:"qr"`
+	Height float64  `json:"height"`
+}
+
+const cardsScript = `Array.from(document.querySelectorAll("article.card")).map(c => {
+  const q = c.querySelector("svg.qr");
+  const r = q && q.getBoundingClientRect();
+  const a = c.querySelector(".url a");
+  return {id: c.id, text: c.innerText, height: c.getBoundingClientRect().height,
+    labels: Array.from(c.querySelectorAll(".labels dd")).map(d => d.textContent),
+    href: a ? a.getAttribute("href") : "", url: a ? a.textContent : "",
+    qr: r ? {X: r.left + scrollX, Y: r.top + scrollY, Width: r.width, Height: r.height} : null};
+})`
+
+// DecodeQR reads the one QR code in a PNG with ZXing's decoder (a port
+// independent of the encoder the hand-out uses).
+func DecodeQR(t testing.TB, data []byte) (string, error) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", err
+	}
+	// As a phone does: find the code by its finder patterns. (ZXing's
+	// "pure barcode" shortcut guesses the module count from the module
+	// size, which a code drawn at a fractional number of pixels per module
+	// defeats although any reader decodes it.)
+	res, err := zxingqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
+
+// Cards returns what the DOM of the hand-out page open in b says of each
+// card, in page order.
+func (b *Browser) Cards() []Card {
+	b.t.Helper()
+	var cards []Card
+	b.Eval(cardsScript, &cards)
+	return cards
+}
+
+// HandoutQR screenshots the QR code of card c at twice its size and
+// decodes it: the URL a phone would open ("" and an error when there is
+// no code or it does not decode).
+func (b *Browser) HandoutQR(c Card) (string, []byte, error) {
+	b.t.Helper()
+	if c.QR == nil {
+		return "", nil, errNoQR
+	}
+	shot := b.Screenshot(*c.QR, 2)
+	got, err := DecodeQR(b.t, shot)
+	return got, shot, err
+}
+
+var errNoQR = errors.New("the card has no QR code")
+
+// Browser is a headless Chromium driven over the DevTools protocol on a
 // pipe (--remote-debugging-pipe: it reads commands on its fd 3 and writes
 // answers and events on its fd 4, each message JSON ending in a NUL). It
 // lets a test do what the command line cannot: emulate print media,
 // measure the DOM, screenshot one element, print to PDF with the page's
 // own @page size. Evaluating script through the protocol is not subject
 // to the page's Content-Security-Policy; the page itself still is.
-type browser struct {
-	t       *testing.T
+type Browser struct {
+	t       testing.TB
 	w       *os.File
 	r       *bufio.Reader
 	id      int
@@ -43,9 +168,9 @@ type cdpMessage struct {
 	} `json:"error,omitempty"`
 }
 
-// startBrowser starts bin with a fresh profile and a 120 s bound, opens
+// Start starts bin with a fresh profile and a 120 s bound, opens
 // one page and attaches to it. The browser is closed when the test ends.
-func startBrowser(t *testing.T, bin string) *browser {
+func Start(t testing.TB, bin string) *Browser {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	cmdR, cmdW, err := os.Pipe() // we write commands, Chromium reads fd 3
@@ -69,7 +194,7 @@ func startBrowser(t *testing.T, bin string) *browser {
 	}
 	cmdR.Close()
 	outW.Close()
-	b := &browser{t: t, w: cmdW, r: bufio.NewReader(outR)}
+	b := &Browser{t: t, w: cmdW, r: bufio.NewReader(outR)}
 	t.Cleanup(func() {
 		b.send("Browser.close", nil, false)
 		cmdW.Close()
@@ -108,7 +233,7 @@ func startBrowser(t *testing.T, bin string) *browser {
 }
 
 // send writes one command; page-level commands go to the attached page.
-func (b *browser) send(method string, params any, page bool) int {
+func (b *Browser) send(method string, params any, page bool) int {
 	b.id++
 	m := map[string]any{"id": b.id, "method": method}
 	if params != nil {
@@ -125,7 +250,7 @@ func (b *browser) send(method string, params any, page bool) int {
 	return b.id
 }
 
-func (b *browser) read() cdpMessage {
+func (b *Browser) read() cdpMessage {
 	b.t.Helper()
 	data, err := b.r.ReadBytes(0)
 	if err != nil {
@@ -140,7 +265,7 @@ func (b *browser) read() cdpMessage {
 
 // call sends a command and decodes its result into out (when not nil);
 // events that arrive meanwhile are kept for waitEvent.
-func (b *browser) call(method string, params any, out any) {
+func (b *Browser) call(method string, params any, out any) {
 	b.t.Helper()
 	id := b.send(method, params, !strings.HasPrefix(method, "Target."))
 	for {
@@ -164,7 +289,7 @@ func (b *browser) call(method string, params any, out any) {
 	}
 }
 
-func (b *browser) waitEvent(method string) {
+func (b *Browser) waitEvent(method string) {
 	b.t.Helper()
 	for {
 		for i, m := range b.events {
@@ -177,9 +302,9 @@ func (b *browser) waitEvent(method string) {
 	}
 }
 
-// open loads url in a viewport of width×height CSS pixels and waits for
+// Open loads url in a viewport of width×height CSS pixels and waits for
 // its load event.
-func (b *browser) open(url string, width, height int) {
+func (b *Browser) Open(url string, width, height int) {
 	b.t.Helper()
 	b.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": width, "height": height,
 		"deviceScaleFactor": 1, "mobile": false}, nil)
@@ -188,13 +313,13 @@ func (b *browser) open(url string, width, height int) {
 	b.waitEvent("Page.loadEventFired")
 }
 
-// media switches the emulated CSS media type ("print", "screen").
-func (b *browser) media(m string) {
+// Media switches the emulated CSS media type ("print", "screen").
+func (b *Browser) Media(m string) {
 	b.call("Emulation.setEmulatedMedia", map[string]any{"media": m}, nil)
 }
 
-// eval runs a JavaScript expression in the page and decodes its value.
-func (b *browser) eval(expr string, out any) {
+// Eval runs a JavaScript expression in the page and decodes its value.
+func (b *Browser) Eval(expr string, out any) {
 	b.t.Helper()
 	var res struct {
 		Result struct {
@@ -216,11 +341,12 @@ func (b *browser) eval(expr string, out any) {
 	}
 }
 
-type rect struct{ X, Y, Width, Height float64 }
+// Rect is a region of a page in CSS pixels.
+type Rect struct{ X, Y, Width, Height float64 }
 
-// screenshot returns a PNG of the page region r (document coordinates, CSS
+// Screenshot returns a PNG of the page region r (document coordinates, CSS
 // pixels) at scale times its size.
-func (b *browser) screenshot(r rect, scale float64) []byte {
+func (b *Browser) Screenshot(r Rect, scale float64) []byte {
 	b.t.Helper()
 	var res struct {
 		Data string `json:"data"`
@@ -234,9 +360,9 @@ func (b *browser) screenshot(r rect, scale float64) []byte {
 	return data
 }
 
-// printPDF prints the page as Chromium's print dialog would with the
+// PrintPDF prints the page as Chromium's print dialog would with the
 // page's own @page size and margins, backgrounds on, no header or footer.
-func (b *browser) printPDF() []byte {
+func (b *Browser) PrintPDF() []byte {
 	b.t.Helper()
 	var res struct {
 		Data string `json:"data"`
@@ -255,9 +381,9 @@ var (
 	pdfMediaBox = regexp.MustCompile(`/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]`)
 )
 
-// pdfPages returns the number of pages of a PDF Chromium wrote and the
+// PDFPages returns the number of pages of a PDF Chromium wrote and the
 // size of each, in points.
-func pdfPages(t *testing.T, pdf []byte) (int, [][2]float64) {
+func PDFPages(t testing.TB, pdf []byte) (int, [][2]float64) {
 	t.Helper()
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatalf("not a PDF: %q", tail(string(pdf[:min(len(pdf), 40)]), 40))
@@ -272,10 +398,10 @@ func pdfPages(t *testing.T, pdf []byte) (int, [][2]float64) {
 	return len(pdfPage.FindAll(pdf, -1)), sizes
 }
 
-// overflowScript measures, in the current media, every element of the
+// OverflowScript measures, in the current media, every element of the
 // page against the viewport width: it returns the viewport width, the
 // document's scroll width and the elements (at most 10) that stick out.
-const overflowScript = `(() => {
+const OverflowScript = `(() => {
   const w = document.documentElement.clientWidth;
   const bad = [];
   for (const el of document.querySelectorAll("body *")) {
@@ -289,18 +415,19 @@ const overflowScript = `(() => {
   return {width: w, scrollWidth: document.documentElement.scrollWidth, overflowing: bad.slice(0, 10)};
 })()`
 
-type overflow struct {
+// Overflow is what OverflowScript returns.
+type Overflow struct {
 	Width       float64  `json:"width"`
 	ScrollWidth float64  `json:"scrollWidth"`
 	Overflowing []string `json:"overflowing"`
 }
 
-// mmToCSS converts millimetres to CSS pixels (96 per inch).
-func mmToCSS(mm float64) int { return int(mm / 25.4 * 96) }
+// MMToCSS converts millimetres to CSS pixels (96 per inch).
+func MMToCSS(mm float64) int { return int(mm / 25.4 * 96) }
 
-// keepArtifact copies data to $NBFLEET_SCREENSHOT_DIR/name when that is
+// KeepArtifact copies data to $NBFLEET_SCREENSHOT_DIR/name when that is
 // set (CI keeps the directory).
-func keepArtifact(t *testing.T, name string, data []byte) {
+func KeepArtifact(t testing.TB, name string, data []byte) {
 	t.Helper()
 	out := os.Getenv("NBFLEET_SCREENSHOT_DIR")
 	if out == "" {
