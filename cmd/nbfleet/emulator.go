@@ -28,6 +28,8 @@ type emulatorOptions struct {
 	stopTime    time.Duration
 	deleteTime  time.Duration
 	rateLimit   float64
+	rateWindow  string
+	noRA        bool
 	quota       int
 	faults      string
 	seed        int64
@@ -69,7 +71,9 @@ logs one line per request to stderr and stops on SIGINT/SIGTERM.`,
 	f.DurationVar(&o.startTime, "start-time", emulator.DefaultStartTime, "STARTING → RUNNING")
 	f.DurationVar(&o.stopTime, "stop-time", emulator.DefaultStopTime, "STOPPING → STOPPED")
 	f.DurationVar(&o.deleteTime, "delete-time", emulator.DefaultDeleteTime, "DELETING → gone")
-	f.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per second per project, 429 APIG.0308 beyond (0: off)")
+	f.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per --rate-window per project, 429 APIG.0308 beyond (0: off)")
+	f.StringVar(&o.rateWindow, "rate-window", "1s", "throttling window: 1s (a token bucket) | 1m (fixed windows of a minute)")
+	f.BoolVar(&o.noRA, "no-retry-after", false, "answer 429 without a Retry-After header")
 	f.IntVar(&o.quota, "quota", 0, "maximum instances per project, ModelArts.6302 beyond (0: unlimited)")
 	f.StringVar(&o.faults, "faults", "", `fault probabilities, e.g. "500=0.02,502=0.01,503=0.01,reset=0.01,lost-create=0.01,create-failed=0.02,start-failed=0.01"`)
 	f.Int64Var(&o.seed, "seed", 1, "seed of the random source (ids, jitter, faults)")
@@ -99,6 +103,15 @@ func (o *emulatorOptions) toOptions(logw io.Writer) (emulator.Options, error) {
 	if o.rateLimit < 0 || o.quota < 0 {
 		return emulator.Options{}, fmt.Errorf("--rate-limit and --quota must not be negative")
 	}
+	var window time.Duration
+	switch o.rateWindow {
+	case "1s":
+		window = time.Second
+	case "1m":
+		window = time.Minute
+	default:
+		return emulator.Options{}, fmt.Errorf("--rate-window %q: want 1s or 1m", o.rateWindow)
+	}
 	if o.ak == "" || o.sk == "" {
 		return emulator.Options{}, fmt.Errorf("--ak and --sk must not be empty")
 	}
@@ -121,7 +134,7 @@ func (o *emulatorOptions) toOptions(logw io.Writer) (emulator.Options, error) {
 		Users:      []emulator.User{{Name: o.user, Password: o.password, Domain: o.domain}},
 		Auth:       o.auth, Latency: o.latency, Jitter: o.jitter,
 		CreateTime: o.createTime, StartTime: o.startTime, StopTime: o.stopTime, DeleteTime: o.deleteTime,
-		RateLimit: o.rateLimit, Quota: o.quota, Faults: faults, Seed: o.seed, StatePath: o.state,
+		RateLimit: o.rateLimit, RateWindow: window, NoRetryAfter: o.noRA, Quota: o.quota, Faults: faults, Seed: o.seed, StatePath: o.state,
 		Logger: logger,
 	}, nil
 }

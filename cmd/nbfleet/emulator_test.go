@@ -24,6 +24,8 @@ func TestEmulatorFlags(t *testing.T) {
 		{[]string{"--log", "loud"}, "--log"},
 		{[]string{"--latency", "-1s"}, "must not be negative"},
 		{[]string{"--quota", "-1"}, "must not be negative"},
+		{[]string{"--rate-limit", "600", "--rate-window", "1m", "--no-retry-after"}, ""},
+		{[]string{"--rate-window", "1h"}, "--rate-window"},
 		{[]string{"--listen", "0.0.0.0:0"}, "not a loopback address"},
 	}
 	for _, tt := range tests {
