@@ -153,7 +153,7 @@ func runApply(ctx context.Context, e *env, o applyOptions) error {
 	client, cfg, err := e.newClient(j.target, o.cloud, func(c *modelarts.Config) {
 		if o.rate > 0 {
 			// Still adaptive (it slows down on 429), but never above --rate.
-			c.Limiter = modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{Start: min(50, o.rate), Max: o.rate})
+			c.Limiter = modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{Max: o.rate})
 		}
 	})
 	if err != nil {
