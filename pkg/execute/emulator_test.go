@@ -371,3 +371,51 @@ func TestEmulatorInterruptKeepsTrack(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryBudgetThroughTheExecutor: one delete against a service that
+// fails every request sends exactly the client's MaxAttempts requests,
+// whatever the failure: a 503, a 429 without Retry-After, a connection
+// reset. (It used to be the client's five times the executor's retries.)
+func TestRetryBudgetThroughTheExecutor(t *testing.T) {
+	for name, o := range map[string]emulator.Options{
+		"503":                     {Faults: emulator.Faults{Err503: 1}},
+		"429 without Retry-After": {RateLimit: 1e-9, RateBurst: 1, NoRetryAfter: true, Auth: emulator.AuthNone},
+		"connection reset":        {Faults: emulator.Faults{Reset: 1}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			o.Seed = 1
+			srv, err := emulator.New(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			nbs, err := srv.Seed("", emulator.SeedNotebook{Name: "ml101-s0000", Description: spec.OwnerMarker(fleet)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.RateLimit > 0 {
+				// Spend the bucket's only token.
+				if resp, err := http.Get(srv.URL() + "/v1/" + srv.ProjectID() + "/notebooks"); err == nil {
+					resp.Body.Close()
+				}
+			}
+			c := client(t, srv.URL(), srv.ProjectID(), modelarts.NewLimiter(0))
+			p := &plan.Plan{Fleet: fleet, Changes: []plan.Change{{Name: "ml101-s0000", ID: nbs[0].ID, Action: plan.Delete,
+				Steps: []plan.Step{{Op: plan.StepDelete}}}}}
+			r, err := execute.Apply(context.Background(), p, c, fastOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Notebooks[0].Outcome != report.Failed {
+				t.Fatalf("outcome %s", r.Notebooks[0].Outcome)
+			}
+			var sent int64
+			for _, n := range srv.Stats().Requests["delete"] {
+				sent += n
+			}
+			if sent != 8 {
+				t.Errorf("%d DELETE requests, want the budget's 8", sent)
+			}
+		})
+	}
+}

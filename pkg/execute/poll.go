@@ -9,19 +9,38 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/plan"
 )
 
-// poller is the one goroutine that watches statuses: while any change
-// waits it lists the workspace every PollInterval and hands each waiter its
-// notebook. A notebook missing from the list is confirmed gone with one Get
-// (a list can miss an item while pages shift under it).
+// poller is the one goroutine that watches statuses. A notebook missing
+// from a list is confirmed gone with one Get (a list can miss an item while
+// pages shift under it). With Options.PollInterval it polls every waiter at
+// that interval; by default it follows the adaptive schedule:
+//
+//   - A waiter is checked again after 10 % of the time it has waited, at
+//     least 0.5 s: a notebook that reaches its status is noticed within
+//     max(0.5 s, 10 % of its transition time).
+//   - It is not checked before 90 % of the shortest transition seen for its
+//     step in this run (nothing finishes much faster than the fastest one
+//     did), and before any transition of its step was seen only the oldest
+//     waiter of that step is checked, with one GET: it stands for the rest.
+//   - One poll serves every waiter that is due: one GET each when they are
+//     fewer than a list's pages, else one list for all (every page at once
+//     when nothing else competes for the rate).
+//   - While other calls queue at the rate limiter (the run is bound by the
+//     service's budget, and each poll request delays a create), polls take
+//     at most one request in twenty of the budget; waiters are noticed
+//     later then, and fast again once only waiting is left.
 type poller struct {
 	api  API
 	opts Options
+	lim  *modelarts.Limiter // nil: no limiter to share the budget with
 
 	mu      sync.Mutex
 	waiters map[*waiter]struct{}
 	wake    chan struct{}
+	// fastest is the shortest transition seen per step (poller only, under mu).
+	fastest map[plan.StepOp]time.Duration
 
 	// listed is how many notebooks the last list returned (poller only).
 	listed int
@@ -32,6 +51,9 @@ type poller struct {
 
 // listPageSize is the page size of the client's list calls.
 const listPageSize = modelarts.PageLimit
+
+// pollShare is the share of a rate-bound run's requests polls may take.
+const pollShare = 0.05
 
 // pageLister is implemented by *modelarts.Client. When nothing else
 // competes for the rate, the poller fetches a list's pages at once
@@ -49,17 +71,30 @@ type observation struct {
 
 type waiter struct {
 	id    string
+	op    plan.StepOp
 	since time.Time        // when the wait began
 	ch    chan observation // capacity 1: holds only the latest sighting
+	// next is when it is due to be checked; moving saw it in a
+	// transitional status (poller only, under mu).
+	next   time.Time
+	moving bool
 }
 
 func newPoller(api API, opts Options) *poller {
-	return &poller{api: api, opts: opts, waiters: map[*waiter]struct{}{}, wake: make(chan struct{}, 1)}
+	p := &poller{api: api, opts: opts, waiters: map[*waiter]struct{}{}, wake: make(chan struct{}, 1),
+		fastest: map[plan.StepOp]time.Duration{}}
+	if lp, ok := api.(interface{ Limiter() *modelarts.Limiter }); ok {
+		p.lim = lp.Limiter()
+	}
+	return p
 }
 
-func (p *poller) add(id string) *waiter {
-	w := &waiter{id: id, since: time.Now(), ch: make(chan observation, 1)}
+func (p *poller) add(id string, op plan.StepOp) *waiter { return p.addAt(id, op, time.Now()) }
+
+func (p *poller) addAt(id string, op plan.StepOp, now time.Time) *waiter {
+	w := &waiter{id: id, op: op, since: now, ch: make(chan observation, 1)}
 	p.mu.Lock()
+	w.next = p.firstCheck(w)
 	p.waiters[w] = struct{}{}
 	p.mu.Unlock()
 	select {
@@ -67,6 +102,23 @@ func (p *poller) add(id string) *waiter {
 	default:
 	}
 	return w
+}
+
+// minCheck is the shortest gap between two checks of a waiter.
+const minCheck = 500 * time.Millisecond
+
+// firstCheck is when a new waiter is first due (locked).
+func (p *poller) firstCheck(w *waiter) time.Time {
+	return w.since.Add(max(minCheck, p.fastest[w.op]*9/10))
+}
+
+// checked moves a waiter's next check after a sighting at now (locked).
+func (p *poller) checked(w *waiter, now time.Time) {
+	waited := now.Sub(w.since)
+	w.next = now.Add(max(minCheck, waited/10))
+	if f := w.since.Add(p.fastest[w.op] * 9 / 10); f.After(w.next) {
+		w.next = f
+	}
 }
 
 func (p *poller) remove(w *waiter) {
@@ -87,6 +139,10 @@ func (p *poller) snapshot() []*waiter {
 
 // run polls until ctx ends.
 func (p *poller) run(ctx context.Context) {
+	if p.opts.PollInterval <= 0 {
+		p.runAdaptive(ctx)
+		return
+	}
 	for {
 		for len(p.snapshot()) == 0 {
 			select {
@@ -105,7 +161,7 @@ func (p *poller) run(ctx context.Context) {
 				break
 			}
 			began := time.Now()
-			p.tick(ctx, ws)
+			p.tick(ctx, ws, ws)
 			delay = p.opts.PollInterval
 			if p.isQuiet() {
 				// Nothing else is sent: poll at a steady pace.
@@ -115,22 +171,94 @@ func (p *poller) run(ctx context.Context) {
 	}
 }
 
-func (p *poller) tick(ctx context.Context, ws []*waiter) {
+// runAdaptive polls each waiter on its own schedule (see poller).
+func (p *poller) runAdaptive(ctx context.Context) {
+	var notBefore time.Time // the budget share of the last poll
+	for {
+		due, next := p.due(time.Now())
+		if len(due) == 0 {
+			wait := time.Hour
+			if !next.IsZero() {
+				wait = max(time.Until(next), time.Millisecond)
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-p.wake:
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+			t.Stop()
+			continue
+		}
+		if d := time.Until(notBefore); d > 0 {
+			if !sleep(ctx, d) {
+				return
+			}
+		}
+		began := time.Now()
+		cost := p.tick(ctx, due, p.snapshot())
+		if ctx.Err() != nil {
+			return
+		}
+		if p.lim != nil && p.lim.Queued() > 0 {
+			if r := p.lim.Rate(); r > 0 {
+				notBefore = began.Add(time.Duration(float64(cost) / (pollShare * r) * float64(time.Second)))
+			}
+		} else {
+			notBefore = time.Time{}
+		}
+	}
+}
+
+// due returns the waiters due now, and else when the next one is due.
+// Before any transition of a step was seen, only its oldest due waiter is
+// checked; the others are moved along with it.
+func (p *poller) due(now time.Time) (due []*waiter, next time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	oldest := map[plan.StepOp]*waiter{}
+	for w := range p.waiters {
+		if _, known := p.fastest[w.op]; !known {
+			if o := oldest[w.op]; o == nil || w.since.Before(o.since) {
+				oldest[w.op] = w
+			}
+		}
+	}
+	for w := range p.waiters {
+		if _, known := p.fastest[w.op]; !known && oldest[w.op] != w && !w.next.After(now) {
+			p.checked(w, now) // moved along with the oldest
+		}
+		if w.next.After(now) {
+			if next.IsZero() || w.next.Before(next) {
+				next = w.next
+			}
+			continue
+		}
+		due = append(due, w)
+	}
+	return due, next
+}
+
+// tick checks the due waiters, listing for all waiters when that is the
+// cheaper way. It returns how many requests it sent.
+func (p *poller) tick(ctx context.Context, due, all []*waiter) int {
 	byWaiter := map[string][]*waiter{}
-	for _, w := range ws {
+	for _, w := range due {
 		byWaiter[w.id] = append(byWaiter[w.id], w)
 	}
-	// A list costs one request per page. When fewer notebooks wait than
-	// the last list had pages (the end of a big run), one GET each is
+	// A list costs one request per page. When fewer notebooks are due
+	// than the last list had pages (the end of a big run), one GET each is
 	// fewer requests.
 	if pages := (p.listed + listPageSize - 1) / listPageSize; len(byWaiter) < pages {
-		p.get(ctx, byWaiter)
-		return
+		return p.get(ctx, byWaiter)
 	}
 	began := time.Now()
 	live, err := p.list(ctx)
+	cost := max(1, (len(live)+listPageSize-1)/listPageSize)
 	if err != nil {
-		return // the waiters keep waiting; their timeout bounds it
+		return cost // the waiters keep waiting; their timeout bounds it
 	}
 	p.listed = len(live)
 	byID := make(map[string]*modelarts.Notebook, len(live))
@@ -138,10 +266,10 @@ func (p *poller) tick(ctx context.Context, ws []*waiter) {
 		byID[live[i].ID] = &live[i]
 	}
 	missing := map[string][]*waiter{}
-	for _, w := range ws {
+	for _, w := range all {
 		if nb, ok := byID[w.id]; ok {
 			c := *nb
-			w.send(observation{nb: &c})
+			p.deliver(w, observation{nb: &c})
 			continue
 		}
 		// A wait that began during the list may be for a notebook created
@@ -150,7 +278,27 @@ func (p *poller) tick(ctx context.Context, ws []*waiter) {
 			missing[w.id] = append(missing[w.id], w)
 		}
 	}
-	p.get(ctx, missing)
+	return cost + p.get(ctx, missing)
+}
+
+// deliver hands w a sighting and moves its schedule; a waiter seen
+// leaving a transition teaches the poller its step's transition time.
+func (p *poller) deliver(w *waiter, o observation) { p.deliverAt(w, o, time.Now()) }
+
+func (p *poller) deliverAt(w *waiter, o observation, now time.Time) {
+	p.mu.Lock()
+	if o.gone || !transitional(o.nb.Status) {
+		if w.moving {
+			if d, known := p.fastest[w.op]; !known || now.Sub(w.since) < d {
+				p.fastest[w.op] = now.Sub(w.since)
+			}
+		}
+	} else {
+		w.moving = true
+	}
+	p.checked(w, now)
+	p.mu.Unlock()
+	w.send(o)
 }
 
 func (p *poller) isQuiet() bool { return p.quiet != nil && p.quiet() }
@@ -199,8 +347,9 @@ func (p *poller) list(ctx context.Context) ([]modelarts.Notebook, error) {
 	return out, nil
 }
 
-// get sends one GET per notebook id and hands the answers to its waiters.
-func (p *poller) get(ctx context.Context, missing map[string][]*waiter) {
+// get sends one GET per notebook id, hands the answers to its waiters and
+// returns how many requests it sent.
+func (p *poller) get(ctx context.Context, missing map[string][]*waiter) int {
 	var g errgroup.Group
 	g.SetLimit(8)
 	for id, ws := range missing {
@@ -216,12 +365,13 @@ func (p *poller) get(ctx context.Context, missing map[string][]*waiter) {
 				return nil
 			}
 			for _, w := range ws {
-				w.send(o)
+				p.deliver(w, o)
 			}
 			return nil
 		})
 	}
 	g.Wait()
+	return len(missing)
 }
 
 // send replaces any unread sighting with o. Only the poller sends.
