@@ -48,10 +48,10 @@ const (
 type Options struct {
 	// Parallelism caps how many changes make calls at once; a change
 	// waiting for a status (polled in bulk) holds no slot. Zero means
-	// automatic: as many as the client's limiter asks for to use the
-	// service's budget fully (Limiter.Concurrency: the budget times the
-	// latency, doubled, within a memory bound), or 16 for an API without
-	// a limiter.
+	// automatic: as many as the client asks for to use the service's
+	// budget fully (modelarts.Client.Concurrency: the budget times the
+	// latency, doubled, within a memory bound, plus the calls waiting to be
+	// retried), or 16 for an API that does not say.
 	Parallelism int
 	// Timeout bounds one change, its calls and its waits (default 20m).
 	Timeout time.Duration
@@ -371,14 +371,13 @@ func (r *runner) describeUnchanged(ctx context.Context, entries []report.Entry) 
 }
 
 // parallelism returns the bound of the changes making calls: the cap the
-// caller set, else what the client's limiter asks for, else 16.
+// caller set, else what the client asks for, else 16.
 func (r *runner) parallelism() func() int {
 	if n := r.opts.Parallelism; n > 0 {
 		return func() int { return n }
 	}
-	if lp, ok := r.api.(interface{ Limiter() *modelarts.Limiter }); ok && lp.Limiter() != nil {
-		lim := lp.Limiter()
-		return func() int { return max(1, lim.Concurrency()) }
+	if c, ok := r.api.(interface{ Concurrency() int }); ok {
+		return func() int { return max(1, c.Concurrency()) }
 	}
 	return func() int { return 16 }
 }

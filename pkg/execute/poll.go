@@ -29,7 +29,7 @@ import (
 //     when nothing else competes for the rate).
 //   - While other calls queue at the rate limiter (the run is bound by the
 //     service's budget, and each poll request delays a create), polls take
-//     at most one request in twenty of the budget; waiters are noticed
+//     at most one request in forty of the budget; waiters are noticed
 //     later then, and fast again once only waiting is left.
 type poller struct {
 	api  API
@@ -53,7 +53,7 @@ type poller struct {
 const listPageSize = modelarts.PageLimit
 
 // pollShare is the share of a rate-bound run's requests polls may take.
-const pollShare = 0.05
+const pollShare = 1.0 / 40
 
 // pageLister is implemented by *modelarts.Client. When nothing else
 // competes for the rate, the poller fetches a list's pages at once
@@ -192,17 +192,20 @@ func (p *poller) runAdaptive(ctx context.Context) {
 			t.Stop()
 			continue
 		}
-		if d := time.Until(notBefore); d > 0 {
-			if !sleep(ctx, d) {
+		if d := time.Until(notBefore); d > 0 && p.lim != nil && p.lim.Busy() {
+			// Still bound by the rate: wait for the share, a little at a
+			// time, so that the end of the run is noticed at once.
+			if !sleep(ctx, min(d, 100*time.Millisecond)) {
 				return
 			}
+			continue
 		}
 		began := time.Now()
 		cost := p.tick(ctx, due, p.snapshot())
 		if ctx.Err() != nil {
 			return
 		}
-		if p.lim != nil && p.lim.Queued() > 0 {
+		if p.lim != nil && p.lim.Busy() {
 			if r := p.lim.Rate(); r > 0 {
 				notBefore = began.Add(time.Duration(float64(cost) / (pollShare * r) * float64(time.Second)))
 			}

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -50,6 +51,7 @@ type Client struct {
 	secrets     []string
 
 	counters counters
+	retrying atomic.Int64 // calls waiting before a retry
 }
 
 // New returns a client for cfg. It does no I/O: a project id that must be

@@ -50,8 +50,9 @@ import (
 // throttle episode (about one 429) every K windows. Hence, for a limit L:
 //
 //   - the budget stays within [(1−δ)·L, L]: each 429 re-measures L from
-//     below, and growth stops at the next 429 — so the mean is at least
-//     (1−δ/2)·L ≥ 95 % of L with δ = 5 %;
+//     below, and growth stops at the next 429 — so the mean is about
+//     (1−δ/2)·L, 98.5 % of L with δ = 3 %, less the refused request of
+//     each episode (one in K·L: 2.5 % at the smallest limit), ≥ 95 %;
 //   - at most one 429 per K windows of at least L·K requests: with K = 20
 //     and the smallest limit worth a budget (2 per second) that is one
 //     request in 40, under 3 %;
@@ -84,7 +85,6 @@ type Limiter struct {
 	inflight int
 	window   int           // slow start's in-flight window
 	latency  time.Duration // mean time from send to answer (EWMA)
-	queued   int           // callers held in Wait
 	blocked  time.Time     // a long window's Retry-After holds everyone
 
 	stats LimiterStats
@@ -105,7 +105,7 @@ type budget struct {
 // The learning rule's constants (see Limiter): δ is the cut below the
 // measured limit, K the windows over which the budget grows back by δ.
 const (
-	cutBelow    = 0.05
+	cutBelow    = 0.03
 	regrowOver  = 20.0
 	startWindow = 16 // slow start's first in-flight window
 )
@@ -195,18 +195,24 @@ func (l *Limiter) Stats() LimiterStats {
 	return s
 }
 
-// Queued returns how many callers are waiting in Wait: more than none
-// means the service's budget, not the work, bounds the run.
-func (l *Limiter) Queued() int {
+// Busy reports whether a caller had to wait for a budget within the last
+// second: the service's budget, not the work, bounds the run now.
+func (l *Limiter) Busy() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.queued
+	now := l.now()
+	for _, b := range append([]*budget{l.short}, l.long...) {
+		if b != nil && now.Sub(b.busy) <= time.Second {
+			return true
+		}
+	}
+	return now.Before(l.blocked)
 }
 
 // Concurrency is how many requests a caller should keep in flight to use
 // the budget fully: the per-second budget times the mean latency (Little's
-// law), doubled, plus four for calls sleeping before a retry; in slow start
-// the in-flight window. Never more than MaxInFlight.
+// law), doubled, plus two; in slow start the in-flight window. Never more
+// than MaxInFlight.
 func (l *Limiter) Concurrency() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -217,7 +223,7 @@ func (l *Limiter) Concurrency() int {
 	if lat <= 0 {
 		lat = 100 * time.Millisecond
 	}
-	c := int(math.Ceil(l.rateLocked()*lat.Seconds()*2)) + 4
+	c := int(math.Ceil(l.rateLocked()*lat.Seconds()*2)) + 2
 	return max(1, min(c, l.maxIn))
 }
 
@@ -243,24 +249,10 @@ type Outcome struct {
 // ctx's error if ctx ends first. Waiters poll in short steps rather than
 // holding reservations, so a cut applies at once to everyone waiting.
 func (l *Limiter) Wait(ctx context.Context) (Ticket, error) {
-	counted := false
-	defer func() {
-		if counted {
-			l.mu.Lock()
-			l.queued--
-			l.mu.Unlock()
-		}
-	}()
 	for {
 		t, d := l.admit()
 		if d == 0 {
 			return t, nil
-		}
-		if !counted {
-			counted = true
-			l.mu.Lock()
-			l.queued++
-			l.mu.Unlock()
 		}
 		d = min(d, 10*time.Millisecond)
 		d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) + 50*time.Microsecond

@@ -236,18 +236,18 @@ func TestLimiterRules(t *testing.T) {
 	stale, _ := l.admit()
 	clk.add(10 * time.Millisecond)
 	l.Done(tk, Outcome{Throttled: true, Limit: 40, Window: time.Second})
-	if r := l.Rate(); r != 38 {
-		t.Errorf("rate %v after a 429 stating 40/s, want 38", r)
+	if r, want := l.Rate(), (1-cutBelow)*40; r != want {
+		t.Errorf("rate %v after a 429 stating 40/s, want %v", r, want)
 	}
 	// The 429 of a request sent before the cut is the same episode.
 	clk.add(time.Millisecond)
 	l.Done(stale, Outcome{Throttled: true, Limit: 20, Window: time.Second})
-	if r, d := l.Rate(), l.Stats().Decreases; r != 38 || d != 1 {
+	if r, d := l.Rate(), l.Stats().Decreases; r != (1-cutBelow)*40 || d != 1 {
 		t.Errorf("a stale 429 cut again: rate %v, %d decreases", r, d)
 	}
-	// Concurrency follows Little's law: 38/s × 10 ms × 2 + 4.
-	if c := l.Concurrency(); c != 5 {
-		t.Errorf("concurrency %d, want 5", c)
+	// Concurrency follows Little's law: 38.8/s × 10 ms × 2 + 2.
+	if c := l.Concurrency(); c != 3 {
+		t.Errorf("concurrency %d, want 3", c)
 	}
 	// A long window's Retry-After holds every caller; a second's does not.
 	clk.add(time.Second)

@@ -97,7 +97,8 @@ type call struct {
 	body       []byte
 	attempt    atomic.Int32
 	written    atomic.Bool
-	token      string // IAM token used by the last attempt
+	sleeping   atomic.Bool // between attempts (counted in Client.retrying)
+	token      string      // IAM token used by the last attempt
 }
 
 type callKey struct{}
@@ -122,6 +123,7 @@ func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	attempt := int(cl.attempt.Add(1))
 	cl.written.Store(false)
+	t.c.wake(cl)
 	tk, err := t.c.limiter.Wait(ctx)
 	if err != nil {
 		return nil, err
@@ -212,7 +214,25 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if cl.start.IsZero() || c.now().Sub(cl.start)+c.longestWait(n, resp) > c.retry.MaxElapsed {
 		return false, nil
 	}
+	if cl.sleeping.CompareAndSwap(false, true) {
+		c.retrying.Add(1)
+	}
 	return true, nil
+}
+
+// wake notes that a call's wait before a retry is over.
+func (c *Client) wake(cl *call) {
+	if cl.sleeping.CompareAndSwap(true, false) {
+		c.retrying.Add(-1)
+	}
+}
+
+// Concurrency is how many calls a caller should keep going at once to use
+// the service's budget fully: the limiter's in-flight window
+// (Limiter.Concurrency) plus the calls waiting to be retried, which hold
+// no request in flight.
+func (c *Client) Concurrency() int {
+	return c.limiter.Concurrency() + int(c.retrying.Load())
 }
 
 // longestWait is the longest wait before retry n (n ≥ 1): the service's
@@ -340,6 +360,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, query url.Valu
 			req.Header.Set("Content-Type", "application/json")
 		}
 		resp, err := c.rc.Do(req)
+		c.wake(cl)
 		if err != nil {
 			if resp != nil {
 				resp.Body.Close()

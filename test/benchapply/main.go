@@ -371,9 +371,9 @@ func runXargs(bin string, c cell) result {
 	defer e.stop()
 	u := e.url + "/v1/" + e.project + "/notebooks"
 	script := fmt.Sprintf(`set -e
-seq 1 %[1]d | xargs -P 10 -I{} curl -sS -o /dev/null --retry 10 -X POST %[2]q \
+seq 1 %[1]d | xargs -P 10 -I{} curl -sS --retry 10 -X POST %[2]q \
   -H 'Content-Type: application/json' \
-  -d '{"name":"bench-{}","flavor":"modelarts.vm.cpu.2u","image_id":"e1a07296-22a8-4f05-8bc8-e936c8e54090","volume":{"category":"EVS","ownership":"MANAGED","capacity":50}}'
+  -d '{"name":"bench-{}","flavor":"modelarts.vm.cpu.2u","image_id":"e1a07296-22a8-4f05-8bc8-e936c8e54090","volume":{"category":"EVS","ownership":"MANAGED","capacity":50}}' >/dev/null
 while :; do
   running=0; off=0
   while :; do
