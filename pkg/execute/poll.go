@@ -3,6 +3,7 @@ package execute
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,11 +23,14 @@ import (
 //     max(0.5 s, 10 % of its transition time).
 //   - It is not checked before 90 % of the shortest transition seen for its
 //     step in this run (nothing finishes much faster than the fastest one
-//     did), and before any transition of its step was seen only the oldest
-//     waiter of that step is checked, with one GET: it stands for the rest.
+//     did), and is checked once at that shortest time (most finish about
+//     then); before any transition of its step was seen only the oldest
+//     waiter of that step is checked: it stands for the rest.
 //   - One poll serves every waiter that is due: one GET each when they are
-//     fewer than a list's pages, else one list for all (every page at once
-//     when nothing else competes for the rate).
+//     fewer than a list's pages; else only the pages that held them in the
+//     last list (a run adds notebooks at the end, oldest first), when those
+//     are fewer; else one list for all (every page at once when nothing
+//     else competes for the rate).
 //   - While other calls queue at the rate limiter (the run is bound by the
 //     service's budget, and each poll request delays a create), polls take
 //     at most one request in forty of the budget; waiters are noticed
@@ -42,8 +46,10 @@ type poller struct {
 	// fastest is the shortest transition seen per step (poller only, under mu).
 	fastest map[plan.StepOp]time.Duration
 
-	// listed is how many notebooks the last list returned (poller only).
+	// listed is how many notebooks the last list returned, pos where each
+	// was in it, oldest first (poller only).
 	listed int
+	pos    map[string]int
 	// quiet reports whether every launched change is waiting: then nothing
 	// else competes for the service's rate. Nil means never.
 	quiet func() bool
@@ -74,10 +80,11 @@ type waiter struct {
 	op    plan.StepOp
 	since time.Time        // when the wait began
 	ch    chan observation // capacity 1: holds only the latest sighting
-	// next is when it is due to be checked; moving saw it in a
-	// transitional status (poller only, under mu).
+	// next is when it is due to be checked; moving is how long it had
+	// waited when last seen in a transitional status (poller only, under
+	// mu; 0: never).
 	next   time.Time
-	moving bool
+	moving time.Duration
 }
 
 func newPoller(api API, opts Options) *poller {
@@ -112,11 +119,21 @@ func (p *poller) firstCheck(w *waiter) time.Time {
 	return w.since.Add(max(minCheck, p.fastest[w.op]*9/10))
 }
 
-// checked moves a waiter's next check after a sighting at now (locked).
+// checked moves a waiter's next check after a sighting at now (locked):
+// after 10 % of the time waited, at least minCheck; not before 90 % of the
+// fastest transition, and once more exactly at it (a run's transitions
+// take about the same time, so most waiters are seen there).
 func (p *poller) checked(w *waiter, now time.Time) {
 	waited := now.Sub(w.since)
 	w.next = now.Add(max(minCheck, waited/10))
-	if f := w.since.Add(p.fastest[w.op] * 9 / 10); f.After(w.next) {
+	fastest, known := p.fastest[w.op]
+	if !known {
+		return
+	}
+	if f := w.since.Add(fastest * 9 / 10); f.After(w.next) {
+		w.next = f
+	}
+	if f := w.since.Add(fastest); f.After(now) && f.Before(w.next) {
 		w.next = f
 	}
 }
@@ -254,8 +271,14 @@ func (p *poller) tick(ctx context.Context, due, all []*waiter) int {
 	// A list costs one request per page. When fewer notebooks are due
 	// than the last list had pages (the end of a big run), one GET each is
 	// fewer requests.
-	if pages := (p.listed + listPageSize - 1) / listPageSize; len(byWaiter) < pages {
+	pages := (p.listed + listPageSize - 1) / listPageSize
+	if len(byWaiter) < pages {
 		return p.get(ctx, byWaiter)
+	}
+	// The due ones were on a few pages of the last list (a run adds new
+	// notebooks at the end): read only those pages.
+	if offsets := p.pagesOf(byWaiter); offsets != nil && len(offsets) < pages {
+		return p.pagesFor(ctx, offsets, byWaiter)
 	}
 	began := time.Now()
 	live, err := p.list(ctx)
@@ -264,9 +287,11 @@ func (p *poller) tick(ctx context.Context, due, all []*waiter) int {
 		return cost // the waiters keep waiting; their timeout bounds it
 	}
 	p.listed = len(live)
+	p.pos = make(map[string]int, len(live))
 	byID := make(map[string]*modelarts.Notebook, len(live))
 	for i := range live {
 		byID[live[i].ID] = &live[i]
+		p.pos[live[i].ID] = i
 	}
 	missing := map[string][]*waiter{}
 	for _, w := range all {
@@ -284,20 +309,81 @@ func (p *poller) tick(ctx context.Context, due, all []*waiter) int {
 	return cost + p.get(ctx, missing)
 }
 
+// pagesOf returns the offsets of the fewest pages that held every due
+// notebook in the last list, or nil when one was not in it, the client
+// cannot read single pages, or a fixed interval polls everyone anyway.
+func (p *poller) pagesOf(due map[string][]*waiter) []int {
+	if _, ok := p.api.(pageLister); !ok || p.pos == nil || p.opts.PollInterval > 0 {
+		return nil
+	}
+	var at []int
+	for id := range due {
+		i, ok := p.pos[id]
+		if !ok {
+			return nil
+		}
+		at = append(at, i)
+	}
+	slices.Sort(at)
+	var offsets []int
+	for _, i := range at {
+		if len(offsets) == 0 || i >= offsets[len(offsets)-1]+listPageSize {
+			offsets = append(offsets, i)
+		}
+	}
+	return offsets
+}
+
+// pagesFor reads the pages at offsets and hands the due waiters their
+// notebooks; one that is not there (the list shifted) is looked for again
+// by the next full list. It returns how many requests it sent.
+func (p *poller) pagesFor(ctx context.Context, offsets []int, due map[string][]*waiter) int {
+	pl := p.api.(pageLister)
+	opts := modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID}
+	seen := map[string]*modelarts.Notebook{}
+	for _, off := range offsets {
+		pg, err := pl.ListPage(ctx, opts, off, listPageSize)
+		if err != nil {
+			return len(offsets)
+		}
+		for i := range pg.Data {
+			seen[pg.Data[i].ID] = &pg.Data[i]
+		}
+	}
+	for id, ws := range due {
+		nb, ok := seen[id]
+		if !ok {
+			p.pos = nil // a full list next time
+			continue
+		}
+		for _, w := range ws {
+			c := *nb
+			p.deliver(w, observation{nb: &c})
+		}
+	}
+	return len(offsets)
+}
+
 // deliver hands w a sighting and moves its schedule; a waiter seen
 // leaving a transition teaches the poller its step's transition time.
 func (p *poller) deliver(w *waiter, o observation) { p.deliverAt(w, o, time.Now()) }
 
 func (p *poller) deliverAt(w *waiter, o observation, now time.Time) {
 	p.mu.Lock()
+	waited := now.Sub(w.since)
 	if o.gone || !transitional(o.nb.Status) {
-		if w.moving {
-			if d, known := p.fastest[w.op]; !known || now.Sub(w.since) < d {
-				p.fastest[w.op] = now.Sub(w.since)
+		if w.moving > 0 {
+			// It ended between the last two sightings. A sighting held
+			// up (a spent per-minute window, a busy limiter) says little:
+			// credit it with what the schedule allows after the last
+			// sighting that saw it move.
+			d := min(waited, w.moving+max(minCheck, w.moving/10))
+			if f, known := p.fastest[w.op]; !known || d < f {
+				p.fastest[w.op] = d
 			}
 		}
 	} else {
-		w.moving = true
+		w.moving = max(waited, time.Nanosecond)
 	}
 	p.checked(w, now)
 	p.mu.Unlock()

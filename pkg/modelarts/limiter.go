@@ -83,9 +83,10 @@ type Limiter struct {
 	head, n  int
 	started  time.Time // the first answer: how long the log covers
 	inflight int
-	window   int           // slow start's in-flight window
-	latency  time.Duration // mean time from send to answer (EWMA)
-	blocked  time.Time     // a long window's Retry-After holds everyone
+	window   int             // slow start's in-flight window
+	latency  time.Duration   // mean time from send to answer (EWMA)
+	blocked  time.Time       // a long window's Retry-After holds everyone
+	line     []chan struct{} // callers in Wait, first come first
 
 	stats LimiterStats
 }
@@ -97,6 +98,10 @@ type budget struct {
 	stated float64   // the limit APIG.0308 stated (0: none)
 	cut    time.Time // n was last lowered: earlier requests' 429s are that episode
 	busy   time.Time // a caller last waited for this budget
+	// since is when the callers began to wait for it without a break
+	// longer than its window: what it admitted since then measures the
+	// gateway, not the work.
+	since time.Time
 	// measured: n was cut while paced, or to a stated limit. Until then
 	// (a cut from slow start measured a ramp) it regrows K times faster.
 	measured bool
@@ -246,22 +251,56 @@ type Outcome struct {
 }
 
 // Wait blocks until one request may be sent and returns its ticket, or
-// ctx's error if ctx ends first. Waiters poll in short steps rather than
-// holding reservations, so a cut applies at once to everyone waiting.
+// ctx's error if ctx ends first. Callers are let through in the order they
+// came (a long queue at a spent per-minute window starves no one); the
+// first in line polls in short steps, so a cut applies at once.
 func (l *Limiter) Wait(ctx context.Context) (Ticket, error) {
+	me := make(chan struct{}, 1)
+	l.mu.Lock()
+	l.line = append(l.line, me)
+	l.mu.Unlock()
+	defer l.leave(me)
 	for {
-		t, d := l.admit()
-		if d == 0 {
-			return t, nil
+		d := 10 * time.Millisecond
+		l.mu.Lock()
+		if l.line[0] == me {
+			t, wait := l.admitLocked()
+			if wait == 0 {
+				l.mu.Unlock()
+				return t, nil
+			}
+			d = min(wait, d)
+			d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) + 50*time.Microsecond
+		} else {
+			d = 50 * time.Millisecond // until the line moves
 		}
-		d = min(d, 10*time.Millisecond)
-		d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) + 50*time.Microsecond
+		l.mu.Unlock()
 		tm := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			tm.Stop()
 			return Ticket{}, ctx.Err()
+		case <-me:
 		case <-tm.C:
+		}
+		tm.Stop()
+	}
+}
+
+// leave takes me out of the line and tells the new first in line.
+func (l *Limiter) leave(me chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, c := range l.line {
+		if c == me {
+			l.line = append(l.line[:i], l.line[i+1:]...)
+			if i == 0 && len(l.line) > 0 {
+				select {
+				case l.line[0] <- struct{}{}:
+				default:
+				}
+			}
+			return
 		}
 	}
 }
@@ -271,13 +310,17 @@ func (l *Limiter) Wait(ctx context.Context) (Ticket, error) {
 func (l *Limiter) admit() (Ticket, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.admitLocked()
+}
+
+func (l *Limiter) admitLocked() (Ticket, time.Duration) {
 	now := l.now()
 	if d := l.blocked.Sub(now); d > 0 {
 		return Ticket{}, d
 	}
 	for _, b := range l.long {
 		if d := l.longDelay(b, now); d > 0 {
-			b.busy = now
+			b.held(now)
 			return Ticket{}, d
 		}
 	}
@@ -288,13 +331,21 @@ func (l *Limiter) admit() (Ticket, time.Duration) {
 			l.tat = now.Add(-tolerance)
 		}
 		if d := l.tat.Sub(now); d > 0 {
-			b.busy = now
+			b.held(now)
 			return Ticket{}, d
 		}
 		l.tat = l.tat.Add(interval)
 	}
 	l.inflight++
 	return Ticket{sent: now}, 0
+}
+
+// held notes that a caller waits for b at now.
+func (b *budget) held(now time.Time) {
+	if now.Sub(b.busy) > b.w {
+		b.since = now
+	}
+	b.busy = now
 }
 
 // longDelay is how long until long budget b admits one more request.
@@ -316,12 +367,12 @@ func (l *Limiter) longDelay(b *budget, now time.Time) time.Duration {
 // at returns the i-th oldest logged answer.
 func (l *Limiter) at(i int) time.Time { return l.answers[(l.head+i)%len(l.answers)] }
 
-// firstAfter returns the index of the oldest logged answer after t.
+// firstAfter returns the index of the oldest logged answer at or after t.
 func (l *Limiter) firstAfter(t time.Time) int {
-	return sort.Search(l.n, func(i int) bool { return l.at(i).After(t) })
+	return sort.Search(l.n, func(i int) bool { return !l.at(i).Before(t) })
 }
 
-// countSince counts the logged answers after t.
+// countSince counts the logged answers at or after t.
 func (l *Limiter) countSince(t time.Time) int { return l.n - l.firstAfter(t) }
 
 // record logs an admitted answer, growing the ring to hold the longest
@@ -400,14 +451,20 @@ func (l *Limiter) Done(t Ticket, o Outcome) {
 		return
 	}
 	// (1−δ)·min(S, A). A 429 while sending above a stated limit (or in
-	// slow start, unpaced) measures nothing new: S is the limit. A 429
-	// while the gateway admitted about the budget (A ≥ (1−δ)·n) means the
-	// budget just crossed the limit: n is the limit. One that admitted
-	// less means others share the limit, or the requests bunch: A is what
-	// is left.
-	target := l.admitted(b, now)
-	if b.n > 0 && target >= (1-cutBelow)*b.n {
-		target = b.n
+	// slow start, unpaced) measures nothing new: S is the limit. Below
+	// it, A counts only when callers waited for the budget for the whole
+	// span it is measured over (else it measures the work, not the
+	// gateway): when the gateway admitted about the budget, the budget
+	// just crossed the limit (or requests bunched): n is the limit; when
+	// it admitted less, others share the limit: A is what is left.
+	target := b.n
+	if span := l.span(b, now); b.n > 0 && !b.since.IsZero() && now.Sub(b.since) >= span && now.Sub(b.busy) <= b.w {
+		if a := l.admitted(b, now, span); a < (1-cutBelow)*b.n {
+			target = a
+		}
+	}
+	if b.n <= 0 {
+		target = l.admitted(b, now, l.span(b, now))
 	}
 	if b.stated > 0 && (b.n <= 0 || b.n >= b.stated) {
 		target = b.stated
@@ -444,15 +501,14 @@ func (l *Limiter) budgetFor(w time.Duration) *budget {
 	return b
 }
 
-// admitted measures how many requests the gateway admitted per window of
-// budget b before now. A per-second budget is measured over the answers of
-// at least a second and twenty answers at its budget (at most ten seconds),
-// or, in slow start, over the last round trip (the ramp before it says
-// nothing of the limit); a longer one counts its window (a fixed
-// window that began with this client admitted exactly that).
-func (l *Limiter) admitted(b *budget, now time.Time) float64 {
+// span is what a measurement of budget b covers: a longer window is
+// counted whole; a second is measured over at least a second and twenty
+// answers at its budget (at most ten seconds), or, in slow start, over the
+// last round trip (the ramp before it says nothing of the limit). Never
+// more than the log holds.
+func (l *Limiter) span(b *budget, now time.Time) time.Duration {
 	if b.w > time.Second {
-		return float64(l.countSince(now.Add(-b.w)))
+		return b.w
 	}
 	span := time.Second
 	switch {
@@ -462,11 +518,20 @@ func (l *Limiter) admitted(b *budget, now time.Time) float64 {
 		span = max(l.latency, 20*time.Millisecond)
 	}
 	if !l.started.IsZero() && now.Sub(l.started) < span {
-		// The log is younger than the span: measure over all of it.
 		span = max(now.Sub(l.started), 20*time.Millisecond)
-		return float64(l.n) * float64(b.w) / float64(span)
 	}
-	return float64(l.countSince(now.Add(-span))) * float64(b.w) / float64(span)
+	return span
+}
+
+// admitted measures how many requests the gateway admitted per window of
+// budget b in the span before now (a fixed window that began with this
+// client admitted exactly what it counts).
+func (l *Limiter) admitted(b *budget, now time.Time, span time.Duration) float64 {
+	n := float64(l.countSince(now.Add(-span)))
+	if b.w > time.Second {
+		return n
+	}
+	return n * float64(b.w) / float64(span)
 }
 
 // grow adds δ/K requests to every budget that held a caller back within

@@ -310,3 +310,26 @@ func TestParseThrottle(t *testing.T) {
 		}
 	}
 }
+
+// TestLimiterIdleThrottle: a 429 while the callers did not wait for the
+// budget (they had little to send, and two requests met at the gateway)
+// measures the work, not the gateway: the budget is cut by δ, not to the
+// little that was sent.
+func TestLimiterIdleThrottle(t *testing.T) {
+	clk := newFakeClock()
+	l := NewAdaptiveLimiter(LimiterOptions{Now: clk.now})
+	tk, _ := l.admit()
+	clk.add(25 * time.Millisecond)
+	l.Done(tk, Outcome{})
+	tk, _ = l.admit()
+	clk.add(25 * time.Millisecond)
+	l.Done(tk, Outcome{Throttled: true, Limit: 5, Window: time.Second})
+	before := l.Rate()
+	clk.add(1300 * time.Millisecond)
+	tk, _ = l.admit()
+	clk.add(25 * time.Millisecond)
+	l.Done(tk, Outcome{Throttled: true, Limit: 5, Window: time.Second})
+	if got, want := l.Rate(), (1-cutBelow)*before; math.Abs(got-want) > 1e-9 {
+		t.Errorf("rate %v after an idle 429, want %v (δ below %v)", got, want, before)
+	}
+}

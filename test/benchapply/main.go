@@ -100,6 +100,15 @@ func grid(name string) []cell {
 		cells = append(cells,
 			cell{n: 300, limit: 600, minute: true, create: 2 * time.Second, clients: all},
 			cell{n: 300, limit: 600, minute: true, noRA: true, create: 2 * time.Second, clients: all})
+	case "corners":
+		// The cells most likely to miss: the fastest (start-up weighs
+		// most), a per-minute window that binds, and high latency of
+		// nothing (parallelism).
+		cells = append(cells,
+			cell{n: 100, limit: 300, create: 2 * time.Second, clients: all},
+			cell{n: 1000, limit: 300, create: 2 * time.Second, clients: all},
+			cell{n: 100, limit: 5, create: 20 * time.Second, clients: all},
+			cell{n: 1000, limit: 600, minute: true, noRA: true, create: 2 * time.Second, clients: all})
 	case "full":
 		for _, n := range []int{100, 1000} {
 			for _, r := range []float64{5, 20, 50, 100, 300} {
@@ -116,7 +125,7 @@ func grid(name string) []cell {
 		// Scale: 10 000 creates at 300/s, then a plan of them.
 		cells = append(cells, cell{n: 10000, limit: 300, create: 2 * time.Second, clients: []string{"nbfleet"}, planOnly: true})
 	default:
-		fmt.Fprintf(os.Stderr, "benchapply: unknown grid %q (want small or full)\n", name)
+		fmt.Fprintf(os.Stderr, "benchapply: unknown grid %q (want small, corners or full)\n", name)
 		os.Exit(2)
 	}
 	return cells
@@ -124,7 +133,7 @@ func grid(name string) []cell {
 
 func main() {
 	bin := flag.String("bin", "bin/nbfleet", "the nbfleet binary")
-	gridName := flag.String("grid", "small", "small | full")
+	gridName := flag.String("grid", "small", "small | corners | full")
 	only := flag.String("clients", strings.Join(all, ","), "clients to run")
 	flag.Parse()
 	abs, err := filepath.Abs(*bin)
