@@ -31,9 +31,9 @@ import (
 //     last list (a run adds notebooks at the end, oldest first), when those
 //     are fewer; else one list for all (every page at once when nothing
 //     else competes for the rate).
-//   - While other calls queue at the rate limiter (the run is bound by the
-//     service's budget, and each poll request delays a create), polls take
-//     at most one request in forty of the budget; waiters are noticed
+//   - While other changes still make calls (each poll request then takes a
+//     place in the service's budget a create could have had), polls take
+//     at most one request in forty of the paced rate; waiters are noticed
 //     later then, and fast again once only waiting is left.
 type poller struct {
 	api  API
@@ -209,7 +209,7 @@ func (p *poller) runAdaptive(ctx context.Context) {
 			t.Stop()
 			continue
 		}
-		if d := time.Until(notBefore); d > 0 && p.lim != nil && p.lim.Busy() {
+		if d := time.Until(notBefore); d > 0 && !p.isQuiet() {
 			// Still bound by the rate: wait for the share, a little at a
 			// time, so that the end of the run is noticed at once.
 			if !sleep(ctx, min(d, 100*time.Millisecond)) {
@@ -222,12 +222,11 @@ func (p *poller) runAdaptive(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if p.lim != nil && p.lim.Busy() {
+		notBefore = time.Time{}
+		if p.lim != nil && !p.isQuiet() {
 			if r := p.lim.Rate(); r > 0 {
 				notBefore = began.Add(time.Duration(float64(cost) / (pollShare * r) * float64(time.Second)))
 			}
-		} else {
-			notBefore = time.Time{}
 		}
 	}
 }

@@ -200,20 +200,6 @@ func (l *Limiter) Stats() LimiterStats {
 	return s
 }
 
-// Busy reports whether a caller had to wait for a budget within the last
-// second: the service's budget, not the work, bounds the run now.
-func (l *Limiter) Busy() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	for _, b := range append([]*budget{l.short}, l.long...) {
-		if b != nil && now.Sub(b.busy) <= time.Second {
-			return true
-		}
-	}
-	return now.Before(l.blocked)
-}
-
 // Concurrency is how many requests a caller should keep in flight to use
 // the budget fully: the per-second budget times the mean latency (Little's
 // law), doubled, plus two; in slow start the in-flight window. Never more

@@ -334,7 +334,10 @@ func runNbfleet(bin string, c cell) result {
 		"HUAWEICLOUD_SDK_SK=nbfleet-demo-secret-key-not-a-real-secret", "HUAWEICLOUD_SDK_PROJECT_ID="+e.project,
 		"NBFLEET_IN_AUTOMATION=1")
 	run := func(args ...string) (time.Duration, float64, error) {
-		cmd := exec.Command(bin, args...)
+		// A run that hangs is a failed cell, not a stalled table.
+		ctx, cancel := context.WithTimeout(context.Background(), 4*c.bound()+2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env, cmd.Dir = env, dir
 		var errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = io.Discard, &errb
