@@ -419,3 +419,34 @@ func TestRetryBudgetThroughTheExecutor(t *testing.T) {
 		})
 	}
 }
+
+// TestPerMinuteWindowWithoutRetryAfter is issue 11's case: a gateway that
+// allows 600 requests a minute in fixed windows and sends no Retry-After;
+// an apply of 300 notebooks with the default limiter and parallelism
+// creates every one, exactly once.
+func TestPerMinuteWindowWithoutRetryAfter(t *testing.T) {
+	srv, err := emulator.New(emulator.Options{Seed: 1, CreateTime: 50 * time.Millisecond, Latency: time.Millisecond,
+		RateLimit: 600, RateWindow: time.Minute, NoRetryAfter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := client(t, srv.URL(), srv.ProjectID(), modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{}))
+	opts := fastOptions()
+	opts.Parallelism = 0
+	r, err := execute.Apply(context.Background(), classroom(300), c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Count(report.Succeeded); n != 300 {
+		t.Fatalf("%d of 300 succeeded: %v", n, r.Summary.Outcomes)
+	}
+	for name, nbs := range perName(srv) {
+		if len(nbs) != 1 {
+			t.Errorf("%s exists %d times", name, len(nbs))
+		}
+	}
+	if st := srv.Stats(); st.NotebooksCreated != 300 || st.Notebooks != 300 {
+		t.Errorf("%d created, %d live", st.NotebooksCreated, st.Notebooks)
+	}
+}
