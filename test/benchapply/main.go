@@ -13,7 +13,7 @@
 //     parallel; per notebook one POST, then 10 s of delay and one GET every
 //     10 s until RUNNING; a 429 sleeps a random 1–16 min scaled by 1/60
 //     (1–16 s) so that the run ends;
-//   - xargs: a shell loop, `seq N | xargs -P 10 curl --retry 10 -X POST …`
+//   - xargs: a shell loop, `seq N | xargs -P 10 curl --retry 100 -X POST …`
 //     (curl retries a 429, honouring Retry-After), then one paged list with
 //     curl and jq every 10 s until all are RUNNING.
 //
@@ -382,22 +382,26 @@ func runXargs(bin string, c cell) result {
 	}
 	defer e.stop()
 	u := e.url + "/v1/" + e.project + "/notebooks"
-	script := fmt.Sprintf(`set -e
-seq 1 %[1]d | xargs -P 10 -I{} curl -sS --retry 10 -X POST %[2]q \
-  -H 'Content-Type: application/json' \
-  -d '{"name":"bench-{}","flavor":"modelarts.vm.cpu.2u","image_id":"e1a07296-22a8-4f05-8bc8-e936c8e54090","volume":{"category":"EVS","ownership":"MANAGED","capacity":50}}' >/dev/null
+	// curl writes a throttled answer's body before it retries, so every
+	// call writes to its own file, which a retry truncates.
+	script := fmt.Sprintf(`
+seq 1 %[1]d | xargs -P 10 -I{} sh -c 'f=$(mktemp) && curl -sS --retry 100 --retry-max-time 0 -o "$f" -X POST %[2]q \
+  -H "Content-Type: application/json" \
+  -d "{\"name\":\"bench-{}\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\"e1a07296-22a8-4f05-8bc8-e936c8e54090\",\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":50}}"; rm -f "$f"'
+page=$(mktemp)
 while :; do
   running=0; off=0
   while :; do
-    page=$(curl -sS --retry 10 "%[2]s?limit=50&offset=$off")
-    k=$(printf '%%s' "$page" | jq '.data|length')
-    running=$((running + $(printf '%%s' "$page" | jq '[.data[]|select(.status=="RUNNING")]|length')))
+    curl -sS --retry 100 --retry-max-time 0 -o "$page" "%[2]s?limit=50&offset=$off"
+    k=$(jq '.data|length' "$page")
+    running=$((running + $(jq '[.data[]|select(.status=="RUNNING")]|length' "$page")))
     off=$((off + k))
     [ "$k" -lt 50 ] && break
   done
   [ "$running" -ge %[1]d ] && break
   sleep 10
 done
+rm -f "$page"
 `, c.n, u)
 	before, _ := e.stats()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
