@@ -18,14 +18,16 @@ import (
 // pages shift under it). With Options.PollInterval it polls every waiter at
 // that interval; by default it follows the adaptive schedule:
 //
-//   - A waiter is checked again after 10 % of the time it has waited, at
-//     least 0.5 s: a notebook that reaches its status is noticed within
-//     max(0.5 s, 10 % of its transition time).
+//   - A waiter is checked again at the latest 10 % of the time it has
+//     waited later, at least 0.5 s: a notebook that reaches its status is
+//     noticed within max(0.5 s, 10 % of its transition time).
 //   - It is not checked before 90 % of the shortest transition seen for its
 //     step in this run (nothing finishes much faster than the fastest one
-//     did), and is checked once at that shortest time (most finish about
-//     then); before any transition of its step was seen only the oldest
-//     waiter of that step is checked: it stands for the rest.
+//     did), and first at the latest that shortest time plus the delay
+//     allowed to notice it. A poll comes at the first deadline and checks
+//     every waiter past its 90 %, so waiters that finish close together
+//     share polls. Before any transition of its step was seen only the
+//     oldest waiter of that step is checked: it stands for the rest.
 //   - One poll serves every waiter that is due: one GET each when they are
 //     fewer than a list's pages; else only the pages that held them in the
 //     last list (a run adds notebooks at the end, oldest first), when those
@@ -85,6 +87,7 @@ type waiter struct {
 	// mu; 0: never).
 	next   time.Time
 	moving time.Duration
+	seen   bool // checked at least once
 }
 
 func newPoller(api API, opts Options) *poller {
@@ -114,28 +117,34 @@ func (p *poller) addAt(id string, op plan.StepOp, now time.Time) *waiter {
 // minCheck is the shortest gap between two checks of a waiter.
 const minCheck = 500 * time.Millisecond
 
-// firstCheck is when a new waiter is first due (locked).
+// firstCheck is the latest time a new waiter is first checked (locked);
+// before a transition of its step was seen, minCheck after it began.
 func (p *poller) firstCheck(w *waiter) time.Time {
-	return w.since.Add(max(minCheck, p.fastest[w.op]*9/10))
+	return w.since.Add(minCheck)
 }
 
-// checked moves a waiter's next check after a sighting at now (locked):
-// after 10 % of the time waited, at least minCheck; not before 90 % of the
-// fastest transition, and once more exactly at it (a run's transitions
-// take about the same time, so most waiters are seen there).
+// deadline is the latest time w must be checked (locked): once a
+// transition of its step was seen and w was never checked, the fastest
+// transition plus the delay allowed to notice it; else its next check.
+func (p *poller) deadline(w *waiter) time.Time {
+	if f, known := p.fastest[w.op]; known && !w.seen {
+		return w.since.Add(f + max(minCheck, f/10))
+	}
+	return w.next
+}
+
+// eligible reports whether a poll at now checks w (locked): not before 90 %
+// of the fastest transition of its step.
+func (p *poller) eligible(w *waiter, now time.Time) bool {
+	f, known := p.fastest[w.op]
+	return !known || !now.Before(w.since.Add(f*9/10))
+}
+
+// checked moves a waiter's deadline after a sighting at now (locked):
+// 10 % of the time waited later, at least minCheck.
 func (p *poller) checked(w *waiter, now time.Time) {
-	waited := now.Sub(w.since)
-	w.next = now.Add(max(minCheck, waited/10))
-	fastest, known := p.fastest[w.op]
-	if !known {
-		return
-	}
-	if f := w.since.Add(fastest * 9 / 10); f.After(w.next) {
-		w.next = f
-	}
-	if f := w.since.Add(fastest); f.After(now) && f.Before(w.next) {
-		w.next = f
-	}
+	w.seen = true
+	w.next = now.Add(max(minCheck, now.Sub(w.since)/10))
 }
 
 func (p *poller) remove(w *waiter) {
@@ -231,12 +240,23 @@ func (p *poller) runAdaptive(ctx context.Context) {
 	}
 }
 
-// due returns the waiters due now, and else when the next one is due.
-// Before any transition of a step was seen, only its oldest due waiter is
-// checked; the others are moved along with it.
+// due returns the waiters a poll at now checks, or, when no deadline has
+// come, the first deadline: a poll waits for the first deadline and then
+// checks every waiter that may be done (so waiters whose transitions end
+// close together share polls). Before any transition of a step was seen,
+// only its oldest waiter is checked; the others are moved along with it.
 func (p *poller) due(now time.Time) (due []*waiter, next time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// Poll when the first deadline comes.
+	for w := range p.waiters {
+		if d := p.deadline(w); next.IsZero() || d.Before(next) {
+			next = d
+		}
+	}
+	if next.IsZero() || next.After(now) {
+		return nil, next
+	}
 	oldest := map[plan.StepOp]*waiter{}
 	for w := range p.waiters {
 		if _, known := p.fastest[w.op]; !known {
@@ -246,18 +266,17 @@ func (p *poller) due(now time.Time) (due []*waiter, next time.Time) {
 		}
 	}
 	for w := range p.waiters {
-		if _, known := p.fastest[w.op]; !known && oldest[w.op] != w && !w.next.After(now) {
-			p.checked(w, now) // moved along with the oldest
-		}
-		if w.next.After(now) {
-			if next.IsZero() || w.next.Before(next) {
-				next = w.next
+		if _, known := p.fastest[w.op]; !known && oldest[w.op] != w {
+			if !w.next.After(now) {
+				p.checked(w, now) // moved along with the oldest
 			}
 			continue
 		}
-		due = append(due, w)
+		if p.eligible(w, now) {
+			due = append(due, w)
+		}
 	}
-	return due, next
+	return due, time.Time{}
 }
 
 // tick checks the due waiters, listing for all waiters when that is the
@@ -391,14 +410,18 @@ func (p *poller) deliverAt(w *waiter, o observation, now time.Time) {
 
 func (p *poller) isQuiet() bool { return p.quiet != nil && p.quiet() }
 
-// list lists the workspace: page after page through API.List, or, when
-// the run is quiet and the client can, every page at once.
+// list lists the workspace in one pass: page after page, or, when the run
+// is quiet, every page at once (through API.List when the client cannot
+// read single pages).
 func (p *poller) list(ctx context.Context) ([]modelarts.Notebook, error) {
 	opts := modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID}
 	pl, ok := p.api.(pageLister)
-	if !ok || !p.isQuiet() {
+	if !ok {
 		return p.api.List(ctx, opts)
 	}
+	// One pass, not List's: a poll needs no complete list (a waiter it
+	// misses is looked for again), and while notebooks are still being
+	// created List would page again and again after every total that grew.
 	first, err := pl.ListPage(ctx, opts, 0, listPageSize)
 	if err != nil {
 		return nil, err
@@ -409,7 +432,10 @@ func (p *poller) list(ctx context.Context) ([]modelarts.Notebook, error) {
 	const maxPages = 2000
 	pages := make([][]modelarts.Notebook, min((first.Total-1)/listPageSize, maxPages))
 	var g errgroup.Group
-	g.SetLimit(8)
+	g.SetLimit(1)
+	if p.isQuiet() {
+		g.SetLimit(8) // nothing else competes for the rate: all at once
+	}
 	for i := range pages {
 		g.Go(func() error {
 			pg, err := pl.ListPage(ctx, opts, (i+1)*listPageSize, listPageSize)

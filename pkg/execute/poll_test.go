@@ -76,14 +76,58 @@ func TestPollScheduleLearns(t *testing.T) {
 	if f := p.fastest[plan.StepCreate]; f < c || f > c+c/10+500*time.Millisecond {
 		t.Errorf("learned %v, want about %v", f, c)
 	}
-	// A new waiter is not checked before 90 % of the fastest transition.
+	// A new waiter is not checked before 90 % of the fastest transition,
+	// and is checked by the fastest plus 10 % of it.
 	later := start.Add(time.Minute)
+	f := p.fastest[plan.StepCreate]
 	w := p.addAt("new", plan.StepCreate, later)
-	if got := w.next.Sub(later); got != p.fastest[plan.StepCreate]*9/10 {
-		t.Errorf("first check after %v, want %v", got, p.fastest[plan.StepCreate]*9/10)
+	if p.eligible(w, later.Add(f*8/10)) || !p.eligible(w, later.Add(f*9/10)) {
+		t.Errorf("eligible too early or too late (fastest %v)", f)
+	}
+	if got := p.deadline(w).Sub(later); got != f+f/10 {
+		t.Errorf("first deadline after %v, want %v", got, f+f/10)
 	}
 	// Another step has its own schedule.
-	if w := p.addAt("s", plan.StepStop, later); w.next.Sub(later) != minCheck {
-		t.Errorf("stop's first check after %v, want %v", w.next.Sub(later), minCheck)
+	if w := p.addAt("s", plan.StepStop, later); p.deadline(w).Sub(later) != minCheck {
+		t.Errorf("stop's first check after %v, want %v", p.deadline(w).Sub(later), minCheck)
+	}
+}
+
+// TestPollScheduleShares: 100 notebooks created one every 0.2 s, each
+// taking 20 s: once the transition is known, waiters that finish close
+// together share polls — about one poll per 10 % of the transition time
+// while they finish, not one per notebook — and each is still noticed
+// within 10 % of its transition time.
+func TestPollScheduleShares(t *testing.T) {
+	const c = 20 * time.Second
+	p := newPoller(nil, Options{})
+	p.fastest[plan.StepCreate] = c
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 100 {
+		p.addAt(fmt.Sprint("nb", i), plan.StepCreate, start.Add(time.Duration(i)*200*time.Millisecond))
+	}
+	polls := 0
+	late := time.Duration(0)
+	for at := time.Duration(0); at <= 50*time.Second; at += 10 * time.Millisecond {
+		now := start.Add(at)
+		due, _ := p.due(now)
+		if len(due) > 0 {
+			polls++
+		}
+		for _, w := range due {
+			status := modelarts.StatusCreating
+			if now.Sub(w.since) >= c {
+				status = modelarts.StatusRunning
+				late = max(late, now.Sub(w.since)-c)
+				p.remove(w)
+			}
+			p.deliverAt(w, observation{nb: &modelarts.Notebook{ID: w.id, Status: status}}, now)
+		}
+	}
+	if polls > 20 {
+		t.Errorf("%d polls for 100 notebooks finishing over 20 s, want about 10", polls)
+	}
+	if late > c/10+10*time.Millisecond {
+		t.Errorf("a notebook noticed %v late, want within %v", late, c/10)
 	}
 }
