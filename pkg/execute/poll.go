@@ -123,12 +123,15 @@ func (p *poller) firstCheck(w *waiter) time.Time {
 	return w.since.Add(minCheck)
 }
 
-// deadline is the latest time w must be checked (locked): once a
-// transition of its step was seen and w was never checked, the fastest
-// transition plus the delay allowed to notice it; else its next check.
+// deadline is the latest time w must be checked (locked): its next check,
+// but once a transition of its step was seen never before the fastest
+// transition plus the delay allowed to notice it (a list that saw it young
+// does not make it due early).
 func (p *poller) deadline(w *waiter) time.Time {
-	if f, known := p.fastest[w.op]; known && !w.seen {
-		return w.since.Add(f + max(minCheck, f/10))
+	if f, known := p.fastest[w.op]; known {
+		if first := w.since.Add(f + max(minCheck, f/10)); !w.seen || first.After(w.next) {
+			return first
+		}
 	}
 	return w.next
 }

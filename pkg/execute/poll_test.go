@@ -87,6 +87,11 @@ func TestPollScheduleLearns(t *testing.T) {
 	if got := p.deadline(w).Sub(later); got != f+f/10 {
 		t.Errorf("first deadline after %v, want %v", got, f+f/10)
 	}
+	// A list that sees it young does not make it due early.
+	p.deliverAt(w, observation{nb: &modelarts.Notebook{ID: "new", Status: modelarts.StatusCreating}}, later.Add(time.Second))
+	if got := p.deadline(w).Sub(later); got != f+f/10 {
+		t.Errorf("deadline after a young sighting %v, want %v", got, f+f/10)
+	}
 	// Another step has its own schedule.
 	if w := p.addAt("s", plan.StepStop, later); p.deadline(w).Sub(later) != minCheck {
 		t.Errorf("stop's first check after %v, want %v", p.deadline(w).Sub(later), minCheck)
