@@ -251,15 +251,6 @@ func (p *poller) runAdaptive(ctx context.Context) {
 func (p *poller) due(now time.Time) (due []*waiter, next time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	// Poll when the first deadline comes.
-	for w := range p.waiters {
-		if d := p.deadline(w); next.IsZero() || d.Before(next) {
-			next = d
-		}
-	}
-	if next.IsZero() || next.After(now) {
-		return nil, next
-	}
 	oldest := map[plan.StepOp]*waiter{}
 	for w := range p.waiters {
 		if _, known := p.fastest[w.op]; !known {
@@ -268,14 +259,23 @@ func (p *poller) due(now time.Time) (due []*waiter, next time.Time) {
 			}
 		}
 	}
+	// stands reports whether w is checked by polls: the oldest waiter of
+	// a step stands for the others until a transition of it was seen.
+	stands := func(w *waiter) bool {
+		_, known := p.fastest[w.op]
+		return known || oldest[w.op] == w
+	}
+	// Poll when the first deadline comes.
 	for w := range p.waiters {
-		if _, known := p.fastest[w.op]; !known && oldest[w.op] != w {
-			if !w.next.After(now) {
-				p.checked(w, now) // moved along with the oldest
-			}
-			continue
+		if d := p.deadline(w); stands(w) && (next.IsZero() || d.Before(next)) {
+			next = d
 		}
-		if p.eligible(w, now) {
+	}
+	if next.IsZero() || next.After(now) {
+		return nil, next
+	}
+	for w := range p.waiters {
+		if stands(w) && p.eligible(w, now) {
 			due = append(due, w)
 		}
 	}

@@ -70,7 +70,9 @@ func TestPollScheduleLearns(t *testing.T) {
 		}
 		return modelarts.StatusRunning
 	})
-	if checks["nb0"] < 20 || checks["nb1"] > 5 {
+	// About 26 checks of the oldest on the 10 % schedule to 20 s — not one
+	// more for every other waiter that comes due meanwhile.
+	if checks["nb0"] < 20 || checks["nb0"] > 30 || checks["nb1"] > 5 {
 		t.Errorf("checks %v: want the oldest probed on the 10 %% schedule, the others a few times", checks)
 	}
 	if f := p.fastest[plan.StepCreate]; f < c || f > c+c/10+500*time.Millisecond {
