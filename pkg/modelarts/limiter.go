@@ -36,18 +36,20 @@ import (
 // (or to a stated limit) it regrows by δ every window rather than every K.
 //
 // Every budget is learnt by one rule, and that rule is why it converges. A
-// 429 means the gateway's window is full, so the requests it admitted in
-// the last window are its limit for this client (A, measured from the
-// answers), and an APIG.0308 answer may state the limit (S). On a 429 the
-// budget becomes (1−δ)·min(S, A): S caps a measurement inflated by the
-// gateway's burst, A is what is left when other clients share a stated
-// limit; when the gateway admitted about the budget, the budget itself
-// (it just crossed the limit). The 429s of requests sent before that cut,
-// or within a round trip after it, belong to the same episode and change
-// nothing. While the budget is what holds callers back,
-// every answer adds δ/K requests to it, so it grows by δ over K windows:
-// a raised limit is found, and a limit that did not move costs one
-// throttle episode (about one 429) every K windows. Hence, for a limit L:
+// 429 means the gateway's window is full: an APIG.0308 answer may state the
+// limit (S), and the requests the gateway admitted in the last window are
+// its limit for this client (A, measured from the answers, and only over a
+// span in which callers waited for the budget — else it measures the work,
+// not the gateway). On a 429 the budget n becomes (1−δ)·min(S, A, n): S
+// caps a measurement inflated by the gateway's burst (and is the whole
+// answer while sending above it); A is what is left when other clients
+// share a stated limit; n itself when the gateway admitted about the budget
+// (it just crossed the limit, or requests bunched). The 429s of requests
+// sent before that cut, or within a round trip after it, belong to the same
+// episode and change nothing. While the budget is what holds callers back,
+// every answer adds δ/K requests to it, so it grows by δ over K windows: a
+// raised limit is found, and a limit that did not move costs one throttle
+// episode (about one 429) every K windows. Hence, for a limit L:
 //
 //   - the budget stays within [(1−δ)·L, L]: each 429 re-measures L from
 //     below, and growth stops at the next 429 — so the mean is about
@@ -58,7 +60,7 @@ import (
 //     request in 40, under 3 %;
 //   - a limit that falls is followed at its first 429, one that rises
 //     within ln(L'/L)/ln(1+δ/K) windows (a doubled per-second limit in
-//     under five minutes).
+//     under eight minutes).
 //
 // A Retry-After is for the call that received it (the client's retry waits
 // it). Only a long window's Retry-After holds every caller, because such a
