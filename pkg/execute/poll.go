@@ -24,9 +24,10 @@ import (
 //   - It is not checked before 90 % of the shortest transition seen for its
 //     step in this run (nothing finishes much faster than the fastest one
 //     did), and first at the latest that shortest time plus the delay
-//     allowed to notice it. A poll comes at the first deadline and checks
-//     every waiter past its 90 %, so waiters that finish close together
-//     share polls. Before any transition of its step was seen only the
+//     allowed to notice it. A poll comes by the first deadline, as soon as
+//     every waiter expected to finish before it may have, and checks every
+//     waiter past its 90 %: waiters that finish close together share polls,
+//     and the last ones are noticed when they finish. Before any transition of its step was seen only the
 //     oldest waiter of that step is checked: it stands for the rest.
 //   - One poll serves every waiter that is due: one GET each when they are
 //     fewer than a list's pages; else only the pages that held them in the
@@ -131,6 +132,17 @@ func (p *poller) deadline(w *waiter) time.Time {
 	if f, known := p.fastest[w.op]; known {
 		if first := w.since.Add(f + max(minCheck, f/10)); !w.seen || first.After(w.next) {
 			return first
+		}
+	}
+	return w.next
+}
+
+// expected is when w may be done (locked): the fastest transition after it
+// began if it was never checked since one was seen, else its deadline.
+func (p *poller) expected(w *waiter) time.Time {
+	if f, known := p.fastest[w.op]; known {
+		if first := w.since.Add(f + max(minCheck, f/10)); !w.seen || first.After(w.next) {
+			return w.since.Add(f)
 		}
 	}
 	return w.next
@@ -265,10 +277,18 @@ func (p *poller) due(now time.Time) (due []*waiter, next time.Time) {
 		_, known := p.fastest[w.op]
 		return known || oldest[w.op] == w
 	}
-	// Poll when the first deadline comes.
+	// Poll by the first deadline, as soon as every waiter expected to be
+	// done before it may be: the last notebooks of a run are not held
+	// for company that is not coming.
+	var first time.Time
 	for w := range p.waiters {
-		if d := p.deadline(w); stands(w) && (next.IsZero() || d.Before(next)) {
-			next = d
+		if d := p.deadline(w); stands(w) && (first.IsZero() || d.Before(first)) {
+			first = d
+		}
+	}
+	for w := range p.waiters {
+		if x := p.expected(w); stands(w) && !x.After(first) && x.After(next) {
+			next = x
 		}
 	}
 	if next.IsZero() || next.After(now) {
@@ -395,10 +415,9 @@ func (p *poller) deliverAt(w *waiter, o observation, now time.Time) {
 	if o.gone || !transitional(o.nb.Status) {
 		if w.moving > 0 {
 			// It ended between the last two sightings. A sighting held
-			// up (a spent per-minute window, a busy limiter) says little:
-			// credit it with what the schedule allows after the last
-			// sighting that saw it move.
-			d := min(waited, w.moving+max(minCheck, w.moving/10))
+			// up past its deadline (a spent per-minute window, a busy
+			// limiter) says little: credit it with the deadline.
+			d := min(waited, p.deadline(w).Sub(w.since))
 			if f, known := p.fastest[w.op]; !known || d < f {
 				p.fastest[w.op] = d
 			}
