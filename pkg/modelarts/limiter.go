@@ -33,7 +33,9 @@ import (
 // and grows by one with every answer (it doubles every round trip, as TCP's
 // slow start), so the limit is found within a few round trips. What that
 // first throttle measures is a ramp, so until a budget is cut while paced
-// (or to a stated limit) it regrows by δ every window rather than every K.
+// (or to a stated limit) it regrows by δ every window rather than every K;
+// so does a budget below (1−δ) of a stated limit (cut for jitter, or for a
+// share of the limit that others have since given back).
 //
 // Every budget is learnt by one rule, and that rule is why it converges. A
 // 429 means the gateway's window is full: an APIG.0308 answer may state the
@@ -535,9 +537,12 @@ func (l *Limiter) grow(now time.Time) {
 		if b == nil || b.n <= 0 || now.Sub(b.busy) > b.w {
 			continue
 		}
-		if b.measured {
+		if b.measured && (b.stated <= 0 || b.n >= (1-cutBelow)*b.stated) {
 			b.n += cutBelow / regrowOver
 		} else {
+			// Below what a stated limit allows (a cut for jitter, or a
+			// share that grew back), or never measured: regrow by δ
+			// every window; probing past the limit stays slow.
 			b.n += cutBelow
 		}
 		if l.max > 0 && b.w <= time.Second {
