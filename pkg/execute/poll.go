@@ -218,7 +218,7 @@ func (p *poller) runAdaptive(ctx context.Context) {
 	for {
 		due, next := p.due(time.Now())
 		if len(due) == 0 {
-			wait := time.Hour
+			wait := time.Hour // no waiter: until add wakes the poller
 			if !next.IsZero() {
 				wait = max(time.Until(next), time.Millisecond)
 			}
@@ -281,9 +281,10 @@ func (p *poller) due(now time.Time) (due []*waiter, next time.Time) {
 	// done before it may be: the last notebooks of a run are not held
 	// for company that is not coming.
 	var first time.Time
+	var firstW *waiter
 	for w := range p.waiters {
 		if d := p.deadline(w); stands(w) && (first.IsZero() || d.Before(first)) {
-			first = d
+			first, firstW = d, w
 		}
 	}
 	for w := range p.waiters {
@@ -298,6 +299,9 @@ func (p *poller) due(now time.Time) (due []*waiter, next time.Time) {
 		if stands(w) && p.eligible(w, now) {
 			due = append(due, w)
 		}
+	}
+	if len(due) == 0 {
+		due = append(due, firstW) // a deadline is a deadline
 	}
 	return due, time.Time{}
 }

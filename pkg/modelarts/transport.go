@@ -111,8 +111,21 @@ func callOf(ctx context.Context) *call {
 // roundTripper waits on the limiter, authenticates (a fresh signature for
 // every attempt), sends, reads error bodies and reports the attempt.
 type roundTripper struct {
-	c    *Client
-	base http.RoundTripper
+	c       *Client
+	base    http.RoundTripper
+	timeout time.Duration // one attempt, from its send to its body read
+}
+
+// cancelBody ends an attempt's time bound when its body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -136,11 +149,17 @@ func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.c.limiter.Done(tk, Outcome{Lost: true})
 		return nil, err
 	}
-	r = r.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+	actx, cancel := context.WithTimeout(ctx, t.timeout)
+	r = r.WithContext(httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { cl.written.Store(true) },
 	}))
 	began := time.Now()
 	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		cancel()
+	} else {
+		resp.Body = cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	}
 	ev := Event{Op: cl.op, Method: req.Method, Path: req.URL.Path, Attempt: attempt}
 	if err != nil {
 		ev.Err = err
@@ -297,7 +316,10 @@ func (c *Client) newHTTP(cfg Config) (*retryablehttp.Client, *http.Client, error
 	}
 	plain := hc // for IAM: no limiter, no call state
 	plain.Transport = base
-	hc.Transport = &roundTripper{c: c, base: base}
+	// An attempt's time bound starts when the limiter lets it go: a
+	// request queued behind a spent per-minute window is not late.
+	hc.Transport = &roundTripper{c: c, base: base, timeout: hc.Timeout}
+	hc.Timeout = 0
 	rc := &retryablehttp.Client{
 		HTTPClient:   &hc,
 		RetryWaitMin: c.retry.WaitMin,
