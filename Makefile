@@ -8,7 +8,7 @@ export GOTOOLCHAIN := go1.26.11
 FUZZTIME ?= 15s
 BIN      := bin/nbfleet
 
-.PHONY: all build test bench fuzz chaos conformance demo lint hygiene clean
+.PHONY: all build test bench bench-apply fuzz chaos conformance demo lint hygiene clean
 
 all: build
 
@@ -23,6 +23,14 @@ test:
 # Speed and memory targets live in benchmarks; figures are in docs/performance.md.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# nbfleet apply with its default flags against emulator subprocesses, beside
+# the Terraform provider's strategy and an xargs+curl loop, in one table
+# (docs/performance.md). BENCH_GRID=small takes a few minutes; full, the grid
+# of issue 13, about an hour.
+BENCH_GRID ?= small
+bench-apply: build
+	$(GO) run ./test/benchapply -bin $(BIN) -grid $(BENCH_GRID)
 
 # Each fuzz target for a bounded time (go test fuzzes one target at a time).
 fuzz:

@@ -158,8 +158,8 @@ func (e *Env) connect(t spec.Target, c Conn) (*session, error) {
 	cfg.CACertFile = c.CACert
 	cfg.AllowInsecureEndpoint = c.AllowInsecure
 	if c.Rate > 0 {
-		// Still adaptive (slower when throttled), from the limiter's own
-		// start, but never above Rate.
+		// Still adaptive (slower when throttled), paced at Rate from the
+		// start and never above it.
 		cfg.Limiter = modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{Min: math.Min(1, c.Rate), Max: c.Rate})
 	}
 	newClient := e.NewClient

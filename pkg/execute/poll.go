@@ -3,28 +3,56 @@ package execute
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/plan"
 )
 
-// poller is the one goroutine that watches statuses: while any change
-// waits it lists the workspace every PollInterval and hands each waiter its
-// notebook. A notebook missing from the list is confirmed gone with one Get
-// (a list can miss an item while pages shift under it).
+// poller is the one goroutine that watches statuses. A notebook missing
+// from a list is confirmed gone with one Get (a list can miss an item while
+// pages shift under it). With Options.PollInterval it polls every waiter at
+// that interval; by default it follows the adaptive schedule:
+//
+//   - A waiter is checked again at the latest 10 % of the time it has
+//     waited later, at least 0.5 s: a notebook that reaches its status is
+//     noticed within max(0.5 s, 10 % of its transition time).
+//   - It is not checked before 90 % of the shortest transition seen for its
+//     step in this run (nothing finishes much faster than the fastest one
+//     did), and first at the latest that shortest time plus the delay
+//     allowed to notice it. A poll comes by the first deadline, as soon as
+//     every waiter expected to finish before it may have, and checks every
+//     waiter past its 90 %: waiters that finish close together share polls,
+//     and the last ones are noticed when they finish. Before any transition of its step was seen only the
+//     oldest waiter of that step is checked: it stands for the rest.
+//   - One poll serves every waiter that is due: one GET each when they are
+//     fewer than a list's pages; else only the pages that held them in the
+//     last list (a run adds notebooks at the end, oldest first), when those
+//     are fewer; else one list for all (every page at once when nothing
+//     else competes for the rate).
+//   - While other changes still make calls (each poll request then takes a
+//     place in the service's budget a create could have had), polls take
+//     at most one request in forty of the paced rate; waiters are noticed
+//     later then, and fast again once only waiting is left.
 type poller struct {
 	api  API
 	opts Options
+	lim  *modelarts.Limiter // nil: no limiter to share the budget with
 
 	mu      sync.Mutex
 	waiters map[*waiter]struct{}
 	wake    chan struct{}
+	// fastest is the shortest transition seen per step (poller only, under mu).
+	fastest map[plan.StepOp]time.Duration
 
-	// listed is how many notebooks the last list returned (poller only).
+	// listed is how many notebooks the last list returned, pos where each
+	// was in it, oldest first (poller only).
 	listed int
+	pos    map[string]int
 	// quiet reports whether every launched change is waiting: then nothing
 	// else competes for the service's rate. Nil means never.
 	quiet func() bool
@@ -32,6 +60,9 @@ type poller struct {
 
 // listPageSize is the page size of the client's list calls.
 const listPageSize = modelarts.PageLimit
+
+// pollShare is the share of a rate-bound run's requests polls may take.
+const pollShare = 1.0 / 40
 
 // pageLister is implemented by *modelarts.Client. When nothing else
 // competes for the rate, the poller fetches a list's pages at once
@@ -49,17 +80,32 @@ type observation struct {
 
 type waiter struct {
 	id    string
+	op    plan.StepOp
 	since time.Time        // when the wait began
 	ch    chan observation // capacity 1: holds only the latest sighting
+	// next is when it is due to be checked; moving is how long it had
+	// waited when last seen in a transitional status (poller only, under
+	// mu; 0: never).
+	next   time.Time
+	moving time.Duration
+	seen   bool // checked at least once
 }
 
 func newPoller(api API, opts Options) *poller {
-	return &poller{api: api, opts: opts, waiters: map[*waiter]struct{}{}, wake: make(chan struct{}, 1)}
+	p := &poller{api: api, opts: opts, waiters: map[*waiter]struct{}{}, wake: make(chan struct{}, 1),
+		fastest: map[plan.StepOp]time.Duration{}}
+	if lp, ok := api.(interface{ Limiter() *modelarts.Limiter }); ok {
+		p.lim = lp.Limiter()
+	}
+	return p
 }
 
-func (p *poller) add(id string) *waiter {
-	w := &waiter{id: id, since: time.Now(), ch: make(chan observation, 1)}
+func (p *poller) add(id string, op plan.StepOp) *waiter { return p.addAt(id, op, time.Now()) }
+
+func (p *poller) addAt(id string, op plan.StepOp, now time.Time) *waiter {
+	w := &waiter{id: id, op: op, since: now, ch: make(chan observation, 1)}
 	p.mu.Lock()
+	w.next = p.firstCheck(w)
 	p.waiters[w] = struct{}{}
 	p.mu.Unlock()
 	select {
@@ -67,6 +113,53 @@ func (p *poller) add(id string) *waiter {
 	default:
 	}
 	return w
+}
+
+// minCheck is the shortest gap between two checks of a waiter.
+const minCheck = 500 * time.Millisecond
+
+// firstCheck is the latest time a new waiter is first checked (locked);
+// before a transition of its step was seen, minCheck after it began.
+func (p *poller) firstCheck(w *waiter) time.Time {
+	return w.since.Add(minCheck)
+}
+
+// deadline is the latest time w must be checked (locked): its next check,
+// but once a transition of its step was seen never before the fastest
+// transition plus the delay allowed to notice it (a list that saw it young
+// does not make it due early).
+func (p *poller) deadline(w *waiter) time.Time {
+	if f, known := p.fastest[w.op]; known {
+		if first := w.since.Add(f + max(minCheck, f/10)); !w.seen || first.After(w.next) {
+			return first
+		}
+	}
+	return w.next
+}
+
+// expected is when w may be done (locked): the fastest transition after it
+// began if it was never checked since one was seen, else its deadline.
+func (p *poller) expected(w *waiter) time.Time {
+	if f, known := p.fastest[w.op]; known {
+		if first := w.since.Add(f + max(minCheck, f/10)); !w.seen || first.After(w.next) {
+			return w.since.Add(f)
+		}
+	}
+	return w.next
+}
+
+// eligible reports whether a poll at now checks w (locked): not before 90 %
+// of the fastest transition of its step.
+func (p *poller) eligible(w *waiter, now time.Time) bool {
+	f, known := p.fastest[w.op]
+	return !known || !now.Before(w.since.Add(f*9/10))
+}
+
+// checked moves a waiter's deadline after a sighting at now (locked):
+// 10 % of the time waited later, at least minCheck.
+func (p *poller) checked(w *waiter, now time.Time) {
+	w.seen = true
+	w.next = now.Add(max(minCheck, now.Sub(w.since)/10))
 }
 
 func (p *poller) remove(w *waiter) {
@@ -87,6 +180,10 @@ func (p *poller) snapshot() []*waiter {
 
 // run polls until ctx ends.
 func (p *poller) run(ctx context.Context) {
+	if p.opts.PollInterval <= 0 {
+		p.runAdaptive(ctx)
+		return
+	}
 	for {
 		for len(p.snapshot()) == 0 {
 			select {
@@ -105,7 +202,7 @@ func (p *poller) run(ctx context.Context) {
 				break
 			}
 			began := time.Now()
-			p.tick(ctx, ws)
+			p.tick(ctx, ws, ws)
 			delay = p.opts.PollInterval
 			if p.isQuiet() {
 				// Nothing else is sent: poll at a steady pace.
@@ -115,33 +212,137 @@ func (p *poller) run(ctx context.Context) {
 	}
 }
 
-func (p *poller) tick(ctx context.Context, ws []*waiter) {
+// runAdaptive polls each waiter on its own schedule (see poller).
+func (p *poller) runAdaptive(ctx context.Context) {
+	var notBefore time.Time // the budget share of the last poll
+	for {
+		due, next := p.due(time.Now())
+		if len(due) == 0 {
+			wait := time.Hour // no waiter: until add wakes the poller
+			if !next.IsZero() {
+				wait = max(time.Until(next), time.Millisecond)
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-p.wake:
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+			t.Stop()
+			continue
+		}
+		if d := time.Until(notBefore); d > 0 && !p.isQuiet() {
+			// Still bound by the rate: wait for the share, a little at a
+			// time, so that the end of the run is noticed at once.
+			if !sleep(ctx, min(d, 100*time.Millisecond)) {
+				return
+			}
+			continue
+		}
+		began := time.Now()
+		cost := p.tick(ctx, due, p.snapshot())
+		if ctx.Err() != nil {
+			return
+		}
+		notBefore = time.Time{}
+		if p.lim != nil && !p.isQuiet() {
+			if r := p.lim.Rate(); r > 0 {
+				notBefore = began.Add(time.Duration(float64(cost) / (pollShare * r) * float64(time.Second)))
+			}
+		}
+	}
+}
+
+// due returns the waiters a poll at now checks, or, when no deadline has
+// come, the first deadline: a poll waits for the first deadline and then
+// checks every waiter that may be done (so waiters whose transitions end
+// close together share polls). Before any transition of a step was seen,
+// only its oldest waiter is checked; the others are moved along with it.
+func (p *poller) due(now time.Time) (due []*waiter, next time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	oldest := map[plan.StepOp]*waiter{}
+	for w := range p.waiters {
+		if _, known := p.fastest[w.op]; !known {
+			if o := oldest[w.op]; o == nil || w.since.Before(o.since) {
+				oldest[w.op] = w
+			}
+		}
+	}
+	// stands reports whether w is checked by polls: the oldest waiter of
+	// a step stands for the others until a transition of it was seen.
+	stands := func(w *waiter) bool {
+		_, known := p.fastest[w.op]
+		return known || oldest[w.op] == w
+	}
+	// Poll by the first deadline, as soon as every waiter expected to be
+	// done before it may be: the last notebooks of a run are not held
+	// for company that is not coming.
+	var first time.Time
+	var firstW *waiter
+	for w := range p.waiters {
+		if d := p.deadline(w); stands(w) && (first.IsZero() || d.Before(first)) {
+			first, firstW = d, w
+		}
+	}
+	for w := range p.waiters {
+		if x := p.expected(w); stands(w) && !x.After(first) && x.After(next) {
+			next = x
+		}
+	}
+	if next.IsZero() || next.After(now) {
+		return nil, next
+	}
+	for w := range p.waiters {
+		if stands(w) && p.eligible(w, now) {
+			due = append(due, w)
+		}
+	}
+	if len(due) == 0 {
+		due = append(due, firstW) // a deadline is a deadline
+	}
+	return due, time.Time{}
+}
+
+// tick checks the due waiters, listing for all waiters when that is the
+// cheaper way. It returns how many requests it sent.
+func (p *poller) tick(ctx context.Context, due, all []*waiter) int {
 	byWaiter := map[string][]*waiter{}
-	for _, w := range ws {
+	for _, w := range due {
 		byWaiter[w.id] = append(byWaiter[w.id], w)
 	}
-	// A list costs one request per page. When fewer notebooks wait than
-	// the last list had pages (the end of a big run), one GET each is
+	// A list costs one request per page. When fewer notebooks are due
+	// than the last list had pages (the end of a big run), one GET each is
 	// fewer requests.
-	if pages := (p.listed + listPageSize - 1) / listPageSize; len(byWaiter) < pages {
-		p.get(ctx, byWaiter)
-		return
+	pages := (p.listed + listPageSize - 1) / listPageSize
+	if len(byWaiter) < pages {
+		return p.get(ctx, byWaiter)
+	}
+	// The due ones were on a few pages of the last list (a run adds new
+	// notebooks at the end): read only those pages.
+	if offsets := p.pagesOf(byWaiter); offsets != nil && len(offsets) < pages {
+		return p.pagesFor(ctx, offsets, byWaiter)
 	}
 	began := time.Now()
 	live, err := p.list(ctx)
+	cost := max(1, (len(live)+listPageSize-1)/listPageSize)
 	if err != nil {
-		return // the waiters keep waiting; their timeout bounds it
+		return cost // the waiters keep waiting; their timeout bounds it
 	}
 	p.listed = len(live)
+	p.pos = make(map[string]int, len(live))
 	byID := make(map[string]*modelarts.Notebook, len(live))
 	for i := range live {
 		byID[live[i].ID] = &live[i]
+		p.pos[live[i].ID] = i
 	}
 	missing := map[string][]*waiter{}
-	for _, w := range ws {
+	for _, w := range all {
 		if nb, ok := byID[w.id]; ok {
 			c := *nb
-			w.send(observation{nb: &c})
+			p.deliver(w, observation{nb: &c})
 			continue
 		}
 		// A wait that began during the list may be for a notebook created
@@ -150,19 +351,103 @@ func (p *poller) tick(ctx context.Context, ws []*waiter) {
 			missing[w.id] = append(missing[w.id], w)
 		}
 	}
-	p.get(ctx, missing)
+	return cost + p.get(ctx, missing)
+}
+
+// pagesOf returns the offsets of the fewest pages that held every due
+// notebook in the last list, or nil when one was not in it, the client
+// cannot read single pages, or a fixed interval polls everyone anyway.
+func (p *poller) pagesOf(due map[string][]*waiter) []int {
+	if _, ok := p.api.(pageLister); !ok || p.pos == nil || p.opts.PollInterval > 0 {
+		return nil
+	}
+	var at []int
+	for id := range due {
+		i, ok := p.pos[id]
+		if !ok {
+			return nil
+		}
+		at = append(at, i)
+	}
+	slices.Sort(at)
+	var offsets []int
+	for _, i := range at {
+		if len(offsets) == 0 || i >= offsets[len(offsets)-1]+listPageSize {
+			offsets = append(offsets, i)
+		}
+	}
+	return offsets
+}
+
+// pagesFor reads the pages at offsets and hands the due waiters their
+// notebooks; one that is not there (the list shifted) is looked for again
+// by the next full list. It returns how many requests it sent.
+func (p *poller) pagesFor(ctx context.Context, offsets []int, due map[string][]*waiter) int {
+	pl := p.api.(pageLister)
+	opts := modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID}
+	seen := map[string]*modelarts.Notebook{}
+	for _, off := range offsets {
+		pg, err := pl.ListPage(ctx, opts, off, listPageSize)
+		if err != nil {
+			return len(offsets)
+		}
+		for i := range pg.Data {
+			seen[pg.Data[i].ID] = &pg.Data[i]
+		}
+	}
+	for id, ws := range due {
+		nb, ok := seen[id]
+		if !ok {
+			p.pos = nil // a full list next time
+			continue
+		}
+		for _, w := range ws {
+			c := *nb
+			p.deliver(w, observation{nb: &c})
+		}
+	}
+	return len(offsets)
+}
+
+// deliver hands w a sighting and moves its schedule; a waiter seen
+// leaving a transition teaches the poller its step's transition time.
+func (p *poller) deliver(w *waiter, o observation) { p.deliverAt(w, o, time.Now()) }
+
+func (p *poller) deliverAt(w *waiter, o observation, now time.Time) {
+	p.mu.Lock()
+	waited := now.Sub(w.since)
+	if o.gone || !transitional(o.nb.Status) {
+		if w.moving > 0 {
+			// It ended between the last two sightings. A sighting held
+			// up past its deadline (a spent per-minute window, a busy
+			// limiter) says little: credit it with the deadline.
+			d := min(waited, p.deadline(w).Sub(w.since))
+			if f, known := p.fastest[w.op]; !known || d < f {
+				p.fastest[w.op] = d
+			}
+		}
+	} else {
+		w.moving = max(waited, time.Nanosecond)
+	}
+	p.checked(w, now)
+	p.mu.Unlock()
+	w.send(o)
 }
 
 func (p *poller) isQuiet() bool { return p.quiet != nil && p.quiet() }
 
-// list lists the workspace: page after page through API.List, or, when
-// the run is quiet and the client can, every page at once.
+// list lists the workspace in one pass: page after page, or, when the run
+// is quiet, every page at once (through API.List when the client cannot
+// read single pages).
 func (p *poller) list(ctx context.Context) ([]modelarts.Notebook, error) {
 	opts := modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID}
 	pl, ok := p.api.(pageLister)
-	if !ok || !p.isQuiet() {
+	if !ok {
 		return p.api.List(ctx, opts)
 	}
+	// One pass, not List's: a poll needs no complete list (a waiter it
+	// misses is looked for again), and while notebooks are still being
+	// created List would page again and again after every total that grew.
 	first, err := pl.ListPage(ctx, opts, 0, listPageSize)
 	if err != nil {
 		return nil, err
@@ -173,7 +458,10 @@ func (p *poller) list(ctx context.Context) ([]modelarts.Notebook, error) {
 	const maxPages = 2000
 	pages := make([][]modelarts.Notebook, min((first.Total-1)/listPageSize, maxPages))
 	var g errgroup.Group
-	g.SetLimit(8)
+	g.SetLimit(1)
+	if p.isQuiet() {
+		g.SetLimit(8) // nothing else competes for the rate: all at once
+	}
 	for i := range pages {
 		g.Go(func() error {
 			pg, err := pl.ListPage(ctx, opts, (i+1)*listPageSize, listPageSize)
@@ -199,8 +487,9 @@ func (p *poller) list(ctx context.Context) ([]modelarts.Notebook, error) {
 	return out, nil
 }
 
-// get sends one GET per notebook id and hands the answers to its waiters.
-func (p *poller) get(ctx context.Context, missing map[string][]*waiter) {
+// get sends one GET per notebook id, hands the answers to its waiters and
+// returns how many requests it sent.
+func (p *poller) get(ctx context.Context, missing map[string][]*waiter) int {
 	var g errgroup.Group
 	g.SetLimit(8)
 	for id, ws := range missing {
@@ -216,12 +505,13 @@ func (p *poller) get(ctx context.Context, missing map[string][]*waiter) {
 				return nil
 			}
 			for _, w := range ws {
-				w.send(o)
+				p.deliver(w, o)
 			}
 			return nil
 		})
 	}
 	g.Wait()
+	return len(missing)
 }
 
 // send replaces any unread sighting with o. Only the poller sends.

@@ -1,0 +1,145 @@
+package execute
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/plan"
+)
+
+// pollClock drives the adaptive schedule on an injected clock: it checks
+// the waiters due at each moment and returns when each was checked.
+func checksUntil(p *poller, start time.Time, end time.Duration, seen func(w *waiter, at time.Duration) string) {
+	for at := time.Duration(0); at <= end; at += 10 * time.Millisecond {
+		now := start.Add(at)
+		due, _ := p.due(now)
+		for _, w := range due {
+			o := observation{nb: &modelarts.Notebook{ID: w.id, Status: seen(w, at)}}
+			p.deliverAt(w, o, now)
+		}
+	}
+}
+
+// TestPollScheduleNoticesFast: whatever a notebook's transition time, the
+// schedule notices it within max(0.5 s, 10 % of that time), learning
+// nothing beforehand.
+func TestPollScheduleNoticesFast(t *testing.T) {
+	for _, c := range []time.Duration{300 * time.Millisecond, 2 * time.Second, 20 * time.Second, 3 * time.Minute} {
+		t.Run(c.String(), func(t *testing.T) {
+			p := newPoller(nil, Options{})
+			start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			p.addAt("a", plan.StepCreate, start)
+			var noticed time.Duration
+			checksUntil(p, start, c+time.Minute, func(w *waiter, at time.Duration) string {
+				if at < c {
+					return modelarts.StatusCreating
+				}
+				if noticed == 0 {
+					noticed = at
+				}
+				return modelarts.StatusRunning
+			})
+			late := noticed - c
+			if allowed := max(500*time.Millisecond, c/10); late > allowed+10*time.Millisecond {
+				t.Errorf("noticed %v after it turned RUNNING at %v, want within %v", late, c, allowed)
+			}
+		})
+	}
+}
+
+// TestPollScheduleLearns: before any transition was seen only the oldest
+// waiter of a step is checked; once one is seen, a waiter is first checked
+// at 90 % of the fastest transition, and the number of checks per notebook
+// drops to a few.
+func TestPollScheduleLearns(t *testing.T) {
+	const c = 20 * time.Second
+	p := newPoller(nil, Options{})
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		p.addAt(fmt.Sprint("nb", i), plan.StepCreate, start.Add(time.Duration(i)*100*time.Millisecond))
+	}
+	checks := map[string]int{}
+	checksUntil(p, start, c+5*time.Second, func(w *waiter, at time.Duration) string {
+		checks[w.id]++
+		if at-w.since.Sub(start) < c {
+			return modelarts.StatusCreating
+		}
+		return modelarts.StatusRunning
+	})
+	// About 26 checks of the oldest on the 10 % schedule to 20 s — not one
+	// more for every other waiter that comes due meanwhile.
+	if checks["nb0"] < 20 || checks["nb0"] > 30 || checks["nb1"] > 5 {
+		t.Errorf("checks %v: want the oldest probed on the 10 %% schedule, the others a few times", checks)
+	}
+	if f := p.fastest[plan.StepCreate]; f < c || f > c+c/10+500*time.Millisecond {
+		t.Errorf("learned %v, want about %v", f, c)
+	}
+	// A new waiter is not checked before 90 % of the fastest transition,
+	// and is checked by the fastest plus 10 % of it.
+	later := start.Add(time.Minute)
+	f := p.fastest[plan.StepCreate]
+	w := p.addAt("new", plan.StepCreate, later)
+	if p.eligible(w, later.Add(f*8/10)) || !p.eligible(w, later.Add(f*9/10)) {
+		t.Errorf("eligible too early or too late (fastest %v)", f)
+	}
+	if got := p.deadline(w).Sub(later); got != f+f/10 {
+		t.Errorf("first deadline after %v, want %v", got, f+f/10)
+	}
+	// A list that sees it young does not make it due early.
+	p.deliverAt(w, observation{nb: &modelarts.Notebook{ID: "new", Status: modelarts.StatusCreating}}, later.Add(time.Second))
+	if got := p.deadline(w).Sub(later); got != f+f/10 {
+		t.Errorf("deadline after a young sighting %v, want %v", got, f+f/10)
+	}
+	// Another step has its own schedule.
+	if w := p.addAt("s", plan.StepStop, later); p.deadline(w).Sub(later) != minCheck {
+		t.Errorf("stop's first check after %v, want %v", p.deadline(w).Sub(later), minCheck)
+	}
+}
+
+// TestPollScheduleShares: 100 notebooks created one every 0.2 s, each
+// taking 20 s: once the transition is known, waiters that finish close
+// together share polls — about one poll per 10 % of the transition time
+// while they finish, not one per notebook — and each is still noticed
+// within 10 % of its transition time, the last one at once.
+func TestPollScheduleShares(t *testing.T) {
+	const c = 20 * time.Second
+	p := newPoller(nil, Options{})
+	p.fastest[plan.StepCreate] = c
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 100 {
+		p.addAt(fmt.Sprint("nb", i), plan.StepCreate, start.Add(time.Duration(i)*200*time.Millisecond))
+	}
+	polls := 0
+	late, lastLate := time.Duration(0), time.Duration(-1)
+	for at := time.Duration(0); at <= 50*time.Second; at += 10 * time.Millisecond {
+		now := start.Add(at)
+		due, _ := p.due(now)
+		if len(due) > 0 {
+			polls++
+		}
+		for _, w := range due {
+			status := modelarts.StatusCreating
+			if now.Sub(w.since) >= c {
+				status = modelarts.StatusRunning
+				late = max(late, now.Sub(w.since)-c)
+				if w.id == "nb99" {
+					lastLate = now.Sub(w.since) - c
+				}
+				p.remove(w)
+			}
+			p.deliverAt(w, observation{nb: &modelarts.Notebook{ID: w.id, Status: status}}, now)
+		}
+	}
+	if polls > 20 {
+		t.Errorf("%d polls for 100 notebooks finishing over 20 s, want about 10", polls)
+	}
+	if late > c/10+10*time.Millisecond {
+		t.Errorf("a notebook noticed %v late, want within %v", late, c/10)
+	}
+	// The last one is not held for company: it is checked when expected.
+	if lastLate < 0 || lastLate > 20*time.Millisecond {
+		t.Errorf("the last notebook noticed %v late, want at once", lastLate)
+	}
+}
