@@ -1,6 +1,7 @@
 package execute
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func TestPollScheduleNoticesFast(t *testing.T) {
 		t.Run(c.String(), func(t *testing.T) {
 			p := newPoller(nil, Options{})
 			start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-			p.addAt("a", plan.StepCreate, start)
+			p.addAt("a", "NOTEBOOK", plan.StepCreate, start)
 			var noticed time.Duration
 			checksUntil(p, start, c+time.Minute, func(w *waiter, at time.Duration) string {
 				if at < c {
@@ -58,7 +59,7 @@ func TestPollScheduleLearns(t *testing.T) {
 	p := newPoller(nil, Options{})
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		p.addAt(fmt.Sprint("nb", i), plan.StepCreate, start.Add(time.Duration(i)*100*time.Millisecond))
+		p.addAt(fmt.Sprint("nb", i), "NOTEBOOK", plan.StepCreate, start.Add(time.Duration(i)*100*time.Millisecond))
 	}
 	checks := map[string]int{}
 	checksUntil(p, start, c+5*time.Second, func(w *waiter, at time.Duration) string {
@@ -80,7 +81,7 @@ func TestPollScheduleLearns(t *testing.T) {
 	// and is checked by the fastest plus 10 % of it.
 	later := start.Add(time.Minute)
 	f := p.fastest[plan.StepCreate]
-	w := p.addAt("new", plan.StepCreate, later)
+	w := p.addAt("new", "NOTEBOOK", plan.StepCreate, later)
 	if p.eligible(w, later.Add(f*8/10)) || !p.eligible(w, later.Add(f*9/10)) {
 		t.Errorf("eligible too early or too late (fastest %v)", f)
 	}
@@ -93,7 +94,7 @@ func TestPollScheduleLearns(t *testing.T) {
 		t.Errorf("deadline after a young sighting %v, want %v", got, f+f/10)
 	}
 	// Another step has its own schedule.
-	if w := p.addAt("s", plan.StepStop, later); p.deadline(w).Sub(later) != minCheck {
+	if w := p.addAt("s", "NOTEBOOK", plan.StepStop, later); p.deadline(w).Sub(later) != minCheck {
 		t.Errorf("stop's first check after %v, want %v", p.deadline(w).Sub(later), minCheck)
 	}
 }
@@ -109,7 +110,7 @@ func TestPollScheduleShares(t *testing.T) {
 	p.fastest[plan.StepCreate] = c
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 100 {
-		p.addAt(fmt.Sprint("nb", i), plan.StepCreate, start.Add(time.Duration(i)*200*time.Millisecond))
+		p.addAt(fmt.Sprint("nb", i), "NOTEBOOK", plan.StepCreate, start.Add(time.Duration(i)*200*time.Millisecond))
 	}
 	polls := 0
 	late, lastLate := time.Duration(0), time.Duration(-1)
@@ -141,5 +142,64 @@ func TestPollScheduleShares(t *testing.T) {
 	// The last one is not held for company: it is checked when expected.
 	if lastLate < 0 || lastLate > 20*time.Millisecond {
 		t.Errorf("the last notebook noticed %v late, want at once", lastLate)
+	}
+}
+
+// TestManyMissingListedAgain: a list that misses more of the waiters than
+// it had pages (pages shifted under it while notebooks were created) does
+// not GET them one by one: the next list looks for them. Those it misses
+// again are looked up with a GET each.
+func TestManyMissingListedAgain(t *testing.T) {
+	for _, stillHidden := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hidden twice %v", stillHidden), func(t *testing.T) {
+			f := newFake(100)
+			p := newPoller(pagedFake{f}, Options{})
+			since := time.Now().Add(-time.Minute)
+			var ws []*waiter
+			var hidden []string
+			for i := range 120 {
+				id := f.seed(fmt.Sprintf("nb-%03d", i), modelarts.StatusCreating)
+				ws = append(ws, p.addAt(id, "NOTEBOOK", plan.StepCreate, since))
+				if i%2 == 0 {
+					f.hidden[id] = 1 << 20
+					hidden = append(hidden, id)
+				}
+			}
+			ctx := context.Background()
+			if cost := p.tick(ctx, ws); cost != 2 || f.count("get") != 0 {
+				t.Fatalf("first poll: %d requests, %d GETs; want one list of 2 pages, no GET", cost, f.count("get"))
+			}
+			seen := 0
+			for _, w := range ws {
+				select {
+				case <-w.ch:
+					seen++
+				default:
+				}
+			}
+			if seen != 60 {
+				t.Fatalf("%d waiters had a sighting, want the 60 listed", seen)
+			}
+			if !stillHidden {
+				for _, id := range hidden {
+					delete(f.hidden, id)
+				}
+			}
+			p.tick(ctx, ws)
+			want := 0
+			if stillHidden {
+				want = 60
+			}
+			if g := f.count("get"); g != want {
+				t.Errorf("second poll: %d GETs, want %d", g, want)
+			}
+			for _, w := range ws {
+				select {
+				case <-w.ch:
+				default:
+					t.Fatalf("%s: no sighting after the second poll", w.id)
+				}
+			}
+		})
 	}
 }

@@ -26,7 +26,10 @@ type state struct {
 	status string
 	url    string
 	flavor string
-	gone   bool
+	// feature is the notebook's kind (NOTEBOOK, DEFAULT; "": not known
+	// yet): which list shows it.
+	feature string
+	gone    bool
 	// capacity is the volume's last seen capacity (GB, 0: unknown) and
 	// resizing whether it was RESIZING.
 	capacity int
@@ -51,6 +54,9 @@ func (st *state) see(nb *modelarts.Notebook) {
 	}
 	if nb.Flavor != "" {
 		st.flavor = nb.Flavor
+	}
+	if nb.Feature != "" {
+		st.feature = strings.ToUpper(nb.Feature)
 	}
 	if v := nb.Volume; v != nil {
 		st.capacity = v.Capacity
@@ -185,6 +191,9 @@ func (r *runner) create(cctx, wctx context.Context, st *state, s plan.Step, next
 		if err != nil {
 			return err
 		}
+		// The kind is the request's (the service's default NOTEBOOK),
+		// whether or not the answer says.
+		st.feature = createFeature(s.Create)
 		st.see(nb)
 		r.progress(st, plan.StepCreate, st.status)
 		if !wait {
@@ -350,10 +359,7 @@ func (r *runner) lookup(ctx context.Context, req *modelarts.CreateRequest, exclu
 	}
 	// The list filter's feature defaults to NOTEBOOK (rule 2): a DEFAULT
 	// notebook is found only by asking for DEFAULT.
-	feature := strings.ToUpper(req.Feature)
-	if feature == "" {
-		feature = "NOTEBOOK"
-	}
+	feature := createFeature(req)
 	live, err := r.api.List(ctx, modelarts.ListOptions{Name: req.Name, WorkspaceID: ws, Feature: feature})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -376,6 +382,15 @@ func (r *runner) lookup(ctx context.Context, req *modelarts.CreateRequest, exclu
 		}
 	}
 	return found, nil
+}
+
+// createFeature is the kind of notebook req makes: its feature, by default
+// NOTEBOOK.
+func createFeature(req *modelarts.CreateRequest) string {
+	if req.Feature == "" {
+		return "NOTEBOOK"
+	}
+	return strings.ToUpper(req.Feature)
 }
 
 // ownedBy reports whether description carries the ownership marker of the
@@ -615,7 +630,7 @@ func failure(status string) bool {
 // a failure status (a *statusError) or ctx ends.
 func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal) error {
 	r.release(st)
-	w := r.poll.add(st.id, op)
+	w := r.poll.add(st.id, st.feature, op)
 	defer r.poll.remove(w)
 	for {
 		select {

@@ -208,6 +208,7 @@ func (c *Client) listQuery(opts ListOptions, offset, limit int) url.Values {
 	set("status", opts.Status)
 	set("feature", opts.Feature)
 	set("pool_id", opts.PoolID)
+	set("sort_dir", opts.SortDir)
 	// The workspace filter is workspace_id in the Huawei Cloud SDK and
 	// workspaceId in the OTC docs (rule 4); a backend ignores the other.
 	if c.cloud == OTC {
@@ -215,10 +216,9 @@ func (c *Client) listQuery(opts ListOptions, offset, limit int) url.Values {
 	} else {
 		set("workspace_id", opts.WorkspaceID)
 	}
-	// No sort_key and no sort_dir: which sort keys the service accepts is
-	// not documented (an unknown one is ModelArts.6303, rule 3), so the
-	// order is the service's default, whatever it is. List does not rely
-	// on it.
+	// No sort_key: which sort keys the service accepts is not documented
+	// (an unknown one is ModelArts.6303, rule 3), so the order is the
+	// service's default, whatever it is. List does not rely on it.
 	return q
 }
 

@@ -107,6 +107,10 @@ func TestSignedRequestVerifies(t *testing.T) {
 			return err
 		},
 		func() error { _, err := c.List(ctx, ListOptions{Name: "n 1/x", WorkspaceID: "0"}); return err },
+		func() error {
+			_, err := c.ListPage(ctx, ListOptions{Feature: "DEFAULT", SortDir: "ASC"}, 50, 50)
+			return err
+		},
 		func() error { _, err := c.Get(ctx, "nb1"); return err },
 		func() error { _, err := c.Update(ctx, "nb1", &UpdateRequest{Description: &desc}); return err },
 		func() error { return c.Delete(ctx, "nb1") },
@@ -126,6 +130,7 @@ func TestSignedRequestVerifies(t *testing.T) {
 		"POST /v1/" + testProject + "/notebooks? ",
 		"GET /v1/" + testProject + "/notebooks/all?feature=NOTEBOOK&limit=50&name=n%201%2Fx&offset=0&workspaceId=0 ", // akskConfig is OTC: its spelling
 		"GET /v1/" + testProject + "/notebooks/all?feature=DEFAULT&limit=50&name=n%201%2Fx&offset=0&workspaceId=0 ",  // akskConfig is OTC: its spelling
+		"GET /v1/" + testProject + "/notebooks/all?feature=DEFAULT&limit=50&offset=50&sort_dir=ASC ",
 		"GET /v1/" + testProject + "/notebooks/nb1? ",
 		"PUT /v1/" + testProject + "/notebooks/nb1? ",
 		"DELETE /v1/" + testProject + "/notebooks/nb1? ",

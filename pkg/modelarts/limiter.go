@@ -195,6 +195,26 @@ func (l *Limiter) rateLocked() float64 {
 	return l.short.n / l.short.w.Seconds()
 }
 
+// Sustained returns the rate in requests per second that every budget
+// allows over its window: the least of n/w over the per-second and the
+// longer budgets (0: none is known, requests are not paced). A share of it
+// is what a caller may spend on requests that can wait (polls) while
+// others are held by the budgets.
+func (l *Limiter) Sustained() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.rateLocked()
+	for _, b := range l.long {
+		if b.n <= 0 {
+			continue
+		}
+		if lr := b.n / b.w.Seconds(); r == 0 || lr < r {
+			r = lr
+		}
+	}
+	return r
+}
+
 // Stats returns the limiter's counters.
 func (l *Limiter) Stats() LimiterStats {
 	l.mu.Lock()

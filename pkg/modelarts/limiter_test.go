@@ -255,7 +255,14 @@ func TestLimiterRules(t *testing.T) {
 	if d != 0 {
 		t.Fatalf("not admitted: %v", d)
 	}
+	if r := l.Sustained(); r != l.Rate() {
+		t.Errorf("sustained %v with only a per-second budget, want its rate %v", r, l.Rate())
+	}
 	l.Done(tk, Outcome{Throttled: true, Limit: 600, Window: time.Minute, RetryAfter: 20 * time.Second})
+	// A minute's budget sustains less than the second's: 0.97·600 a minute.
+	if r, want := l.Sustained(), (1-cutBelow)*600/60; math.Abs(r-want) > 1e-9 {
+		t.Errorf("sustained %v with a per-minute budget, want %v", r, want)
+	}
 	if _, d := l.admit(); d < 19*time.Second {
 		t.Errorf("a spent minute held callers %v, want its Retry-After", d)
 	}
