@@ -27,10 +27,13 @@ bench:
 # nbfleet apply with its default flags against emulator subprocesses, beside
 # the Terraform provider's strategy and an xargs+curl loop, in one table
 # (docs/performance.md). BENCH_GRID=small takes a few minutes; full, the grid
-# of issue 13, about an hour.
+# of issue 13, about an hour. BENCH_CLIENTS (nbfleet,xargs,terraform) and
+# BENCH_CELLS (a regexp on "N=1000 R=600 1m C=2s") narrow it.
 BENCH_GRID ?= small
+BENCH_CLIENTS ?= nbfleet,xargs,terraform
+BENCH_CELLS ?=
 bench-apply: build
-	$(GO) run ./test/benchapply -bin $(BIN) -grid $(BENCH_GRID)
+	$(GO) run ./test/benchapply -bin $(BIN) -grid $(BENCH_GRID) -clients $(BENCH_CLIENTS) -cells '$(BENCH_CELLS)'
 
 # Each fuzz target for a bounded time (go test fuzzes one target at a time).
 fuzz:

@@ -2,7 +2,10 @@
 // against emulator subprocesses, side by side with two peers, and prints
 // one table (docs/performance.md explains it; `make bench-apply` runs it):
 //
-//	go run ./test/benchapply -bin bin/nbfleet [-grid small|full]
+//	go run ./test/benchapply -bin bin/nbfleet [-grid small|corners|full] [-clients nbfleet,xargs,terraform] [-cells REGEXP]
+//
+// -cells keeps the cells whose label ("N=1000 R=600 1m C=2s", as the
+// per-cell lines print it) matches REGEXP.
 //
 // Every cell starts a fresh `nbfleet emulator` (25 ms latency, the cell's
 // create time and throttling) and runs one client against it:
@@ -40,6 +43,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -65,6 +69,11 @@ func (c cell) window() string {
 		return "1m"
 	}
 	return "1s"
+}
+
+// label names a cell for -cells and the per-cell lines.
+func (c cell) label() string {
+	return fmt.Sprintf("N=%d R=%g %s C=%v", c.n, c.limit, c.window(), c.create)
 }
 
 func (c cell) bound() time.Duration {
@@ -135,7 +144,12 @@ func main() {
 	bin := flag.String("bin", "bin/nbfleet", "the nbfleet binary")
 	gridName := flag.String("grid", "small", "small | corners | full")
 	only := flag.String("clients", strings.Join(all, ","), "clients to run")
+	match := flag.String("cells", "", "run only the cells whose label matches this regexp")
 	flag.Parse()
+	re, err := regexp.Compile(*match)
+	if err != nil {
+		fail(err)
+	}
 	abs, err := filepath.Abs(*bin)
 	if err != nil {
 		fail(err)
@@ -144,7 +158,12 @@ func main() {
 	for _, c := range strings.Split(*only, ",") {
 		want[c] = true
 	}
-	cells := grid(*gridName)
+	var cells []cell
+	for _, c := range grid(*gridName) {
+		if re.MatchString(c.label()) {
+			cells = append(cells, c)
+		}
+	}
 	fmt.Fprintf(os.Stderr, "benchapply: %d cells, %s\n", len(cells), *only)
 
 	var mu sync.Mutex
@@ -153,8 +172,8 @@ func main() {
 		mu.Lock()
 		results = append(results, r)
 		mu.Unlock()
-		fmt.Fprintf(os.Stderr, "  %-9s N=%-5d R=%-4g %-18s C=%-3v wall %6.1fs ratio %.2f requests %d 429s %d lists %d %s%v\n",
-			r.client, r.c.n, r.c.limit, r.c.window(), r.c.create, r.wall.Seconds(), ratio(r), r.requests, r.throttle, r.lists, r.note, errText(r.err))
+		fmt.Fprintf(os.Stderr, "  %-9s %-36s wall %6.1fs ratio %.2f requests %d 429s %d lists %d %s%v\n",
+			r.client, r.c.label(), r.wall.Seconds(), ratio(r), r.requests, r.throttle, r.lists, r.note, errText(r.err))
 	}
 	var tf sync.WaitGroup
 	for _, c := range cells {
