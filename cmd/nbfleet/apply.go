@@ -137,6 +137,7 @@ func runApply(cmd *cobra.Command, e *env, o applyOptions) error {
 		LockTimeout: o.lockTimeout,
 		MaxDeletes:  o.maxDeletes,
 		ReportDir:   o.reportDir,
+		AutoApprove: o.autoApprove,
 		Execute: execute.Options{
 			Parallelism:    o.parallelism,
 			Timeout:        o.timeout,
