@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
@@ -54,14 +52,7 @@ func runExpand(e *env, opts *expandOptions) error {
 	}
 	doc := f.Document()
 	if opts.format == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		return doc.WriteJSON(e.stdout)
 	}
-	enc := yaml.NewEncoder(e.stdout)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	return enc.Close()
+	return doc.WriteYAML(e.stdout)
 }
