@@ -32,5 +32,5 @@ func isAmbiguous(err error) bool { return modelarts.IsAmbiguous(err) }
 func isRetryable(err error) bool { return modelarts.IsRetryable(err) }
 
 // isTerminal: trying again cannot succeed (quota, sold out, bad request,
-// authentication).
-func isTerminal(err error) bool { return modelarts.IsTerminal(err) }
+// authentication, a notebook the ownership check refused).
+func isTerminal(err error) bool { return modelarts.IsTerminal(err) || errors.Is(err, ErrNotOwned) }

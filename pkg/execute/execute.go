@@ -195,7 +195,12 @@ func Apply(ctx context.Context, p *plan.Plan, api API, opts Options) (*report.Re
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
-	r := &runner{api: api, opts: opts, obs: &lockedObserver{obs: opts.Observer}}
+	// Every delete, stop, start and update re-checks ownership first.
+	fleet, ok := plan.Owner(opts.Marker)
+	if !ok {
+		fleet = p.Fleet
+	}
+	r := &runner{api: guard(api, fleet), opts: opts, obs: &lockedObserver{obs: opts.Observer}}
 	return r.run(ctx, p), nil
 }
 

@@ -683,6 +683,8 @@ func (r *runner) describe(err error, st *state) *report.Error {
 			msg += fmt.Sprintf(" (after %d attempts)", st.e.Attempts)
 		}
 		return &report.Error{Code: code, Message: msg}
+	case errors.Is(err, ErrNotOwned):
+		return &report.Error{Code: "not_owned", Message: err.Error()}
 	case errors.As(err, &oe):
 		re := &report.Error{Code: "unknown", Message: err.Error()}
 		if ae := apiError(err); ae != nil {

@@ -369,8 +369,11 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 		why = append(why, fmt.Sprintf("the volume grows from %d to %d GB in %d step(s) of at most %d GB while running, waiting out RESIZING after each (the service grows a volume only while the notebook runs)",
 			have, want, len(sizes), modelarts.MaxGrowthStep))
 	}
+	// An adopt's first call is the PUT that adds the marker: the executor
+	// re-checks ownership before every call and touches an unmarked
+	// notebook only with the update that marks it.
 	if running {
-		if len(free) > 0 && len(stopOnly) == 0 {
+		if len(free) > 0 && (len(stopOnly) == 0 || adopt) {
 			put(free)
 		}
 		if grow != nil {
@@ -379,7 +382,11 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 		switch {
 		case len(stopOnly) > 0:
 			stop()
-			put(append(append([]string(nil), stopOnly...), free...))
+			if adopt {
+				put(stopOnly)
+			} else {
+				put(append(append([]string(nil), stopOnly...), free...))
+			}
 			if wantRunning {
 				start()
 				why = append(why, strings.Join(stopOnly, ", ")+" can only change while stopped: stop, update, start")

@@ -37,7 +37,7 @@ func TestDiff(t *testing.T) {
 			[]string{"a adopt id=i1 fields=[marker] steps=[update] want=RUNNING"}},
 		{"adopt with restricted change", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Flavor = "big" })},
 			[]modelarts.Notebook{live("a", "i1", unmarked)}, Options{},
-			[]string{"a adopt id=i1 fields=[flavor(stop) marker] steps=[stop update start] want=RUNNING"}},
+			[]string{"a adopt id=i1 fields=[flavor(stop) marker] steps=[update stop update start] want=RUNNING"}},
 		// Issue 10: a squatted notebook with someone's SSH access is not
 		// adopted silently.
 		{"adopt with undeclared SSH access is a conflict", []spec.Notebook{nb("a")},
@@ -49,7 +49,7 @@ func TestDiff(t *testing.T) {
 			[]modelarts.Notebook{live("a", "i1", unmarked, func(l *modelarts.Notebook) {
 				l.Endpoints = []modelarts.Endpoint{{Service: "SSH", KeyPairNames: []string{"stranger"}, AllowedAccessIPs: []string{"0.0.0.0"}}}
 			})}, Options{},
-			[]string{"a adopt id=i1 fields=[endpoints(stop) marker] steps=[stop update start] want=RUNNING"}},
+			[]string{"a adopt id=i1 fields=[endpoints(stop) marker] steps=[update stop update start] want=RUNNING"}},
 		{"adopt with only a NOTEBOOK endpoint", []spec.Notebook{nb("a")},
 			[]modelarts.Notebook{live("a", "i1", unmarked, func(l *modelarts.Notebook) {
 				l.Endpoints = []modelarts.Endpoint{{Service: "NOTEBOOK"}}
