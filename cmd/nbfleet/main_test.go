@@ -76,7 +76,7 @@ func startScriptEmulator(setenv func(k, v string), o emulator.Options) (*emulato
 //	emu-owned FLEET N                      exactly N live notebooks carry FLEET's marker
 //	emu-status NAME STATUS                 the only notebook named NAME has STATUS
 //	emu-faults SPEC                        set fault probabilities (as --faults)
-//	emu-restart [cloud=C] [deleted-visible=D] [stale-reads=D] [resize-time=D]
+//	emu-restart [cloud=C] [deleted-visible=D] [stale-reads=D] [resize-time=D] [create-time=D]
 //	                                       a new, empty emulator with these options
 //	emu-advance D                          move the emulator's clock forward by D
 //	emu-volume NAME GB                     the only notebook named NAME has GB of storage
@@ -160,6 +160,8 @@ func cmdEmuRestart(ts *testscript.TestScript, neg bool, args []string) {
 			o.StaleReads = d
 		case "resize-time":
 			o.ResizeTime = d
+		case "create-time":
+			o.CreateTime = d
 		default:
 			ts.Fatalf("emu-restart: unknown %q", a)
 		}

@@ -329,7 +329,7 @@ launch:
 func static(c *plan.Change) (report.Entry, bool) {
 	e := report.Entry{Name: c.Name, ID: c.ID, Action: c.Action.String()}
 	switch {
-	case c.Action == plan.NoOp:
+	case c.Action == plan.NoOp && !c.InProgress():
 		e.Outcome = report.Unchanged
 	case c.Action == plan.Conflict:
 		e.Outcome, e.Note = report.Skipped, "conflict: "+c.Reason

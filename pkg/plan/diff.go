@@ -432,14 +432,20 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 	}
 	switch {
 	case len(c.Steps) == 0 || len(c.Steps) == 1 && busy:
+		// Nothing to change. A busy notebook keeps its wait: it is not
+		// done until it settles, and it may settle as a failure
+		// (CREATING → CREATE_FAILED), so apply waits and reports how it
+		// ended (InProgress).
 		c.Action = NoOp
-		c.Steps = nil
 		c.Reason = "matches the fleet file"
 		if busy {
 			c.Reason += fmt.Sprintf(" (live %s, heading to %s)", l.Status, eff)
 			if resizing(l) {
 				c.Reason += "; its volume is RESIZING"
 			}
+			c.Reason += "; apply waits for it to settle"
+		} else {
+			c.Steps = nil
 		}
 		return c
 	case adopt:
