@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nbfleet/nbfleet/internal/atomicfile"
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
@@ -245,7 +246,9 @@ func write(path string, s *Saved) error {
 	if err != nil {
 		return fmt.Errorf("save plan %s: %w", path, err)
 	}
-	out = append(out, '\n')
+	// The same document, inert when someone prints it (safetext.JSON):
+	// the checksum is over the values, not this encoding.
+	out = append(safetext.JSON(out), '\n')
 	if err := atomicfile.WriteFile(path, out, 0o600); err != nil {
 		return fmt.Errorf("save plan: %w", err)
 	}
