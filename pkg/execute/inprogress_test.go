@@ -29,7 +29,7 @@ func TestDoneMeansDone(t *testing.T) {
 		{name: "CREATING settles CREATE_FAILED", from: "CREATING", to: "CREATE_FAILED", want: "RUNNING", outcome: report.Failed,
 			code: "create_failed", message: "wait: notebook ended CREATE_FAILED: attempt of nb-001 failed"},
 		{name: "STARTING settles STOPPED", from: "STARTING", to: "STOPPED", want: "RUNNING", outcome: report.Failed,
-			message: "wait: the notebook settled STOPPED, not RUNNING as declared; run apply again"},
+			code: "not_as_declared", message: "wait: the notebook settled STOPPED, not RUNNING as declared; run apply again"},
 		{name: "STARTING settles START_FAILED", from: "STARTING", to: "START_FAILED", want: "RUNNING", outcome: report.Failed, code: "start_failed"},
 		{name: "STOPPING settles STOPPED", from: "STOPPING", to: "STOPPED", want: "STOPPED", outcome: report.Unchanged},
 		{name: "gone while waited for", from: "CREATING", to: "GONE", want: "RUNNING", outcome: report.Failed, code: "gone"},

@@ -527,9 +527,17 @@ func settledAs(st *state, want string) error {
 	case st.gone:
 		return &statusError{op: plan.StepWait, status: "GONE", gone: true}
 	case st.status != "" && want != "" && st.status != want:
-		return fmt.Errorf("wait: the notebook settled %s, not %s as declared; run apply again", st.status, want)
+		return &settledError{status: st.status, want: want}
 	}
 	return nil
+}
+
+// settledError is a notebook that settled in a status other than the one
+// declared while nbfleet only waited for it.
+type settledError struct{ status, want string }
+
+func (e *settledError) Error() string {
+	return fmt.Sprintf("wait: the notebook settled %s, not %s as declared; run apply again", e.status, e.want)
 }
 
 // goal is what a wait waits for.
@@ -719,6 +727,8 @@ func (r *runner) describe(err error, st *state) *report.Error {
 		return &report.Error{Code: code, Message: msg}
 	case errors.Is(err, ErrNotOwned):
 		return &report.Error{Code: "not_owned", Message: err.Error()}
+	case errors.As(err, new(*settledError)):
+		return &report.Error{Code: "not_as_declared", Message: err.Error()}
 	case errors.As(err, &oe):
 		re := &report.Error{Code: "unknown", Message: err.Error()}
 		if ae := apiError(err); ae != nil {
