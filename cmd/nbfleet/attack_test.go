@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -685,6 +686,17 @@ func TestSecurityInjectionCorpus(t *testing.T) {
 	inert(t, "apply --json events", "", jsonLines(r.stdout))
 	inert(t, "apply --json stderr", "", terminalDoc(r.stderr))
 	checkReportDir(t, filepath.Join(dir, "r-json"))
+	// Any client chooses the paths the emulator logs: the corpus in them.
+	for _, c := range safetexttest.Corpus {
+		res, err := http.Get(srv.URL() + "/v1/" + srv.ProjectID() + "/notebooks/" + url.PathEscape(c) + "?name=" + url.QueryEscape(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	if !strings.Contains(emuLog.String(), `\x1b]52;c;`) {
+		t.Fatalf("the request log does not show the requested paths:\n%s", emuLog.String()[max(0, len(emuLog.String())-3000):])
+	}
 	inert(t, "emulator request log", "", terminalDoc(emuLog.String()))
 
 	// apply with text progress, on a fresh copy of the same cloud.
