@@ -8,7 +8,7 @@ export GOTOOLCHAIN := go1.26.11
 FUZZTIME ?= 15s
 BIN      := bin/nbfleet
 
-.PHONY: all build test bench fuzz chaos conformance demo lint hygiene clean
+.PHONY: all build test security bench fuzz chaos conformance demo lint hygiene clean
 
 all: build
 
@@ -19,6 +19,14 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+# The security suite (also part of make test): one test per attack — a
+# pull request's hook files and endpoint, duplicate races, a tampered saved
+# plan, injected text in every output — against the nbfleet binary, plus
+# the secrets and plain-http tests. NBFLEET_SECURITY_BIN=old/nbfleet runs
+# the attacks against another build (docs/reliability.md).
+security:
+	$(GO) test -race -count=1 -run '^(TestSecurity|TestNoSecretsInOutputs|TestInsecureEndpointRefused)' -v ./cmd/nbfleet
 
 # Speed and memory targets live in benchmarks; figures are in docs/performance.md.
 bench:

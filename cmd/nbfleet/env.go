@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
+	"github.com/nbfleet/nbfleet/internal/safetext"
 )
 
 // env is everything a command touches outside its arguments, so tests can
@@ -111,14 +112,16 @@ func (e *env) ops() *ops.Env {
 	}
 }
 
-// Warnf and Infof implement ops.UI.
+// Warnf and Infof implement ops.UI. Their lines carry cloud text (names,
+// ids, API errors, lock holders): each is one inert line
+// (safetext.Terminal).
 func (e *env) Warnf(format string, args ...any) { e.warnf(format, args...) }
 func (e *env) Infof(format string, args ...any) {
-	fmt.Fprintf(e.stderr, "nbfleet: "+format+"\n", args...)
+	fmt.Fprintf(e.stderr, "nbfleet: %s\n", safetext.Terminal(fmt.Sprintf(format, args...)))
 }
 
 func (e *env) warnf(format string, args ...any) {
-	fmt.Fprintf(e.stderr, "nbfleet: warning: "+format+"\n", args...)
+	fmt.Fprintf(e.stderr, "nbfleet: warning: %s\n", safetext.Terminal(fmt.Sprintf(format, args...)))
 }
 
 // inAutomation reports whether nbfleet runs unattended: no colour, no

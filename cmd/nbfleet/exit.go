@@ -8,7 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
 // Exit codes: the documented contract.
@@ -46,24 +48,54 @@ func exitCode(err error) int {
 // exit prints err in nbfleet's voice, with a hint where the user can act,
 // and returns the exit code. An interrupted run gets no hint that would
 // send the user looking for another cause.
+//
+// Error messages carry cloud text (names, fail_reasons, API messages) and
+// file content: every line goes through safetext.Terminal, so no message
+// can send an escape sequence or start a line of its own. The only line
+// breaks are those between the entries of a fleet's error list and of
+// joined errors.
 func (e *env) exit(err error) int {
 	code := exitCode(err)
 	if err == nil || errors.Is(err, errChanges) || errors.Is(err, errInvalid) {
 		return code
 	}
-	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
-		fmt.Fprintf(e.stderr, "nbfleet: error: %s\n", line)
+	for _, line := range errorLines(err) {
+		fmt.Fprintf(e.stderr, "nbfleet: error: %s\n", safetext.Terminal(line))
 	}
 	if code == exitInterrupted {
 		return code
 	}
 	var h *ops.Hinted
 	if errors.As(err, &h) && h.Hint != "" {
-		fmt.Fprintf(e.stderr, "nbfleet: hint: %s\n", h.Hint)
+		fmt.Fprintf(e.stderr, "nbfleet: hint: %s\n", safetext.Terminal(h.Hint))
 	} else if h := apiHint(err); h != "" {
 		fmt.Fprintf(e.stderr, "nbfleet: hint: %s\n", h)
 	}
 	return code
+}
+
+// errorLines splits err's message where nbfleet itself put line breaks:
+// between the errors of errors.Join, and between the entries of a fleet's
+// error list (with whatever text wraps it before the first). Any other
+// line break is part of the message and Terminal shows it as \n.
+func errorLines(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, errorLines(e)...)
+		}
+		return out
+	}
+	msg := err.Error()
+	var list spec.ErrorList
+	if errors.As(err, &list) && len(list) > 0 && strings.HasSuffix(msg, list.Error()) {
+		out := []string{msg[:len(msg)-len(list.Error())] + list[0].Error()}
+		for _, l := range list[1:] {
+			out = append(out, l.Error())
+		}
+		return out
+	}
+	return []string{msg}
 }
 
 // usage is a usage error of command c: bad flags or arguments.

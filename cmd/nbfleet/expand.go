@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -54,9 +55,11 @@ func runExpand(e *env, opts *expandOptions) error {
 	}
 	doc := f.Document()
 	if opts.format == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		return writeJSON(e.stdout, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(doc)
+		})
 	}
 	enc := yaml.NewEncoder(e.stdout)
 	enc.SetIndent(2)

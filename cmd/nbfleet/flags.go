@@ -15,17 +15,19 @@ import (
 // cloudFlags are the connection flags of every command that talks to the
 // cloud.
 type cloudFlags struct {
-	caCert        string
-	allowInsecure bool
+	caCert             string
+	allowInsecure      bool
+	allowFleetEndpoint bool
 }
 
 func (f *cloudFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.caCert, "ca-cert", "", "PEM file of extra CA certificates to trust (TLS verification stays on)")
 	cmd.Flags().BoolVar(&f.allowInsecure, "allow-insecure-endpoint", false, "allow a plain http:// endpoint that is not on loopback")
+	cmd.Flags().BoolVar(&f.allowFleetEndpoint, "allow-fleet-endpoint", false, "send credentials to the fleet file's (or saved plan's) target.endpoint although NBFLEET_ENDPOINT or the region names another")
 }
 
 func (f *cloudFlags) conn() ops.Conn {
-	return ops.Conn{CACert: f.caCert, AllowInsecure: f.allowInsecure}
+	return ops.Conn{CACert: f.caCert, AllowInsecure: f.allowInsecure, AllowFleetEndpoint: f.allowFleetEndpoint}
 }
 
 // selectFlags pick which notebooks a command acts on.

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
+	"github.com/nbfleet/nbfleet/internal/safetext"
 )
 
 type renewOptions struct {
@@ -58,17 +59,19 @@ func runRenew(ctx context.Context, e *env, o renewOptions) error {
 	results, err := ops.Renew(ctx, e.ops(), ops.RenewRequest{
 		Fleet: o.fleet, Select: sel, Conn: o.cloud.conn(),
 		Duration: o.duration, Type: o.leaseType, Parallelism: o.parallelism,
+		// Names, statuses and API errors are cloud text: inert lines.
 		Progress: func(r ops.RenewResult) {
+			name := safetext.Terminal(r.Name)
 			switch {
 			case r.Renewed:
-				fmt.Fprintf(e.stdout, "%s: lease renewed for %s\n", r.Name, o.duration)
+				fmt.Fprintf(e.stdout, "%s: lease renewed for %s\n", name, o.duration)
 			case r.Err != nil:
-				fmt.Fprintf(e.stdout, "%s: renew failed: %v\n", r.Name, r.Err)
+				fmt.Fprintf(e.stdout, "%s: renew failed: %s\n", name, safetext.Terminal(r.Err.Error()))
 			case !r.LeaseStoppedAt.IsZero():
 				fmt.Fprintf(e.stdout, "%s: %s by its lease at %s, lease not renewed (apply --restart-after-lease starts it)\n",
-					r.Name, r.Status, r.LeaseStoppedAt.Format(time.RFC3339))
+					name, safetext.Terminal(r.Status), r.LeaseStoppedAt.Format(time.RFC3339))
 			default:
-				fmt.Fprintf(e.stdout, "%s: %s, lease not renewed\n", r.Name, r.Status)
+				fmt.Fprintf(e.stdout, "%s: %s, lease not renewed\n", name, safetext.Terminal(r.Status))
 			}
 		},
 	})

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 )
 
@@ -69,7 +70,8 @@ func newDriftCmd(e *env) *cobra.Command {
 		Short: "Check whether the cloud has drifted from the fleet file (exit 2 when it has)",
 		Long: `drift refreshes the live state and compares it with the fleet file without
 changing anything. It exits 0 when nothing drifted, 2 when something did (for cron
-alerting) and 1 on error.`,
+alerting) or a notebook is still in progress (CREATING, STARTING, STOPPING…: not
+done until it settles, and it may settle as a failure), and 1 on error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
@@ -94,26 +96,35 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	if err != nil {
 		return err
 	}
+	busy := p.InProgress()
 	if o.format == "json" {
 		if err := plan.WriteJSON(e.stdout, p); err != nil {
 			return err
 		}
 	} else {
-		if !p.HasChanges() {
+		if !p.HasChanges() && len(busy) == 0 {
 			fmt.Fprintln(e.stdout, "No drift: the cloud matches the fleet.")
-		} else {
-			for _, c := range p.Changes {
-				if c.Action != plan.NoOp {
-					fmt.Fprintf(e.stdout, "%s: %s: %s\n", c.Name, c.Action, c.Reason)
-				}
+		}
+		// Names and reasons carry cloud text: one inert line each.
+		for _, c := range p.Changes {
+			switch {
+			case c.InProgress():
+				fmt.Fprintf(e.stdout, "%s: in progress: %s\n", safetext.Terminal(c.Name), safetext.Terminal(c.Reason))
+			case c.Action != plan.NoOp:
+				fmt.Fprintf(e.stdout, "%s: %s: %s\n", safetext.Terminal(c.Name), c.Action, safetext.Terminal(c.Reason))
 			}
+		}
+		if p.HasChanges() {
 			fmt.Fprintf(e.stdout, "Drift: %s\n", p.SummaryLine())
 		}
+		if len(busy) > 0 {
+			fmt.Fprintf(e.stdout, "In progress: %d notebook(s) not settled yet; run drift again once they are (they may still fail).\n", len(busy))
+		}
 		for _, n := range p.Notes {
-			fmt.Fprintf(e.stdout, "Note: %s.\n", n)
+			fmt.Fprintf(e.stdout, "Note: %s.\n", safetext.Terminal(n))
 		}
 	}
-	if p.HasChanges() {
+	if p.HasChanges() || len(busy) > 0 {
 		return errChanges
 	}
 	return nil

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
@@ -59,7 +61,7 @@ func runValidate(e *env, opts *validateOptions) error {
 	}
 	switch opts.format {
 	case "json":
-		err = spec.WriteValidationJSON(e.stdout, results)
+		err = writeJSON(e.stdout, func(w io.Writer) error { return spec.WriteValidationJSON(w, results) })
 	case "github":
 		err = spec.WriteGitHubAnnotations(e.stdout, results)
 	default:
@@ -68,10 +70,10 @@ func runValidate(e *env, opts *validateOptions) error {
 				printWarning(e.stderr, w)
 			}
 			if r.Valid {
-				fmt.Fprintf(e.stdout, "%s: valid, %s\n", r.File, plural(r.Notebooks, "notebook"))
+				fmt.Fprintf(e.stdout, "%s: valid, %s\n", safetext.Terminal(r.File), plural(r.Notebooks, "notebook"))
 			}
 			for _, ve := range r.Errors {
-				fmt.Fprintf(e.stderr, "nbfleet: error: %s\n", ve.Error())
+				fmt.Fprintf(e.stderr, "nbfleet: error: %s\n", safetext.Terminal(ve.Error()))
 			}
 		}
 	}
@@ -86,9 +88,10 @@ func runValidate(e *env, opts *validateOptions) error {
 	return nil
 }
 
-// printWarning prints a fleet's warning in nbfleet's voice.
+// printWarning prints a fleet's warning in nbfleet's voice, as one inert
+// line (it may quote a roster cell).
 func printWarning(w io.Writer, fw spec.Warning) {
-	fmt.Fprintf(w, "nbfleet: warning: %s\n", fw)
+	fmt.Fprintf(w, "nbfleet: warning: %s\n", safetext.Terminal(fw.String()))
 }
 
 // plural formats "1 notebook", "31 notebooks".
@@ -97,4 +100,17 @@ func plural(n int, word string) string {
 		return fmt.Sprintf("1 %s", word)
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// writeJSON writes the JSON document that write produces with the
+// characters a terminal could act on as \u escapes (safetext.JSON): the
+// same document to a JSON reader, inert when printed. For the documents of
+// package spec, which imports nothing of nbfleet's.
+func writeJSON(w io.Writer, write func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(b.Bytes()))
+	return err
 }

@@ -43,7 +43,7 @@ func (e *Env) plan(ctx context.Context, req PlanRequest, full bool) (*plan.Plan,
 	if err != nil {
 		return nil, err
 	}
-	s, err := e.connect(fleet.Target, req.Conn)
+	s, err := e.connect(fleet.Target, req.Conn, source{fleet: fleet})
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +63,10 @@ func (e *Env) plan(ctx context.Context, req PlanRequest, full bool) (*plan.Plan,
 	if req.Out == "" {
 		return p, nil
 	}
+	key, err := e.planKey()
+	if err != nil {
+		return p, err
+	}
 	project, err := s.client.ProjectID(ctx)
 	if err != nil {
 		return p, err
@@ -80,6 +84,7 @@ func (e *Env) plan(ctx context.Context, req PlanRequest, full bool) (*plan.Plan,
 		},
 		Workspaces: wss,
 		Live:       live,
+		Key:        key,
 	}
 	return p, plan.Save(req.Out, p, meta)
 }

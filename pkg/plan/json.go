@@ -1,9 +1,11 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
@@ -82,10 +84,17 @@ func WriteJSON(w io.Writer, p *Plan) error {
 		}
 		doc.ResourceChanges = append(doc.ResourceChanges, jc)
 	}
-	enc := json.NewEncoder(w)
+	// Names, reasons and live values are cloud text: characters a
+	// terminal could act on are written as \u escapes (safetext.JSON).
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(b.Bytes()))
+	return err
 }
 
 // createAfter is the notebook a create change creates, as plain JSON.

@@ -106,8 +106,9 @@
 // failed start followed by an unattended apply never destroys a
 // student's work. INIT, CREATING, STARTING
 // and SNAPSHOTTING count as heading to RUNNING, STOPPING as heading to
-// STOPPED; a StepWait comes first when anything is to be done, so a plan
-// made after an interrupted apply shows only what is left. FROZEN and
+// STOPPED; a StepWait comes first, so a plan made after an interrupted
+// apply shows only what is left. When nothing else is left the change is a
+// no-op that keeps its wait (Change.InProgress): done means settled. FROZEN and
 // DELETE_FAILED are conflicts (nothing can be done, the reason says why),
 // so that `plan --detailed-exitcode` and `drift` report them. An unknown
 // status is a conflict too. A volume RESIZING is busy as well. DELETED
@@ -330,6 +331,26 @@ func (p *Plan) HasChanges() bool {
 		}
 	}
 	return false
+}
+
+// InProgress reports whether the change is a no-op on a notebook that is
+// still in a transitional status (CREATING, STARTING, STOPPING, a volume
+// RESIZING…): nothing is to be changed, but it is not done yet — it may
+// still end as a failure. Its one step is a StepWait: apply waits for it
+// and reports what it ended as; drift reports it as in progress.
+func (c *Change) InProgress() bool {
+	return c.Action == NoOp && len(c.Steps) > 0
+}
+
+// InProgress returns the changes that are InProgress, in plan order.
+func (p *Plan) InProgress() []*Change {
+	var out []*Change
+	for i := range p.Changes {
+		if p.Changes[i].InProgress() {
+			out = append(out, &p.Changes[i])
+		}
+	}
+	return out
 }
 
 // ErrProtected is wrapped by (*Plan).Err when the plan deletes or replaces
