@@ -274,7 +274,8 @@ func TestDiff(t *testing.T) {
 			[]string{"a no-op id=i1 fields=[] steps=[] want=STOPPED"}},
 		{"stopping at its lease's end", []spec.Notebook{nb("a")},
 			[]modelarts.Notebook{live("a", "i1", leaseStopped, status("STOPPING"))}, Options{},
-			[]string{"a no-op id=i1 fields=[] steps=[] want=STOPPED"}},
+			// still settling: apply waits for it (done means done)
+			[]string{"a no-op id=i1 fields=[] steps=[wait] want=STOPPED"}},
 		{"stopped by hand before the lease ran out", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", handStopped)}, Options{},
 			[]string{"a start id=i1 fields=[] steps=[start] want=RUNNING"}},
 		{"started again, then stopped by hand", []spec.Notebook{nb("a")},
