@@ -122,9 +122,10 @@ func runApply(cmd *cobra.Command, e *env, o applyOptions) error {
 	if err != nil {
 		return err
 	}
-	progress := e.stderr // stdout is for data: --json events are
-	if o.jsonEvents {
-		progress = e.stdout
+	obs := newProgress(e, o.jsonEvents, o.noColor)
+	if lv, ok := obs.(*liveView); ok {
+		e.live = lv
+		defer func() { lv.close(); e.live = nil }()
 	}
 	conn := o.cloud.conn()
 	conn.Rate = o.rate
@@ -144,7 +145,7 @@ func runApply(cmd *cobra.Command, e *env, o applyOptions) error {
 			CreateAttempts: o.createAttempts,
 			PollInterval:   o.pollInterval,
 			DrainGrace:     o.drainGrace,
-			Observer:       newProgress(e, progress, o.jsonEvents),
+			Observer:       obs,
 		},
 		Review: func(ctx context.Context, p *plan.Plan, approve bool) error {
 			if !o.jsonEvents {
@@ -161,12 +162,12 @@ func runApply(cmd *cobra.Command, e *env, o applyOptions) error {
 	return err
 }
 
-// confirm asks on the terminal; without one, or when nbfleet runs in
-// automation (NBFLEET_IN_AUTOMATION, CI), it refuses: a CI runner with a
+// confirm asks on the terminal; without one, or when nbfleet runs
+// unattended (NBFLEET_IN_AUTOMATION, CI), it refuses: a CI runner with a
 // pseudo-terminal must not hang on a question nobody answers. An interrupt
 // ends the question at once: reading the answer never holds it up.
 func (e *env) confirm(ctx context.Context, destroy bool) error {
-	if !e.stdinTTY || e.getenv("NBFLEET_IN_AUTOMATION") != "" || e.getenv("CI") != "" {
+	if !e.canPrompt() {
 		return ops.WithHint(errors.New("refusing to apply without confirmation: there is no terminal to ask on"),
 			"review the plan and run again with --auto-approve, or apply a saved plan")
 	}

@@ -81,7 +81,7 @@ func renderPlan(w io.Writer, e *env, p *plan.Plan, format string, verbose, noCol
 	case "markdown":
 		return plan.WriteMarkdown(w, p, plan.MarkdownOptions{FullPlanHint: hint})
 	default:
-		color := !noColor && !e.inAutomation() && e.getenv("NO_COLOR") == ""
+		color := !noColor && e.colorOn(e.stdoutTTY)
 		return plan.WriteText(w, p, plan.TextOptions{Color: color, Verbose: verbose, SummaryFirstAbove: 50})
 	}
 }
