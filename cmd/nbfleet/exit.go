@@ -66,9 +66,14 @@ func (e *env) exit(err error) int {
 	return code
 }
 
-// usage is a usage error of command c: bad flags or arguments.
+// usage is a usage error of command c: bad flags or arguments. An error
+// that already says what to do keeps its hint.
 func usage(c *cobra.Command, err error) error {
-	return ops.WithHint(err, "run 'nbfleet %s --help' for usage", c.Name())
+	var h *ops.Hinted
+	if errors.As(err, &h) && h.Hint != "" {
+		return err
+	}
+	return ops.WithHint(err, "run '%s --help' for usage", c.CommandPath())
 }
 
 // apiHint says what to do about an error from the cloud, when the kind of
