@@ -55,7 +55,10 @@ and the export lines that point nbfleet at it (endpoint, demo access key
 pair, project id); it logs one line per request to stderr and stops on
 SIGINT/SIGTERM. --print-env prints only the export lines, for the same
 flags, and exits: eval "$(nbfleet emulator --print-env)".`,
-		Args: cobra.NoArgs,
+		Example: `  nbfleet emulator
+  eval "$(nbfleet emulator --print-env)"
+  nbfleet emulator --create-time 2s --faults "500=0.02,create-failed=0.05" --state emulator.json`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := o.toOptions(e.stderr)
 			if err != nil {
@@ -199,7 +202,7 @@ func printEmulatorEnv(w io.Writer, url string, opts emulator.Options) error {
 		{"HUAWEICLOUD_SDK_SK", sk},
 		{"HUAWEICLOUD_SDK_PROJECT_ID", project},
 	} {
-		if _, err := fmt.Fprintf(w, "export %s=%s\n", kv[0], shellQuote(kv[1])); err != nil {
+		if _, err := fmt.Fprintf(w, "export %s=%s\n", kv[0], ops.ShellQuote(kv[1])); err != nil {
 			return err
 		}
 	}
@@ -221,19 +224,4 @@ func listenURL(addr string) (string, error) {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port), nil
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	safe := s != ""
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

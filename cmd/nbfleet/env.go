@@ -128,7 +128,7 @@ func (e *env) ops() *ops.Env {
 		Now:         e.now,
 		LockDir:     e.lockDir,
 		Interrupted: e.interrupted,
-		UserAgent:   "nbfleet/" + version(),
+		UserAgent:   "nbfleet/" + versionString(),
 		UI:          e,
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,7 +28,9 @@ func newRenewCmd(e *env) *cobra.Command {
 		Long: `renew extends the lease (auto-stop timer) of every running notebook the fleet
 owns, e.g. before an exam day: nbfleet renew ml101.yaml --duration 8h.
 Stopped notebooks are left alone.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  nbfleet renew classroom.yaml --duration 8h
+  nbfleet renew classroom.yaml --duration 2h --type idle --target 'ml101-s01*'`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
 			if err := o.validate(); err != nil {
@@ -41,11 +44,13 @@ Stopped notebooks are left alone.`,
 	cmd.Flags().IntVar(&o.parallelism, "parallelism", 16, "notebooks renewed at once")
 	o.sel.register(cmd, false)
 	o.cloud.register(cmd)
-	_ = cmd.MarkFlagRequired("duration")
 	return cmd
 }
 
 func (o *renewOptions) validate() error {
+	if o.duration == 0 {
+		return errors.New("--duration is required: how long the leases last from now, e.g. --duration 8h")
+	}
 	return atLeast("--parallelism", o.parallelism, 1)
 }
 

@@ -22,7 +22,13 @@ func newStatusCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status FLEET",
 		Short: "List the declared notebooks with their live status, id and URL",
-		Args:  cobra.ExactArgs(1),
+		Long: `status lists every notebook the fleet declares with its live status, id and
+URL, as plan matches them: ABSENT when it does not exist, CONFLICT when two live
+notebooks have its name or another fleet owns it. Tokens are never printed.`,
+		Example: `  nbfleet status classroom.yaml
+  nbfleet status classroom.yaml --format csv > urls.csv
+  nbfleet status classroom.yaml --format json`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
 			return runStatus(cmd.Context(), e, o)
@@ -70,7 +76,9 @@ func newDriftCmd(e *env) *cobra.Command {
 		Long: `drift refreshes the live state and compares it with the fleet file without
 changing anything. It exits 0 when nothing drifted, 2 when something did (for cron
 alerting) and 1 on error.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  nbfleet drift classroom.yaml               # exit 0: no drift, 2: drift, 1: error
+  nbfleet drift classroom.yaml --format json`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
 			return runDrift(cmd.Context(), e, o)

@@ -292,20 +292,30 @@ func (p *Plan) HasChanges() bool {
 // a notebook declared with protect: true.
 var ErrProtected = errors.New("plan deletes or replaces protected notebooks")
 
+// ProtectedChanges returns the changes that would delete or replace a
+// notebook declared with protect: true, sorted by name.
+func (p *Plan) ProtectedChanges() []*Change {
+	var cs []*Change
+	for i := range p.Changes {
+		if p.Changes[i].Protected {
+			cs = append(cs, &p.Changes[i])
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	return cs
+}
+
 // Err returns an error wrapping ErrProtected that names every protected
 // notebook the plan would delete or replace, or nil. plan and apply refuse
 // such a plan.
 func (p *Plan) Err() error {
 	var names []string
-	for i := range p.Changes {
-		if p.Changes[i].Protected {
-			names = append(names, fmt.Sprintf("%s (%s)", p.Changes[i].Name, p.Changes[i].Action))
-		}
+	for _, c := range p.ProtectedChanges() {
+		names = append(names, fmt.Sprintf("%s (%s)", c.Name, c.Action))
 	}
 	if len(names) == 0 {
 		return nil
 	}
-	sort.Strings(names)
 	return fmt.Errorf("%w: %s; remove protect: true from these notebooks in the fleet file if their storage may really be destroyed",
 		ErrProtected, strings.Join(names, ", "))
 }
