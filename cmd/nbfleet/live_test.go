@@ -6,20 +6,36 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/nbfleet/nbfleet/internal/golden"
+	"github.com/nbfleet/nbfleet/internal/safetext/safetexttest"
 	"github.com/nbfleet/nbfleet/pkg/execute"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/report"
 )
 
-// manualClock is a clock the test moves.
-type manualClock struct{ t time.Time }
+// manualClock is a clock the test moves; the view's ticker reads it from
+// its own goroutine.
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *manualClock) now() time.Time  { return c.t }
-func (c *manualClock) set(sec float64) { c.t = liveT0.Add(time.Duration(sec * float64(time.Second))) }
+func (c *manualClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *manualClock) set(sec float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = liveT0.Add(time.Duration(sec * float64(time.Second)))
+}
+
 func (c *manualClock) at(sec float64) *time.Time {
 	t := liveT0.Add(time.Duration(sec * float64(time.Second)))
 	return &t
@@ -287,4 +303,31 @@ func TestTrackerETA(t *testing.T) {
 	want(60, 19*time.Second, true)
 	// Past the longest finished attempt too: nothing says when it ends.
 	want(80, 0, false)
+}
+
+// TestLiveViewCorpus: whatever a name or an error message from the cloud
+// holds, what the live view puts on the screen has nothing a terminal acts
+// on, and no row wraps.
+func TestLiveViewCorpus(t *testing.T) {
+	for _, s := range safetexttest.Corpus {
+		out := &syncBuffer{}
+		clk := &manualClock{}
+		v := newLiveView(out, liveOptions{now: clk.now, width: func() int { return 60 }, tick: make(chan time.Time)})
+		c := plan.Change{Name: s, Action: plan.Delete, ID: "id", Steps: []plan.Step{{Op: plan.StepDelete}}}
+		v.Planned(&plan.Plan{Fleet: s, Changes: []plan.Change{c}})
+		v.Started(&c)
+		clk.set(1)
+		v.Progress(execute.Event{Name: s, ID: "id", Step: plan.StepDelete, Status: s})
+		clk.set(2)
+		v.Finished(report.Entry{Name: s, ID: "id", Action: "delete", Outcome: report.Failed, Error: &report.Error{Code: s, Message: s}})
+		v.Summary(&report.Report{Fleet: s, Summary: report.Summary{Outcomes: map[report.Outcome]int{report.Failed: 1}}})
+		scr := newScreen(60)
+		scr.Write([]byte(out.String()))
+		if err := safetexttest.TerminalDocument(scr.String()); err != nil {
+			t.Errorf("%q: %v", s, err)
+		}
+		if len(scr.wrapped) > 0 || len(scr.unknown) > 0 {
+			t.Errorf("%q: wrapped %q, unknown escapes %q", s, scr.wrapped, scr.unknown)
+		}
+	}
 }

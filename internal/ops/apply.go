@@ -187,6 +187,7 @@ func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
 		} else {
 			j.plan = plan.Diff(fleet, live, req.Select)
 		}
+		s.locate(ctx, j.plan)
 	}
 	p := j.plan
 	command := "apply"

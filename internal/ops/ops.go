@@ -203,6 +203,16 @@ func (e *Env) connect(t spec.Target, c Conn) (*session, error) {
 	return &session{client: client, cfg: cfg}, nil
 }
 
+// locate records on p where it acts — the cloud, region and project the
+// session resolved — so that every rendering opens with them and a saved
+// plan keeps them.
+func (s *session) locate(ctx context.Context, p *plan.Plan) {
+	p.Cloud, p.Region = string(s.cfg.Cloud), s.cfg.Region
+	if id, err := s.client.ProjectID(ctx); err == nil {
+		p.ProjectID = id
+	}
+}
+
 // refresh lists the live notebooks of the workspaces, with paginated list
 // calls (never one GET per notebook). A DELETED notebook, which the service
 // still lists for a while after a delete, is gone: no command sees it.

@@ -53,6 +53,7 @@ func (e *Env) plan(ctx context.Context, req PlanRequest, full bool) (*plan.Plan,
 		return nil, err
 	}
 	p := plan.Diff(fleet, live, req.Select)
+	s.locate(ctx, p)
 	if !full {
 		return p, nil
 	}

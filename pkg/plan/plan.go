@@ -228,6 +228,13 @@ type Change struct {
 type Plan struct {
 	FormatVersion int    `json:"format_version"`
 	Fleet         string `json:"fleet"`
+	// Cloud, Region and ProjectID say where the plan acts. Diff and
+	// Destroy leave them empty (they read no environment); the caller sets
+	// them once it has resolved the target, so that every rendering opens
+	// with them and a saved plan keeps them.
+	Cloud     string `json:"cloud,omitempty"`
+	Region    string `json:"region,omitempty"`
+	ProjectID string `json:"project_id,omitempty"`
 	// Changes are sorted by name, then id; no-ops included.
 	Changes []Change `json:"changes"`
 	// Notes are things a reviewer should know about the whole plan, such
