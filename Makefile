@@ -8,7 +8,7 @@ export GOTOOLCHAIN := go1.26.11
 FUZZTIME ?= 15s
 BIN      := bin/nbfleet
 
-.PHONY: all build test bench fuzz chaos conformance demo lint hygiene clean
+.PHONY: all build test bench fuzz chaos conformance demo docs lint hygiene clean
 
 all: build
 
@@ -62,6 +62,11 @@ conformance:
 
 demo: build
 	./scripts/demo.sh
+
+# The CLI reference, docs/cli/*.md, generated from the command tree with
+# github.com/spf13/cobra/doc. `make test` fails when it is out of date.
+docs:
+	$(GO) test ./cmd/nbfleet -run '^TestCLIReference$$' -count=1 -update
 
 # go vet, gofmt, staticcheck and govulncheck. The tools are pinned here and in
 # scripts/govulncheck.sh and run with "go run pkg@version", so they stay out of
