@@ -49,9 +49,6 @@ type flying struct {
 	failedA bool // the current attempt ended in a failed status
 }
 
-// isWork reports whether a change makes calls.
-func isWork(a plan.Action) bool { return a != plan.NoOp && a != plan.Conflict }
-
 func (t *tracker) planned(p *plan.Plan, now time.Time) {
 	*t = tracker{fleet: p.Fleet, begun: now, flight: map[string][]*flying{}, samples: map[string][]time.Duration{}}
 	for i := range p.Changes {
