@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/nbfleet/nbfleet/internal/safetext/safetexttest"
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
@@ -24,7 +26,7 @@ func TestAPIHint(t *testing.T) {
 		{&modelarts.APIError{HTTPStatus: 429, Code: "APIG.0308"}, "throttling"},
 		{&modelarts.APIError{HTTPStatus: 400, Code: "ModelArts.6309"}, ""},
 	} {
-		got := apiHint(fmt.Errorf("list notebooks: %w", tc.err))
+		got := apiHint(nil, fmt.Errorf("list notebooks: %w", tc.err))
 		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 			t.Errorf("%v: hint %q, want %q", tc.err, got, tc.want)
 		}
@@ -50,7 +52,7 @@ func TestErrorLinesInert(t *testing.T) {
 	} {
 		var stderr bytes.Buffer
 		e := &env{stderr: &stderr}
-		e.exit(tc.err)
+		e.exit(nil, tc.err)
 		got := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
 		var lines []string
 		for _, l := range got {
@@ -64,5 +66,32 @@ func TestErrorLinesInert(t *testing.T) {
 		if err := safetexttest.TerminalDocument(stderr.String()); err != nil {
 			t.Errorf("%q: %v", tc.err, err)
 		}
+	}
+}
+
+// TestAPIHintFlags: a hint names --rate or --allow-insecure-endpoint only
+// to a command that has it.
+func TestAPIHintFlags(t *testing.T) {
+	root := newRootCmd(&env{getenv: func(string) string { return "" }})
+	cmd := func(name string) *cobra.Command {
+		c, _, err := root.Find([]string{name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	throttled := &modelarts.APIError{HTTPStatus: 429, Code: "APIG.0308"}
+	if h := apiHint(cmd("apply"), throttled); !strings.Contains(h, "--rate") {
+		t.Errorf("apply: %q lacks --rate", h)
+	}
+	if h := apiHint(cmd("plan"), throttled); strings.Contains(h, "--rate") {
+		t.Errorf("plan has no --rate, its hint says %q", h)
+	}
+	insecure := fmt.Errorf("x: %w", modelarts.ErrInsecureEndpoint)
+	if h := apiHint(cmd("status"), insecure); !strings.Contains(h, "--allow-insecure-endpoint") {
+		t.Errorf("status: %q", h)
+	}
+	if h := apiHint(cmd("validate"), insecure); strings.Contains(h, "--allow") {
+		t.Errorf("validate: %q", h)
 	}
 }

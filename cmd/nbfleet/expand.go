@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -20,19 +19,16 @@ type expandOptions struct {
 func newExpandCmd(e *env) *cobra.Command {
 	opts := &expandOptions{}
 	cmd := &cobra.Command{
-		Use:   "expand FLEET [--format yaml|json]",
+		Use:   "expand FLEET",
 		Short: "Print the fully expanded notebooks of a fleet",
 		Long: `Expand loads a fleet file and prints every notebook it declares, as the
 create call would receive it: defaults merged, rosters and counts expanded,
 templates rendered, hook script files base64-encoded, durations in
 milliseconds and the ownership marker appended to the description. Each
 notebook carries its origin (file:line:col, or roster.csv:ROW).`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usage(cmd, fmt.Errorf("expand needs exactly one fleet file, got %d", len(args)))
-			}
-			return nil
-		},
+		Example: `  nbfleet expand classroom.yaml
+  nbfleet expand classroom.yaml --format json`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
 			return runExpand(e, opts)

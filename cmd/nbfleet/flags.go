@@ -36,6 +36,9 @@ type selectFlags struct {
 	excludes     []string
 	replace      []string
 	restartLease bool
+	// targetFlag names the flag of targets in errors: "--target", or
+	// import's "--match".
+	targetFlag string
 }
 
 func (f *selectFlags) register(cmd *cobra.Command, withReplace bool) {
@@ -52,7 +55,11 @@ func (f *selectFlags) register(cmd *cobra.Command, withReplace bool) {
 func (f *selectFlags) options() (plan.Options, error) {
 	o := plan.Options{Targets: f.targets, Excludes: f.excludes, Replace: f.replace, RestartAfterLease: f.restartLease}
 	if err := o.Validate(); err != nil {
-		return o, ops.WithHint(fmt.Errorf("--target/--exclude: %w", err), "globs use path.Match syntax: * ? [a-z]")
+		flag := f.targetFlag
+		if flag == "" {
+			flag = "--target"
+		}
+		return o, ops.WithHint(fmt.Errorf("%s/--exclude: %w", flag, err), "globs use path.Match syntax: * ? [a-z]")
 	}
 	return o, nil
 }

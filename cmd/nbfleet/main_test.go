@@ -94,6 +94,7 @@ func startScriptEmulator(setenv func(k, v string), o emulator.Options) (*emulato
 //	json-lines stdout|stderr|FILE          every line is one JSON object
 //	html-urls DIR N                        DIR/report.html links the N notebook URLs of DIR/report.json
 //	handout-urls DIR N                     DIR/handout.{csv,html} give N URLs, each its own notebook's, and no other live URL
+//	readme-quickstart FILE                 FILE is the README's quick start as a shell script (see quickstart_test.go)
 //
 // $EXAMPLES is the repository's examples directory, so scripts run the
 // documented fleets and recipes themselves.
@@ -122,26 +123,27 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"emu-seed":        cmdEmuSeed,
-			"emu-count":       cmdEmuCount,
-			"emu-owned":       cmdEmuOwned,
-			"emu-status":      cmdEmuStatus,
-			"emu-faults":      cmdEmuFaults,
-			"emu-restart":     cmdEmuRestart,
-			"emu-advance":     cmdEmuAdvance,
-			"emu-volume":      cmdEmuVolume,
-			"emu-flavor":      cmdEmuFlavor,
-			"emu-soldout":     cmdEmuSoldOut,
-			"emu-lease":       cmdEmuLease,
-			"emu-calls":       cmdEmuCalls,
-			"emu-await-calls": cmdEmuAwaitCalls,
-			"hold-lock":       cmdHoldLock,
-			"nbfleet-nodup":   cmdNoDup,
-			"edit":            cmdEdit,
-			"hold-fleet-lock": cmdHoldFleetLock,
-			"html-urls":       cmdHTMLURLs,
-			"handout-urls":    cmdHandoutURLs,
-			"json-lines":      cmdJSONLines,
+			"emu-seed":          cmdEmuSeed,
+			"emu-count":         cmdEmuCount,
+			"emu-owned":         cmdEmuOwned,
+			"emu-status":        cmdEmuStatus,
+			"emu-faults":        cmdEmuFaults,
+			"emu-restart":       cmdEmuRestart,
+			"emu-advance":       cmdEmuAdvance,
+			"emu-volume":        cmdEmuVolume,
+			"emu-flavor":        cmdEmuFlavor,
+			"emu-soldout":       cmdEmuSoldOut,
+			"emu-lease":         cmdEmuLease,
+			"emu-calls":         cmdEmuCalls,
+			"emu-await-calls":   cmdEmuAwaitCalls,
+			"hold-lock":         cmdHoldLock,
+			"nbfleet-nodup":     cmdNoDup,
+			"edit":              cmdEdit,
+			"hold-fleet-lock":   cmdHoldFleetLock,
+			"html-urls":         cmdHTMLURLs,
+			"handout-urls":      cmdHandoutURLs,
+			"json-lines":        cmdJSONLines,
+			"readme-quickstart": cmdReadmeQuickstart,
 		},
 	})
 }

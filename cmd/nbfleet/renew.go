@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,7 +30,9 @@ func newRenewCmd(e *env) *cobra.Command {
 owns, e.g. before an exam day: nbfleet renew ml101.yaml --duration 8h.
 Stopped notebooks are left alone, those their lease stopped included: renew never
 starts a notebook ('nbfleet apply --restart-after-lease' does).`,
-		Args: cobra.ExactArgs(1),
+		Example: `  nbfleet renew classroom.yaml --duration 8h
+  nbfleet renew classroom.yaml --duration 2h --type idle --target 'ml101-s01*'`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
 			if err := o.validate(); err != nil {
@@ -43,11 +46,13 @@ starts a notebook ('nbfleet apply --restart-after-lease' does).`,
 	cmd.Flags().IntVar(&o.parallelism, "parallelism", 16, "notebooks renewed at once")
 	o.sel.register(cmd, false)
 	o.cloud.register(cmd)
-	_ = cmd.MarkFlagRequired("duration")
 	return cmd
 }
 
 func (o *renewOptions) validate() error {
+	if o.duration == 0 {
+		return errors.New("--duration is required: how long the leases last from now, e.g. --duration 8h")
+	}
 	return atLeast("--parallelism", o.parallelism, 1)
 }
 

@@ -23,7 +23,13 @@ func newStatusCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status FLEET",
 		Short: "List the declared notebooks with their live status, id and URL",
-		Args:  cobra.ExactArgs(1),
+		Long: `status lists every notebook the fleet declares with its live status, id and
+URL, as plan matches them: ABSENT when it does not exist, CONFLICT when two live
+notebooks have its name or another fleet owns it. Tokens are never printed.`,
+		Example: `  nbfleet status classroom.yaml
+  nbfleet status classroom.yaml --format csv > urls.csv
+  nbfleet status classroom.yaml --format json`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
 			return runStatus(cmd.Context(), e, o)
@@ -72,7 +78,9 @@ func newDriftCmd(e *env) *cobra.Command {
 changing anything. It exits 0 when nothing drifted, 2 when something did (for cron
 alerting) or a notebook is still in progress (CREATING, STARTING, STOPPING…: not
 done until it settles, and it may settle as a failure), and 1 on error.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  nbfleet drift classroom.yaml               # exit 0: no drift, 2: drift or in progress, 1: error
+  nbfleet drift classroom.yaml --format json`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
 			return runDrift(cmd.Context(), e, o)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 
@@ -21,7 +20,7 @@ type validateOptions struct {
 func newValidateCmd(e *env) *cobra.Command {
 	opts := &validateOptions{}
 	cmd := &cobra.Command{
-		Use:   "validate [--format text|json|github] FLEET...",
+		Use:   "validate FLEET...",
 		Short: "Check fleet files without calling the cloud",
 		Long: `Validate loads each fleet file as plan and apply would: it checks it against
 the fleet schema, expands rosters and counts, renders templates and runs the
@@ -36,12 +35,10 @@ Formats:
   json    one versioned document on stdout
   github  GitHub Actions workflow annotations (::error file=…,line=…,col=…::…,
           ::warning …) on stdout`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usage(cmd, errors.New("validate needs at least one fleet file"))
-			}
-			return nil
-		},
+		Example: `  nbfleet validate classroom.yaml
+  nbfleet validate --format github fleets/*.yaml
+  nbfleet validate --format json classroom.yaml`,
+		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.files = args
 			return runValidate(e, opts)

@@ -203,15 +203,23 @@ func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
 		} else {
 			j.plan = plan.Diff(fleet, live, req.Select)
 		}
+		s.locate(ctx, j.plan)
 	}
 	p := j.plan
+	command := "apply"
+	if req.Destroy {
+		command = "destroy"
+	}
 	if err := p.Err(); err != nil {
-		return j, WithHint(err, "remove protect: true from the notebook if you really mean it")
+		return j, WithHint(err, "%s", protectHint(command, req.Source, p))
 	}
 	j.flavors = e.warnFlavors(ctx, s.client, p)
 	if n := destructive(p); req.MaxDeletes >= 0 && n > req.MaxDeletes {
-		return j, WithHint(fmt.Errorf("the plan deletes or replaces %d notebooks, more than --max-deletes %d", n, req.MaxDeletes),
-			"review the plan with 'nbfleet plan'; raise --max-deletes if it is right")
+		err := fmt.Errorf("the plan deletes or replaces %d notebooks, more than --max-deletes %d", n, req.MaxDeletes)
+		if req.Destroy {
+			return j, WithHint(err, "narrow it with --target or --exclude, or raise --max-deletes if it is right")
+		}
+		return j, WithHint(err, "review the plan with 'nbfleet plan %s'; raise --max-deletes if it is right", ShellQuote(req.Source))
 	}
 	if req.Review != nil {
 		if err := req.Review(ctx, p, j.saved == nil && p.HasChanges()); err != nil {

@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/nbfleet/nbfleet/pkg/execute"
@@ -134,6 +135,35 @@ type Hinted struct {
 func (h *Hinted) Error() string { return h.Err.Error() }
 func (h *Hinted) Unwrap() error { return h.Err }
 
+// protectHint says what to do about a plan refused because it would delete
+// or replace protected notebooks: run the command again without them
+// (--exclude, which plan, apply and destroy have), e.g.
+// "nbfleet destroy classroom.yaml --exclude ml101-instructor". The error
+// itself says the other way: remove protect: true.
+func protectHint(command, fleet string, p *plan.Plan) string {
+	var ex []string
+	for _, c := range p.ProtectedChanges() {
+		ex = append(ex, "--exclude "+ShellQuote(c.Name))
+	}
+	return fmt.Sprintf("to go on without the protected notebooks, exclude them: nbfleet %s %s %s", command, ShellQuote(fleet), strings.Join(ex, " "))
+}
+
+// ShellQuote quotes s for a POSIX shell when it needs it, so a command in a
+// hint can be pasted.
+func ShellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // WithHint returns err with a hint; nil stays nil.
 func WithHint(err error, format string, args ...any) error {
 	if err == nil {
@@ -208,6 +238,16 @@ func (src source) endpointRefused(err error) error {
 		return WithHint(fmt.Errorf("saved plan %s: %w", src.plan, err), "%s", hint)
 	}
 	return WithHint(err, "%s", hint)
+}
+
+// locate records on p where it acts — the cloud, region and project the
+// session resolved — so that every rendering opens with them and a saved
+// plan keeps them.
+func (s *session) locate(ctx context.Context, p *plan.Plan) {
+	p.Cloud, p.Region = string(s.cfg.Cloud), s.cfg.Region
+	if id, err := s.client.ProjectID(ctx); err == nil {
+		p.ProjectID = id
+	}
 }
 
 // refresh lists the live notebooks of the workspaces, with paginated list

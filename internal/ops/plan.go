@@ -53,12 +53,13 @@ func (e *Env) plan(ctx context.Context, req PlanRequest, full bool) (*plan.Plan,
 		return nil, err
 	}
 	p := plan.Diff(fleet, live, req.Select)
+	s.locate(ctx, p)
 	if !full {
 		return p, nil
 	}
 	e.warnFlavors(ctx, s.client, p)
 	if err := p.Err(); err != nil {
-		return p, WithHint(err, "remove protect: true from the notebook if you really mean it")
+		return p, WithHint(err, "%s", protectHint("plan", req.Fleet, p))
 	}
 	if req.Out == "" {
 		return p, nil

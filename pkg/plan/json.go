@@ -14,6 +14,9 @@ import (
 type jsonPlan struct {
 	FormatVersion   int          `json:"format_version"`
 	Fleet           string       `json:"fleet"`
+	Cloud           string       `json:"cloud,omitempty"`
+	Region          string       `json:"region,omitempty"`
+	ProjectID       string       `json:"project_id,omitempty"`
 	ResourceChanges []jsonChange `json:"resource_changes"`
 	Summary         Summary      `json:"summary"`
 	HasChanges      bool         `json:"has_changes"`
@@ -40,7 +43,8 @@ type jsonChange struct {
 
 // WriteJSON writes the plan as one indented JSON document:
 //
-//	{"format_version": 2, "fleet": …, "resource_changes": [{"name", "action",
+//	{"format_version": 2, "fleet": …, "cloud", "region", "project_id",
+//	 "resource_changes": [{"name", "action",
 //	 "reason", "id", "ids", "before", "after", "fields", "steps", "notebook",
 //	 "destroys_data", "protected", "want_status", "labels", "note"}],
 //	 "summary": {"create": …, …},
@@ -57,6 +61,9 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	doc := jsonPlan{
 		FormatVersion:   FormatVersion,
 		Fleet:           p.Fleet,
+		Cloud:           p.Cloud,
+		Region:          p.Region,
+		ProjectID:       p.ProjectID,
 		ResourceChanges: make([]jsonChange, 0, len(p.Changes)),
 		Summary:         p.Summary(),
 		HasChanges:      p.HasChanges(),

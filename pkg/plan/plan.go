@@ -273,6 +273,13 @@ type Change struct {
 type Plan struct {
 	FormatVersion int    `json:"format_version"`
 	Fleet         string `json:"fleet"`
+	// Cloud, Region and ProjectID say where the plan acts. Diff and
+	// Destroy leave them empty (they read no environment); the caller sets
+	// them once it has resolved the target, so that every rendering opens
+	// with them and a saved plan keeps them.
+	Cloud     string `json:"cloud,omitempty"`
+	Region    string `json:"region,omitempty"`
+	ProjectID string `json:"project_id,omitempty"`
 	// Changes are sorted by name, then id; no-ops included.
 	Changes []Change `json:"changes"`
 	// Notes are things a reviewer should know about the whole plan, such
@@ -357,20 +364,30 @@ func (p *Plan) InProgress() []*Change {
 // a notebook declared with protect: true.
 var ErrProtected = errors.New("plan deletes or replaces protected notebooks")
 
+// ProtectedChanges returns the changes that would delete or replace a
+// notebook declared with protect: true, sorted by name.
+func (p *Plan) ProtectedChanges() []*Change {
+	var cs []*Change
+	for i := range p.Changes {
+		if p.Changes[i].Protected {
+			cs = append(cs, &p.Changes[i])
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	return cs
+}
+
 // Err returns an error wrapping ErrProtected that names every protected
 // notebook the plan would delete or replace, or nil. plan and apply refuse
 // such a plan.
 func (p *Plan) Err() error {
 	var names []string
-	for i := range p.Changes {
-		if p.Changes[i].Protected {
-			names = append(names, fmt.Sprintf("%s (%s)", p.Changes[i].Name, p.Changes[i].Action))
-		}
+	for _, c := range p.ProtectedChanges() {
+		names = append(names, fmt.Sprintf("%s (%s)", c.Name, c.Action))
 	}
 	if len(names) == 0 {
 		return nil
 	}
-	sort.Strings(names)
 	return fmt.Errorf("%w: %s; remove protect: true from these notebooks in the fleet file if their storage may really be destroyed",
 		ErrProtected, strings.Join(names, ", "))
 }
