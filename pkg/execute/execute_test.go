@@ -338,13 +338,14 @@ func TestBusy(t *testing.T) {
 			}
 			f.mu.Lock()
 			f.nbs[id].target = "START_FAILED"
+			f.nbs[id].left = 1 // the next poll sees it
 			f.nbs[id].nb.FailReason = "no resources"
 			f.mu.Unlock()
 			close(done)
 		}()
 		f.ticks = 1000
 		opts := fastOpts()
-		opts.Timeout = 2 * time.Second
+		opts.Timeout = time.Minute // reached only if the failure is missed: never under load
 		e := only(t, apply(t, f, &plan.Plan{Changes: []plan.Change{c}}, opts))
 		<-done
 		if e.Outcome != report.Failed || e.Error.Code != "start_failed" || e.FailReason != "no resources" {
