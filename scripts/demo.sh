@@ -23,6 +23,9 @@ step() { printf '\n%s== %s%s\n' "$bold" "$*" "$reset"; }
 export HUAWEICLOUD_SDK_AK=NBFLEETDEMOAK000000000
 export HUAWEICLOUD_SDK_SK=nbfleet-demo-secret-key-not-a-real-secret
 export HUAWEICLOUD_SDK_PROJECT_ID=0123456789abcdef0123456789abcdef
+# Saved plans are signed with a key the user holds, as a pipeline should
+# (docs/plans-and-apply.md#saved-plans); a demo key, like the credentials.
+export NBFLEET_PLAN_KEY=nbfleet-demo-plan-key-not-a-secret
 # On a terminal apply draws its live view on stderr; redirected, or in CI,
 # it writes log lines.
 
