@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
+	"github.com/nbfleet/nbfleet/internal/textdist"
 )
 
 // argNames is what a command's Use line names as its arguments: "FLEET"
@@ -152,32 +153,11 @@ func flagSuggestions(c *cobra.Command, name string) []string {
 		if f.Hidden {
 			return
 		}
-		if d := levenshtein(name, f.Name); d <= 2 || (len(name) >= 3 && strings.HasPrefix(f.Name, name)) {
+		if d := textdist.Levenshtein(name, f.Name); d <= 2 || (len(name) >= 3 && strings.HasPrefix(f.Name, name)) {
 			out = append(out, "--"+f.Name)
 		}
 	})
 	return out
-}
-
-// levenshtein is the edit distance of a and b.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // unknownCommand returns the error for args whose command root does not
