@@ -11,13 +11,23 @@ work=.demo
 rm -rf "$work"
 mkdir -p "$work"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings only on a terminal that shows them: `make demo > file`
+# writes no escape codes (NO_COLOR and TERM=dumb honoured too).
+bold='' reset=''
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]; then
+	bold=$'\033[1m' reset=$'\033[0m'
+fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$reset"; }
 
 # The emulator's documented demo credentials (not a secret: they only open the emulator).
 export HUAWEICLOUD_SDK_AK=NBFLEETDEMOAK000000000
 export HUAWEICLOUD_SDK_SK=nbfleet-demo-secret-key-not-a-real-secret
 export HUAWEICLOUD_SDK_PROJECT_ID=0123456789abcdef0123456789abcdef
-export NBFLEET_IN_AUTOMATION=1
+# Saved plans are signed with a key the user holds, as a pipeline should
+# (docs/plans-and-apply.md#saved-plans); a demo key, like the credentials.
+export NBFLEET_PLAN_KEY=nbfleet-demo-plan-key-not-a-secret
+# On a terminal apply draws its live view on stderr; redirected, or in CI,
+# it writes log lines.
 
 step "start the emulator (create takes ~3 s, some faults injected)"
 "$bin" emulator --listen 127.0.0.1:0 --project-id "$HUAWEICLOUD_SDK_PROJECT_ID" \

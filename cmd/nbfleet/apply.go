@@ -50,7 +50,7 @@ func (o *applyOptions) register(cmd *cobra.Command) {
 	fl.IntVar(&o.createAttempts, "create-attempts", 2, "creates per notebook when one ends CREATE_FAILED")
 	fl.DurationVar(&o.lockTimeout, "lock-timeout", 0, "how long to wait for another run of this fleet to finish")
 	fl.StringVar(&o.lockFile, "lock-file", "", "lock file (default: one per fleet and project in the temp directory)")
-	fl.BoolVar(&o.jsonEvents, "json", false, "print newline-delimited JSON events on stdout instead of text")
+	fl.BoolVar(&o.jsonEvents, "json", false, "stream the run as newline-delimited JSON events on stdout, instead of the plan and the live view")
 	fl.DurationVar(&o.pollInterval, "poll-interval", 0, "poll pending notebooks at this fixed interval (0: adapt to the transition times seen)")
 	fl.DurationVar(&o.drainGrace, "drain-grace", 30*time.Second, "after the first interrupt, how long in-flight notebooks may keep waiting")
 	fl.BoolVarP(&o.verbose, "verbose", "v", false, "show field-level differences even for big plans")
@@ -84,7 +84,11 @@ skips the question and is required without a terminal).
 apply PLANFILE carries out exactly a plan saved by 'nbfleet plan --out', without a
 question, from any directory; it refuses a plan whose notebooks or fleet file changed
 since, and a plan that has already been applied.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  nbfleet apply classroom.yaml                        # plan, show, ask, apply
+  nbfleet apply plan.json                             # exactly the reviewed plan
+  nbfleet apply classroom.yaml --replace ml101-s017   # recreate one broken notebook
+  nbfleet apply classroom.yaml --auto-approve --json > events.jsonl`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.arg = args[0]
 			return runApply(cmd, e, o)
@@ -102,7 +106,10 @@ func newDestroyCmd(e *env) *cobra.Command {
 		Short: "Delete every notebook the fleet owns",
 		Long: `destroy deletes every notebook that carries the fleet's ownership marker.
 Notebooks the fleet does not own are never touched.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  nbfleet destroy classroom.yaml
+  nbfleet destroy classroom.yaml --exclude ml101-instructor
+  nbfleet destroy classroom.yaml --target 'ml101-s0*' --auto-approve`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.arg = args[0]
 			o.destroy = true
@@ -122,9 +129,10 @@ func runApply(cmd *cobra.Command, e *env, o applyOptions) error {
 	if err != nil {
 		return err
 	}
-	progress := e.stderr // stdout is for data: --json events are
-	if o.jsonEvents {
-		progress = e.stdout
+	obs := newProgress(e, o.jsonEvents, o.noColor)
+	if lv, ok := obs.(*liveView); ok {
+		e.live = lv
+		defer func() { lv.close(); e.live = nil }()
 	}
 	conn := o.cloud.conn()
 	conn.Rate = o.rate
@@ -145,7 +153,7 @@ func runApply(cmd *cobra.Command, e *env, o applyOptions) error {
 			CreateAttempts: o.createAttempts,
 			PollInterval:   o.pollInterval,
 			DrainGrace:     o.drainGrace,
-			Observer:       newProgress(e, progress, o.jsonEvents),
+			Observer:       obs,
 		},
 		Review: func(ctx context.Context, p *plan.Plan, approve bool) error {
 			if !o.jsonEvents {
@@ -162,12 +170,12 @@ func runApply(cmd *cobra.Command, e *env, o applyOptions) error {
 	return err
 }
 
-// confirm asks on the terminal; without one, or when nbfleet runs in
-// automation (NBFLEET_IN_AUTOMATION, CI), it refuses: a CI runner with a
+// confirm asks on the terminal; without one, or when nbfleet runs
+// unattended (NBFLEET_IN_AUTOMATION, CI), it refuses: a CI runner with a
 // pseudo-terminal must not hang on a question nobody answers. An interrupt
 // ends the question at once: reading the answer never holds it up.
 func (e *env) confirm(ctx context.Context, destroy bool) error {
-	if !e.stdinTTY || e.getenv("NBFLEET_IN_AUTOMATION") != "" || e.getenv("CI") != "" {
+	if !e.canPrompt() {
 		return ops.WithHint(errors.New("refusing to apply without confirmation: there is no terminal to ask on"),
 			"review the plan and run again with --auto-approve, or apply a saved plan")
 	}

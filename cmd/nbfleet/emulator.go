@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nbfleet/nbfleet/internal/ops"
 	"github.com/nbfleet/nbfleet/pkg/emulator"
 )
 
@@ -40,6 +42,7 @@ type emulatorOptions struct {
 	seed        int64
 	state       string
 	log         string
+	printEnv    bool
 }
 
 func newEmulatorCmd(e *env) *cobra.Command {
@@ -48,14 +51,27 @@ func newEmulatorCmd(e *env) *cobra.Command {
 		Use:   "emulator",
 		Short: "Run a local emulator of the ModelArts notebook API",
 		Long: `Run a local emulator of the ModelArts notebook API v1 and IAM, for demos,
-tests and benchmarks. It prints one line when ready:
+tests and benchmarks. When it is ready it prints
   nbfleet emulator listening on http://127.0.0.1:PORT (project ID)
-logs one line per request to stderr and stops on SIGINT/SIGTERM.`,
-		Args: cobra.NoArgs,
+and the export lines that point nbfleet at it (endpoint, demo access key
+pair, project id); it logs one line per request to stderr and stops on
+SIGINT/SIGTERM. --print-env prints only the export lines, for the same
+flags, and exits: eval "$(nbfleet emulator --print-env)".`,
+		Example: `  nbfleet emulator
+  eval "$(nbfleet emulator --print-env)"
+  nbfleet emulator --create-time 2s --faults "500=0.02,create-failed=0.05" --state emulator.json`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := o.toOptions(e.stderr)
 			if err != nil {
 				return usage(cmd, err)
+			}
+			if o.printEnv {
+				url, err := listenURL(o.listen)
+				if err != nil {
+					return usage(cmd, err)
+				}
+				return printEmulatorEnv(e.stdout, url, opts)
 			}
 			return runEmulator(e, opts)
 		},
@@ -88,6 +104,7 @@ logs one line per request to stderr and stops on SIGINT/SIGTERM.`,
 	f.Int64Var(&o.seed, "seed", 1, "seed of the random source (ids, jitter, faults)")
 	f.StringVar(&o.state, "state", "", "file to load state from and save it to (atomically)")
 	f.StringVar(&o.log, "log", "info", "request log level: debug | info | warn | error | off")
+	f.BoolVar(&o.printEnv, "print-env", false, "print the export lines that point nbfleet at an emulator with these flags, and exit")
 	return cmd
 }
 
@@ -166,9 +183,58 @@ func runEmulator(e *env, opts emulator.Options) error {
 	}
 	e.watching.Store(true) // it stops on the first interrupt itself
 	fmt.Fprintf(e.stdout, "nbfleet emulator listening on %s (project %s)\n", srv.URL(), srv.ProjectID())
+	fmt.Fprintln(e.stdout, "# To point nbfleet at it, paste these lines into your shell:")
+	if err := printEmulatorEnv(e.stdout, srv.URL(), opts); err != nil {
+		return err
+	}
 	<-e.interrupted
 	if err := srv.Close(); err != nil {
 		return fmt.Errorf("emulator shutdown: %w", err)
 	}
 	return nil
+}
+
+// printEmulatorEnv writes the shell lines that point nbfleet at the
+// emulator at url: its endpoint for ModelArts and IAM (so no credential
+// goes anywhere else, whatever OS_AUTH_URL says), its access key pair and
+// its project id. The endpoint is set in the environment, the one nbfleet
+// trusts over a fleet file's target.endpoint.
+func printEmulatorEnv(w io.Writer, url string, opts emulator.Options) error {
+	var ak, sk string
+	for k, v := range opts.AccessKeys {
+		ak, sk = k, v
+	}
+	project := opts.ProjectID
+	if project == "" {
+		project = emulator.DefaultProjectID
+	}
+	for _, kv := range [][2]string{
+		{"NBFLEET_ENDPOINT", url},
+		{"NBFLEET_IAM_ENDPOINT", url},
+		{"HUAWEICLOUD_SDK_AK", ak},
+		{"HUAWEICLOUD_SDK_SK", sk},
+		{"HUAWEICLOUD_SDK_PROJECT_ID", project},
+	} {
+		if _, err := fmt.Fprintf(w, "export %s=%s\n", kv[0], ops.ShellQuote(kv[1])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listenURL is the URL of an emulator listening on addr, for --print-env,
+// which does not start one: the port must be fixed.
+func listenURL(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("--listen %q: %w", addr, err)
+	}
+	if port == "0" || port == "" {
+		return "", ops.WithHint(fmt.Errorf("--print-env needs a fixed port, not --listen %s", addr),
+			"give --listen HOST:PORT, or start the emulator: it prints the lines with the port it got")
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
 }

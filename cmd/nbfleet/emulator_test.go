@@ -6,11 +6,16 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nbfleet/nbfleet/pkg/emulator"
 )
 
 func TestEmulatorFlags(t *testing.T) {
@@ -93,7 +98,8 @@ func TestEmulatorRun(t *testing.T) {
 			&env{stdout: pw, stderr: &stderr, signals: ch, getenv: func(string) string { return "" }})
 		pw.Close()
 	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
+	out := bufio.NewReader(pr)
+	line, err := out.ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +110,26 @@ func TestEmulatorRun(t *testing.T) {
 	url := strings.Fields(strings.TrimPrefix(line, prefix))[0]
 	if strings.HasSuffix(url, ":0") {
 		t.Fatalf("printed port is not the real one: %s", url)
+	}
+	// Then the lines a user pastes, with the real port.
+	var exports []string
+	for len(exports) < 6 {
+		l, err := out.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		exports = append(exports, strings.TrimSuffix(l, "\n"))
+	}
+	want := []string{
+		"# To point nbfleet at it, paste these lines into your shell:",
+		"export NBFLEET_ENDPOINT=" + url,
+		"export NBFLEET_IAM_ENDPOINT=" + url,
+		"export HUAWEICLOUD_SDK_AK=" + emulator.DefaultAK,
+		"export HUAWEICLOUD_SDK_SK=" + emulator.DefaultSK,
+		"export HUAWEICLOUD_SDK_PROJECT_ID=" + emulator.DefaultProjectID,
+	}
+	if d := cmp.Diff(want, exports); d != "" {
+		t.Errorf("export lines (-want +got):\n%s", d)
 	}
 	body := `{"name":"cli","flavor":"modelarts.vm.cpu.2u","image_id":"e1a07296-22a8-4f05-8bc8-e936c8e54090","volume":{"category":"EVS","ownership":"MANAGED"}}`
 	res, err := http.Post(url+"/v1/0123456789abcdef0123456789abcdef/notebooks", "application/json", strings.NewReader(body))
@@ -123,5 +149,47 @@ func TestEmulatorRun(t *testing.T) {
 	data, err := os.ReadFile(state)
 	if err != nil || !strings.Contains(string(data), `"name": "cli"`) {
 		t.Fatalf("state not written: %v %s", err, data)
+	}
+}
+
+// TestEmulatorPrintEnv: --print-env prints only the export lines for the
+// emulator the same flags would start, and refuses a port it cannot know.
+func TestEmulatorPrintEnv(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		out  string
+		err  string
+	}{
+		{nil, `export NBFLEET_ENDPOINT=http://127.0.0.1:8787
+export NBFLEET_IAM_ENDPOINT=http://127.0.0.1:8787
+export HUAWEICLOUD_SDK_AK=NBFLEETDEMOAK000000000
+export HUAWEICLOUD_SDK_SK=nbfleet-demo-secret-key-not-a-real-secret
+export HUAWEICLOUD_SDK_PROJECT_ID=0123456789abcdef0123456789abcdef
+`, ""},
+		{[]string{"--listen", "127.0.0.1:9911", "--ak", "AK2", "--sk", "it's mine", "--project-id", "p1"}, `export NBFLEET_ENDPOINT=http://127.0.0.1:9911
+export NBFLEET_IAM_ENDPOINT=http://127.0.0.1:9911
+export HUAWEICLOUD_SDK_AK=AK2
+export HUAWEICLOUD_SDK_SK='it'\''s mine'
+export HUAWEICLOUD_SDK_PROJECT_ID=p1
+`, ""},
+		{[]string{"--listen", "127.0.0.1:0"}, "", "nbfleet: error: --print-env needs a fixed port, not --listen 127.0.0.1:0\nnbfleet: hint: give --listen HOST:PORT, or start the emulator: it prints the lines with the port it got\n"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			e, out, errb := cliEnvNoServer()
+			code := run(append([]string{"emulator", "--print-env"}, tc.args...), e)
+			if out.String() != tc.out || errb.String() != tc.err || (code == 0) != (tc.err == "") {
+				t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errb)
+			}
+		})
+	}
+	// The lines work: a shell that evaluates them has nbfleet's variables.
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	e, out, _ := cliEnvNoServer()
+	run([]string{"emulator", "--print-env", "--sk", "it's mine"}, e)
+	got, err := exec.Command("sh", "-c", out.String()+`printf %s "$HUAWEICLOUD_SDK_SK"`).Output()
+	if err != nil || string(got) != "it's mine" {
+		t.Errorf("sh read the secret key as %q (%v)", got, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
+	"github.com/nbfleet/nbfleet/internal/safetext"
 )
 
 // env is everything a command touches outside its arguments, so tests can
@@ -23,8 +24,21 @@ type env struct {
 	stderr io.Writer
 	getenv func(string) string
 	now    func() time.Time
-	// stdinTTY and stdoutTTY say whether those streams are terminals.
-	stdinTTY, stdoutTTY bool
+	// stdinTTY, stdoutTTY and stderrTTY say whether those streams are
+	// terminals.
+	stdinTTY, stdoutTTY, stderrTTY bool
+	// termWidth returns the columns of the terminal on stderr (0: unknown);
+	// nil: unknown. Read at every frame of the live view, so a resize is
+	// followed.
+	termWidth func() int
+	// resized delivers a value when the terminal is resized (SIGWINCH);
+	// nil: never.
+	resized <-chan os.Signal
+	// tick redraws the live view; nil: every second (tests inject it).
+	tick <-chan time.Time
+	// live is the live view while one is drawn on stderr: messages go
+	// through it so that they scroll above it.
+	live *liveView
 	// lockDir, when set, holds the default fleet locks instead of the
 	// shared lock directory (ops.LockPath): tests keep theirs apart.
 	lockDir string
@@ -53,8 +67,17 @@ func newEnv() *env {
 		now:       time.Now,
 		stdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
-		notify:    true,
-		abort:     os.Exit,
+		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		termWidth: func() int {
+			w, _, err := term.GetSize(int(os.Stderr.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		},
+		resized: notifyResize(),
+		notify:  true,
+		abort:   os.Exit,
 	}
 }
 
@@ -106,23 +129,29 @@ func (e *env) ops() *ops.Env {
 		Now:         e.now,
 		LockDir:     e.lockDir,
 		Interrupted: e.interrupted,
-		UserAgent:   "nbfleet/" + version(),
+		UserAgent:   "nbfleet/" + versionString(),
 		UI:          e,
 	}
 }
 
-// Warnf and Infof implement ops.UI.
+// Warnf and Infof implement ops.UI. Their lines carry cloud text (names,
+// ids, API errors, lock holders): each is one inert line
+// (safetext.Terminal).
 func (e *env) Warnf(format string, args ...any) { e.warnf(format, args...) }
 func (e *env) Infof(format string, args ...any) {
-	fmt.Fprintf(e.stderr, "nbfleet: "+format+"\n", args...)
+	e.message("nbfleet: " + safetext.Terminal(fmt.Sprintf(format, args...)))
 }
 
 func (e *env) warnf(format string, args ...any) {
-	fmt.Fprintf(e.stderr, "nbfleet: warning: "+format+"\n", args...)
+	e.message("nbfleet: warning: " + safetext.Terminal(fmt.Sprintf(format, args...)))
 }
 
-// inAutomation reports whether nbfleet runs unattended: no colour, no
-// prompts, no animation.
-func (e *env) inAutomation() bool {
-	return e.getenv("NBFLEET_IN_AUTOMATION") != "" || e.getenv("CI") != "" || !e.stdoutTTY
+// message writes one message line to stderr, above the live view when one
+// is drawn.
+func (e *env) message(line string) {
+	if e.live != nil {
+		e.live.above(line)
+		return
+	}
+	fmt.Fprintln(e.stderr, line)
 }

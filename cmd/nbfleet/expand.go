@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/nbfleet/nbfleet/pkg/spec"
@@ -17,19 +15,16 @@ type expandOptions struct {
 func newExpandCmd(e *env) *cobra.Command {
 	opts := &expandOptions{}
 	cmd := &cobra.Command{
-		Use:   "expand FLEET [--format yaml|json]",
+		Use:   "expand FLEET",
 		Short: "Print the fully expanded notebooks of a fleet",
 		Long: `Expand loads a fleet file and prints every notebook it declares, as the
 create call would receive it: defaults merged, rosters and counts expanded,
 templates rendered, hook script files base64-encoded, durations in
 milliseconds and the ownership marker appended to the description. Each
 notebook carries its origin (file:line:col, or roster.csv:ROW).`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usage(cmd, fmt.Errorf("expand needs exactly one fleet file, got %d", len(args)))
-			}
-			return nil
-		},
+		Example: `  nbfleet expand classroom.yaml
+  nbfleet expand classroom.yaml --format json`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
 			return runExpand(e, opts)
@@ -52,7 +47,7 @@ func runExpand(e *env, opts *expandOptions) error {
 	}
 	doc := f.Document()
 	if opts.format == "json" {
-		return doc.WriteJSON(e.stdout)
+		return writeJSON(e.stdout, doc.WriteJSON)
 	}
 	return doc.WriteYAML(e.stdout)
 }

@@ -15,17 +15,19 @@ import (
 // cloudFlags are the connection flags of every command that talks to the
 // cloud.
 type cloudFlags struct {
-	caCert        string
-	allowInsecure bool
+	caCert             string
+	allowInsecure      bool
+	allowFleetEndpoint bool
 }
 
 func (f *cloudFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.caCert, "ca-cert", "", "PEM file of extra CA certificates to trust (TLS verification stays on)")
 	cmd.Flags().BoolVar(&f.allowInsecure, "allow-insecure-endpoint", false, "allow a plain http:// endpoint that is not on loopback")
+	cmd.Flags().BoolVar(&f.allowFleetEndpoint, "allow-fleet-endpoint", false, "send credentials to the fleet file's (or saved plan's) target.endpoint although NBFLEET_ENDPOINT or the region names another")
 }
 
 func (f *cloudFlags) conn() ops.Conn {
-	return ops.Conn{CACert: f.caCert, AllowInsecure: f.allowInsecure}
+	return ops.Conn{CACert: f.caCert, AllowInsecure: f.allowInsecure, AllowFleetEndpoint: f.allowFleetEndpoint}
 }
 
 // selectFlags pick which notebooks a command acts on.
@@ -34,6 +36,9 @@ type selectFlags struct {
 	excludes     []string
 	replace      []string
 	restartLease bool
+	// targetFlag names the flag of targets in errors: "--target", or
+	// import's "--match".
+	targetFlag string
 }
 
 func (f *selectFlags) register(cmd *cobra.Command, withReplace bool) {
@@ -50,7 +55,11 @@ func (f *selectFlags) register(cmd *cobra.Command, withReplace bool) {
 func (f *selectFlags) options() (plan.Options, error) {
 	o := plan.Options{Targets: f.targets, Excludes: f.excludes, Replace: f.replace, RestartAfterLease: f.restartLease}
 	if err := o.Validate(); err != nil {
-		return o, ops.WithHint(fmt.Errorf("--target/--exclude: %w", err), "globs use path.Match syntax: * ? [a-z]")
+		flag := f.targetFlag
+		if flag == "" {
+			flag = "--target"
+		}
+		return o, ops.WithHint(fmt.Errorf("%s/--exclude: %w", flag, err), "globs use path.Match syntax: * ? [a-z]")
 	}
 	return o, nil
 }

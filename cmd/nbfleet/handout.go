@@ -29,7 +29,9 @@ handout.html (one card per notebook with its labels, the full URL and its QR cod
 printable on A4, six cards a page). Only the fleet's own notebooks get a URL: a
 declared name that is absent, not adopted yet or another fleet's gets a card that
 says so. Notebook tokens are never written.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  nbfleet handout classroom.yaml --out handout      # handout/handout.csv and handout/handout.html
+  nbfleet handout classroom.yaml --target 'ml101-s0*' --out group-a`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
 			return runHandout(cmd.Context(), e, o)

@@ -27,7 +27,9 @@ func newImportCmd(e *env) *cobra.Command {
 file for them to stdout (nbfleet import --fleet ml101 --match 'ml101-*' > fleet.yaml).
 The next apply adopts them: it adds the fleet's ownership marker and changes nothing
 else. Notebooks owned by another fleet are left out.`,
-		Args: cobra.NoArgs,
+		Example: `  nbfleet import --fleet ml101 --match 'ml101-*' > classroom.yaml
+  nbfleet import --region eu-de --match 'ws-*' --exclude 'ws-admin' > workshop.yaml`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runImport(cmd.Context(), e, o)
 		},
@@ -46,7 +48,7 @@ else. Notebooks owned by another fleet are left out.`,
 }
 
 func runImport(ctx context.Context, e *env, o importOptions) error {
-	sel, err := (&selectFlags{targets: o.match, excludes: o.exclude}).options()
+	sel, err := (&selectFlags{targets: o.match, excludes: o.exclude, targetFlag: "--match"}).options()
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func startScriptEmulator(setenv func(k, v string), o emulator.Options) (*emulato
 //	emu-owned FLEET N                      exactly N live notebooks carry FLEET's marker
 //	emu-status NAME STATUS                 the only notebook named NAME has STATUS
 //	emu-faults SPEC                        set fault probabilities (as --faults)
-//	emu-restart [cloud=C] [deleted-visible=D] [stale-reads=D] [resize-time=D]
+//	emu-restart [cloud=C] [deleted-visible=D] [stale-reads=D] [resize-time=D] [create-time=D]
 //	                                       a new, empty emulator with these options
 //	emu-advance D                          move the emulator's clock forward by D
 //	emu-volume NAME GB                     the only notebook named NAME has GB of storage
@@ -86,6 +86,7 @@ func startScriptEmulator(setenv func(k, v string), o emulator.Options) (*emulato
 //	emu-soldout FLAVOR on|off              make FLAVOR sold out (ModelArts.6329), or available again
 //	emu-lease NAME TYPE                    … has a lease of TYPE (TIMING, IDLE)
 //	emu-calls OP N                         the emulator answered N OP requests with 200
+//	emu-await-calls OP N                   wait (at most 30 s) until it answers N more OP requests with 200
 //	hold-lock FILE                         hold a fleet lock for the rest of the script
 //	nbfleet-nodup FLEET                    no two live notebooks of FLEET share a name
 //	hold-fleet-lock FLEET CLOUD            hold FLEET's default lock ($NBFLEET_LOCK_DIR, else in $TMPDIR) for the rest of the script
@@ -93,6 +94,7 @@ func startScriptEmulator(setenv func(k, v string), o emulator.Options) (*emulato
 //	json-lines stdout|stderr|FILE          every line is one JSON object
 //	html-urls DIR N                        DIR/report.html links the N notebook URLs of DIR/report.json
 //	handout-urls DIR N                     DIR/handout.{csv,html} give N URLs, each its own notebook's, and no other live URL
+//	readme-quickstart FILE                 FILE is the README's quick start as a shell script (see quickstart_test.go)
 //
 // $EXAMPLES is the repository's examples directory, so scripts run the
 // documented fleets and recipes themselves.
@@ -121,25 +123,27 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"emu-seed":        cmdEmuSeed,
-			"emu-count":       cmdEmuCount,
-			"emu-owned":       cmdEmuOwned,
-			"emu-status":      cmdEmuStatus,
-			"emu-faults":      cmdEmuFaults,
-			"emu-restart":     cmdEmuRestart,
-			"emu-advance":     cmdEmuAdvance,
-			"emu-volume":      cmdEmuVolume,
-			"emu-flavor":      cmdEmuFlavor,
-			"emu-soldout":     cmdEmuSoldOut,
-			"emu-lease":       cmdEmuLease,
-			"emu-calls":       cmdEmuCalls,
-			"hold-lock":       cmdHoldLock,
-			"nbfleet-nodup":   cmdNoDup,
-			"edit":            cmdEdit,
-			"hold-fleet-lock": cmdHoldFleetLock,
-			"html-urls":       cmdHTMLURLs,
-			"handout-urls":    cmdHandoutURLs,
-			"json-lines":      cmdJSONLines,
+			"emu-seed":          cmdEmuSeed,
+			"emu-count":         cmdEmuCount,
+			"emu-owned":         cmdEmuOwned,
+			"emu-status":        cmdEmuStatus,
+			"emu-faults":        cmdEmuFaults,
+			"emu-restart":       cmdEmuRestart,
+			"emu-advance":       cmdEmuAdvance,
+			"emu-volume":        cmdEmuVolume,
+			"emu-flavor":        cmdEmuFlavor,
+			"emu-soldout":       cmdEmuSoldOut,
+			"emu-lease":         cmdEmuLease,
+			"emu-calls":         cmdEmuCalls,
+			"emu-await-calls":   cmdEmuAwaitCalls,
+			"hold-lock":         cmdHoldLock,
+			"nbfleet-nodup":     cmdNoDup,
+			"edit":              cmdEdit,
+			"hold-fleet-lock":   cmdHoldFleetLock,
+			"html-urls":         cmdHTMLURLs,
+			"handout-urls":      cmdHandoutURLs,
+			"json-lines":        cmdJSONLines,
+			"readme-quickstart": cmdReadmeQuickstart,
 		},
 	})
 }
@@ -166,6 +170,8 @@ func cmdEmuRestart(ts *testscript.TestScript, neg bool, args []string) {
 			o.StaleReads = d
 		case "resize-time":
 			o.ResizeTime = d
+		case "create-time":
+			o.CreateTime = d
 		default:
 			ts.Fatalf("emu-restart: unknown %q", a)
 		}
@@ -242,6 +248,26 @@ func cmdEmuCalls(ts *testscript.TestScript, neg bool, args []string) {
 	got := strconv.FormatInt(emu(ts).Stats().Requests[args[0]][200], 10)
 	if (got == args[1]) == neg {
 		ts.Fatalf("%s %s requests answered 200, want %s", got, args[0], args[1])
+	}
+}
+
+// cmdEmuAwaitCalls waits until the emulator has answered N more OP
+// requests with 200 than when it began: a background nbfleet has got that
+// far (e.g. it refreshed and polls), whatever the machine's speed.
+func cmdEmuAwaitCalls(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: emu-await-calls OP N")
+	}
+	n, err := strconv.ParseInt(args[1], 10, 64)
+	if err != nil {
+		ts.Fatalf("emu-await-calls: %v", err)
+	}
+	calls := func() int64 { return emu(ts).Stats().Requests[args[0]][200] }
+	want := calls() + n
+	for deadline := time.Now().Add(30 * time.Second); calls() < want; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			ts.Fatalf("emu-await-calls: %d %s requests after 30 s, want %d", calls(), args[0], want)
+		}
 	}
 }
 

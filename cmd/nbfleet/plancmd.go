@@ -31,7 +31,11 @@ func newPlanCmd(e *env) *cobra.Command {
 		Long: `plan compares the fleet file with the notebooks that exist and shows the difference.
 With --out it saves the plan; 'nbfleet apply FILE' carries out exactly that plan, or
 refuses if the cloud or the fleet file changed since.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  nbfleet plan classroom.yaml
+  nbfleet plan classroom.yaml --out plan.json              # save it for review and apply
+  nbfleet plan classroom.yaml --format markdown > plan.md  # for a pull-request comment
+  nbfleet plan classroom.yaml --detailed-exitcode          # exit 2 when something would change`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
 			return runPlan(cmd.Context(), e, o)
@@ -81,7 +85,7 @@ func renderPlan(w io.Writer, e *env, p *plan.Plan, format string, verbose, noCol
 	case "markdown":
 		return plan.WriteMarkdown(w, p, plan.MarkdownOptions{FullPlanHint: hint})
 	default:
-		color := !noColor && !e.inAutomation() && e.getenv("NO_COLOR") == ""
+		color := !noColor && e.colorOn(e.stdoutTTY)
 		return plan.WriteText(w, p, plan.TextOptions{Color: color, Verbose: verbose, SummaryFirstAbove: 50})
 	}
 }

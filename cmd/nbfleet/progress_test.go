@@ -68,8 +68,6 @@ func TestProgressDisplays(t *testing.T) {
 		{"lines.golden", func(w *bytes.Buffer) execute.Observer {
 			return &lineProgress{w: w, now: stepClock(), every: 30 * time.Second}
 		}},
-		{"tty.golden", func(w *bytes.Buffer) execute.Observer { return newTTYProgress(w, stepClock(), false) }},
-		{"tty-color.golden", func(w *bytes.Buffer) execute.Observer { return newTTYProgress(w, stepClock(), true) }},
 		{"events.golden", func(w *bytes.Buffer) execute.Observer { return execute.NewEventWriter(w, stepClock()) }},
 	}
 	for _, tt := range tests {
@@ -106,32 +104,49 @@ func TestProgressJSONEvents(t *testing.T) {
 	}
 }
 
-func TestProgressNoEscapesWithoutTTY(t *testing.T) {
+// TestProgressDisplay: the conventions of terminal.go pick the display.
+// The live view is drawn on stderr, so it is drawn when stderr is a
+// terminal even if stdout is redirected; CI=false is not CI; TERM=dumb
+// cannot redraw. Outside the live view nothing writes an escape.
+func TestProgressDisplay(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		env  *env
-		json bool
-		want string
+		name         string
+		vars         map[string]string
+		stdout, errs bool // terminals
+		json         bool
+		want         string
 	}{
-		{"not a terminal", &env{getenv: func(string) string { return "" }, now: stepClock()}, false, "*main.lineProgress"},
-		{"terminal", &env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, false, "*main.ttyProgress"},
-		{"terminal in CI", &env{getenv: func(k string) string {
-			if k == "CI" {
-				return "true"
-			}
-			return ""
-		}, now: stepClock(), stdoutTTY: true}, false, "*main.lineProgress"},
-		{"json", &env{getenv: func(string) string { return "" }, now: stepClock(), stdoutTTY: true}, true, "*execute.EventWriter"},
+		{"not a terminal", nil, false, false, false, "*main.lineProgress"},
+		{"terminal", nil, true, true, false, "*main.liveView"},
+		{"stdout redirected", nil, false, true, false, "*main.liveView"},
+		{"stderr redirected", nil, true, false, false, "*main.lineProgress"},
+		{"terminal in CI", map[string]string{"CI": "true"}, true, true, false, "*main.lineProgress"},
+		{"CI=false", map[string]string{"CI": "false"}, true, true, false, "*main.liveView"},
+		{"CI=0", map[string]string{"CI": "0"}, true, true, false, "*main.liveView"},
+		{"NBFLEET_IN_AUTOMATION", map[string]string{"NBFLEET_IN_AUTOMATION": "1"}, true, true, false, "*main.lineProgress"},
+		{"TERM=dumb", map[string]string{"TERM": "dumb"}, true, true, false, "*main.lineProgress"},
+		{"NO_COLOR", map[string]string{"NO_COLOR": "1"}, true, true, false, "*main.liveView"},
+		{"json", nil, true, true, true, "*execute.EventWriter"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var b bytes.Buffer
-			obs := newProgress(tt.env, &b, tt.json)
+			var out, errb syncBuffer
+			e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return tt.vars[k] }, now: stepClock(),
+				stdoutTTY: tt.stdout, stderrTTY: tt.errs, tick: make(chan time.Time)}
+			obs := newProgress(e, tt.json, false)
 			if got := typeName(obs); got != tt.want {
 				t.Errorf("display %s, want %s", got, tt.want)
 			}
 			script(obs)
-			if tt.want != "*main.ttyProgress" && strings.Contains(b.String(), "\x1b") {
-				t.Errorf("escape sequences outside a terminal:\n%q", b.String())
+			if lv, ok := obs.(*liveView); ok {
+				lv.close()
+				colored := sgr.MatchString(errb.String())
+				if want := tt.vars["NO_COLOR"] == ""; colored != want {
+					t.Errorf("coloured %v, want %v:\n%q", colored, want, errb.String())
+				}
+				return
+			}
+			if strings.Contains(out.String()+errb.String(), "\x1b") {
+				t.Errorf("escape sequences outside the live view:\n%q", out.String()+errb.String())
 			}
 		})
 	}
@@ -141,8 +156,8 @@ func typeName(v any) string {
 	switch v.(type) {
 	case *lineProgress:
 		return "*main.lineProgress"
-	case *ttyProgress:
-		return "*main.ttyProgress"
+	case *liveView:
+		return "*main.liveView"
 	case *execute.EventWriter:
 		return "*execute.EventWriter"
 	}
@@ -160,7 +175,9 @@ func TestProgressSaysFailReason(t *testing.T) {
 		{"lines", func(w *bytes.Buffer) execute.Observer {
 			return &lineProgress{w: w, now: stepClock(), every: time.Hour}
 		}},
-		{"tty", func(w *bytes.Buffer) execute.Observer { return newTTYProgress(w, stepClock(), false) }},
+		{"live", func(w *bytes.Buffer) execute.Observer {
+			return newLiveView(w, liveOptions{now: stepClock(), width: func() int { return 200 }, tick: make(chan time.Time)})
+		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer

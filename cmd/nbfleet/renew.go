@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
+	"github.com/nbfleet/nbfleet/internal/safetext"
 )
 
 type renewOptions struct {
@@ -28,7 +30,9 @@ func newRenewCmd(e *env) *cobra.Command {
 owns, e.g. before an exam day: nbfleet renew ml101.yaml --duration 8h.
 Stopped notebooks are left alone, those their lease stopped included: renew never
 starts a notebook ('nbfleet apply --restart-after-lease' does).`,
-		Args: cobra.ExactArgs(1),
+		Example: `  nbfleet renew classroom.yaml --duration 8h
+  nbfleet renew classroom.yaml --duration 2h --type idle --target 'ml101-s01*'`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
 			if err := o.validate(); err != nil {
@@ -42,11 +46,13 @@ starts a notebook ('nbfleet apply --restart-after-lease' does).`,
 	cmd.Flags().IntVar(&o.parallelism, "parallelism", 16, "notebooks renewed at once")
 	o.sel.register(cmd, false)
 	o.cloud.register(cmd)
-	_ = cmd.MarkFlagRequired("duration")
 	return cmd
 }
 
 func (o *renewOptions) validate() error {
+	if o.duration == 0 {
+		return errors.New("--duration is required: how long the leases last from now, e.g. --duration 8h")
+	}
 	return atLeast("--parallelism", o.parallelism, 1)
 }
 
@@ -58,17 +64,19 @@ func runRenew(ctx context.Context, e *env, o renewOptions) error {
 	results, err := ops.Renew(ctx, e.ops(), ops.RenewRequest{
 		Fleet: o.fleet, Select: sel, Conn: o.cloud.conn(),
 		Duration: o.duration, Type: o.leaseType, Parallelism: o.parallelism,
+		// Names, statuses and API errors are cloud text: inert lines.
 		Progress: func(r ops.RenewResult) {
+			name := safetext.Terminal(r.Name)
 			switch {
 			case r.Renewed:
-				fmt.Fprintf(e.stdout, "%s: lease renewed for %s\n", r.Name, o.duration)
+				fmt.Fprintf(e.stdout, "%s: lease renewed for %s\n", name, o.duration)
 			case r.Err != nil:
-				fmt.Fprintf(e.stdout, "%s: renew failed: %v\n", r.Name, r.Err)
+				fmt.Fprintf(e.stdout, "%s: renew failed: %s\n", name, safetext.Terminal(r.Err.Error()))
 			case !r.LeaseStoppedAt.IsZero():
 				fmt.Fprintf(e.stdout, "%s: %s by its lease at %s, lease not renewed (apply --restart-after-lease starts it)\n",
-					r.Name, r.Status, r.LeaseStoppedAt.Format(time.RFC3339))
+					name, safetext.Terminal(r.Status), r.LeaseStoppedAt.Format(time.RFC3339))
 			default:
-				fmt.Fprintf(e.stdout, "%s: %s, lease not renewed\n", r.Name, r.Status)
+				fmt.Fprintf(e.stdout, "%s: %s, lease not renewed\n", name, safetext.Terminal(r.Status))
 			}
 		},
 	})

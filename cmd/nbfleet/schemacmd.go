@@ -14,7 +14,8 @@ func newSchemaCmd(e *env) *cobra.Command {
 validates against. Save it and point your editor at it, or reference it from a
 fleet file with a first line such as
   # yaml-language-server: $schema=./fleet.schema.json`,
-		Args: cobra.NoArgs,
+		Example: `  nbfleet schema > fleet.schema.json`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := e.stdout.Write(schema.FleetJSON())
 			return err

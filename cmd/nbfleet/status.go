@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 )
 
@@ -22,7 +23,13 @@ func newStatusCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status FLEET",
 		Short: "List the declared notebooks with their live status, id and URL",
-		Args:  cobra.ExactArgs(1),
+		Long: `status lists every notebook the fleet declares with its live status, id and
+URL, as plan matches them: ABSENT when it does not exist, CONFLICT when two live
+notebooks have its name or another fleet owns it. Tokens are never printed.`,
+		Example: `  nbfleet status classroom.yaml
+  nbfleet status classroom.yaml --format csv > urls.csv
+  nbfleet status classroom.yaml --format json`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
 			return runStatus(cmd.Context(), e, o)
@@ -69,8 +76,11 @@ func newDriftCmd(e *env) *cobra.Command {
 		Short: "Check whether the cloud has drifted from the fleet file (exit 2 when it has)",
 		Long: `drift refreshes the live state and compares it with the fleet file without
 changing anything. It exits 0 when nothing drifted, 2 when something did (for cron
-alerting) and 1 on error.`,
-		Args: cobra.ExactArgs(1),
+alerting) or a notebook is still in progress (CREATING, STARTING, STOPPING…: not
+done until it settles, and it may settle as a failure), and 1 on error.`,
+		Example: `  nbfleet drift classroom.yaml               # exit 0: no drift, 2: drift or in progress, 1: error
+  nbfleet drift classroom.yaml --format json`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.fleet = args[0]
 			return runDrift(cmd.Context(), e, o)
@@ -94,26 +104,35 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	if err != nil {
 		return err
 	}
+	busy := p.InProgress()
 	if o.format == "json" {
 		if err := plan.WriteJSON(e.stdout, p); err != nil {
 			return err
 		}
 	} else {
-		if !p.HasChanges() {
+		if !p.HasChanges() && len(busy) == 0 {
 			fmt.Fprintln(e.stdout, "No drift: the cloud matches the fleet.")
-		} else {
-			for _, c := range p.Changes {
-				if c.Action != plan.NoOp {
-					fmt.Fprintf(e.stdout, "%s: %s: %s\n", c.Name, c.Action, c.Reason)
-				}
+		}
+		// Names and reasons carry cloud text: one inert line each.
+		for _, c := range p.Changes {
+			switch {
+			case c.InProgress():
+				fmt.Fprintf(e.stdout, "%s: in progress: %s\n", safetext.Terminal(c.Name), safetext.Terminal(c.Reason))
+			case c.Action != plan.NoOp:
+				fmt.Fprintf(e.stdout, "%s: %s: %s\n", safetext.Terminal(c.Name), c.Action, safetext.Terminal(c.Reason))
 			}
+		}
+		if p.HasChanges() {
 			fmt.Fprintf(e.stdout, "Drift: %s\n", p.SummaryLine())
 		}
+		if len(busy) > 0 {
+			fmt.Fprintf(e.stdout, "In progress: %d notebook(s) not settled yet; run drift again once they are (they may still fail).\n", len(busy))
+		}
 		for _, n := range p.Notes {
-			fmt.Fprintf(e.stdout, "Note: %s.\n", n)
+			fmt.Fprintf(e.stdout, "Note: %s.\n", safetext.Terminal(n))
 		}
 	}
-	if p.HasChanges() {
+	if p.HasChanges() || len(busy) > 0 {
 		return errChanges
 	}
 	return nil

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
@@ -19,7 +20,7 @@ type validateOptions struct {
 func newValidateCmd(e *env) *cobra.Command {
 	opts := &validateOptions{}
 	cmd := &cobra.Command{
-		Use:   "validate [--format text|json|github] FLEET...",
+		Use:   "validate FLEET...",
 		Short: "Check fleet files without calling the cloud",
 		Long: `Validate loads each fleet file as plan and apply would: it checks it against
 the fleet schema, expands rosters and counts, renders templates and runs the
@@ -34,12 +35,10 @@ Formats:
   json    one versioned document on stdout
   github  GitHub Actions workflow annotations (::error file=…,line=…,col=…::…,
           ::warning …) on stdout`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usage(cmd, errors.New("validate needs at least one fleet file"))
-			}
-			return nil
-		},
+		Example: `  nbfleet validate classroom.yaml
+  nbfleet validate --format github fleets/*.yaml
+  nbfleet validate --format json classroom.yaml`,
+		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.files = args
 			return runValidate(e, opts)
@@ -59,7 +58,7 @@ func runValidate(e *env, opts *validateOptions) error {
 	}
 	switch opts.format {
 	case "json":
-		err = spec.WriteValidationJSON(e.stdout, results)
+		err = writeJSON(e.stdout, func(w io.Writer) error { return spec.WriteValidationJSON(w, results) })
 	case "github":
 		err = spec.WriteGitHubAnnotations(e.stdout, results)
 	default:
@@ -68,10 +67,10 @@ func runValidate(e *env, opts *validateOptions) error {
 				printWarning(e.stderr, w)
 			}
 			if r.Valid {
-				fmt.Fprintf(e.stdout, "%s: valid, %s\n", r.File, plural(r.Notebooks, "notebook"))
+				fmt.Fprintf(e.stdout, "%s: valid, %s\n", safetext.Terminal(r.File), plural(r.Notebooks, "notebook"))
 			}
 			for _, ve := range r.Errors {
-				fmt.Fprintf(e.stderr, "nbfleet: error: %s\n", ve.Error())
+				fmt.Fprintf(e.stderr, "nbfleet: error: %s\n", safetext.Terminal(ve.Error()))
 			}
 		}
 	}
@@ -86,9 +85,10 @@ func runValidate(e *env, opts *validateOptions) error {
 	return nil
 }
 
-// printWarning prints a fleet's warning in nbfleet's voice.
+// printWarning prints a fleet's warning in nbfleet's voice, as one inert
+// line (it may quote a roster cell).
 func printWarning(w io.Writer, fw spec.Warning) {
-	fmt.Fprintf(w, "nbfleet: warning: %s\n", fw)
+	fmt.Fprintf(w, "nbfleet: warning: %s\n", safetext.Terminal(fw.String()))
 }
 
 // plural formats "1 notebook", "31 notebooks".
@@ -97,4 +97,17 @@ func plural(n int, word string) string {
 		return fmt.Sprintf("1 %s", word)
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// writeJSON writes the JSON document that write produces with the
+// characters a terminal could act on as \u escapes (safetext.JSON): the
+// same document to a JSON reader, inert when printed. For the documents of
+// package spec, which imports nothing of nbfleet's.
+func writeJSON(w io.Writer, write func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(b.Bytes()))
+	return err
 }

@@ -125,6 +125,7 @@ type job struct {
 	fleet     string
 	workspace string
 	saved     *plan.Saved
+	key       []byte // the saved plan's signing key
 	session   *session
 	lock      *fleetlock.Lock
 	plan      *plan.Plan
@@ -139,6 +140,7 @@ func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
 	j := &job{}
 	var fleet *spec.Fleet
 	var target spec.Target
+	var src source
 	if plan.IsSaved(req.Source) {
 		if req.Destroy {
 			return nil, errors.New("destroy takes a fleet file, not a saved plan")
@@ -147,13 +149,22 @@ func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
 			return nil, WithHint(errors.New("--target, --exclude, --replace and --restart-after-lease cannot change a saved plan"),
 				"make a new plan with those flags: nbfleet plan FLEET --out FILE")
 		}
-		s, err := openSaved(req.Source)
+		key, err := e.planKey()
 		if err != nil {
 			return nil, err
 		}
+		s, err := openSaved(req.Source, key)
+		if err != nil {
+			return nil, err
+		}
+		if !s.Signed() {
+			e.ui().Warnf("the saved plan %s carries no signature (it was made without %s): its checksum detects damage, not an edit; nbfleet still checks that every notebook it changes is the fleet's", req.Source, PlanKeyEnv)
+		}
+		j.key = key
 		t := s.Target
 		target = spec.Target{Cloud: t.Cloud, Region: t.Region, Endpoint: t.Endpoint, ProjectID: t.ProjectID, WorkspaceID: t.WorkspaceID}
 		j.fleet, j.workspace = s.Fleet, t.WorkspaceID
+		src = source{plan: req.Source}
 	} else {
 		f, err := e.loadFleet(req.Source)
 		if err != nil {
@@ -161,8 +172,9 @@ func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
 		}
 		fleet, target = f, f.Target
 		j.fleet, j.workspace = f.Name, f.Target.WorkspaceID
+		src = source{fleet: f}
 	}
-	s, err := e.connect(target, req.Conn)
+	s, err := e.connect(target, req.Conn, src)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +204,7 @@ func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
 
 	if fleet == nil {
 		// Read again under the lock: another run may have claimed it.
-		if j.saved, err = openSaved(req.Source); err != nil {
+		if j.saved, err = openSaved(req.Source, j.key); err != nil {
 			return j, err
 		}
 		if j.plan, err = e.checkSaved(ctx, s, j.saved); err != nil {
@@ -208,10 +220,15 @@ func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
 		} else {
 			j.plan = plan.Diff(fleet, live, req.Select)
 		}
+		s.locate(ctx, j.plan)
 	}
 	p := j.plan
+	command := "apply"
+	if req.Destroy {
+		command = "destroy"
+	}
 	if err := p.Err(); err != nil {
-		return j, WithHint(err, "remove protect: true from the notebook if you really mean it")
+		return j, WithHint(err, "%s", protectHint(command, req.Source, p))
 	}
 	// The flavor list only warns, unless a notebook's list of flavors
 	// chooses by it: read it while the first calls go out when nobody is
@@ -231,8 +248,11 @@ func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
 		return j, err
 	}
 	if n := destructive(p); req.MaxDeletes >= 0 && n > req.MaxDeletes {
-		return refuse(WithHint(fmt.Errorf("the plan deletes or replaces %d notebooks, more than --max-deletes %d", n, req.MaxDeletes),
-			"review the plan with 'nbfleet plan'; raise --max-deletes if it is right"))
+		err := fmt.Errorf("the plan deletes or replaces %d notebooks, more than --max-deletes %d", n, req.MaxDeletes)
+		if req.Destroy {
+			return refuse(WithHint(err, "narrow it with --target or --exclude, or raise --max-deletes if it is right"))
+		}
+		return refuse(WithHint(err, "review the plan with 'nbfleet plan %s'; raise --max-deletes if it is right", ShellQuote(req.Source)))
 	}
 	if req.Review != nil {
 		if err := req.Review(ctx, p, approve); err != nil {
@@ -309,8 +329,8 @@ func (h *heldObserver) Finished(e report.Entry)   { h.do(func(o execute.Observer
 func (h *heldObserver) Summary(r *report.Report)  { h.do(func(o execute.Observer) { o.Summary(r) }) }
 
 // openSaved opens a saved plan and refuses one already applied.
-func openSaved(path string) (*plan.Saved, error) {
-	s, err := plan.Open(path)
+func openSaved(path string, key []byte) (*plan.Saved, error) {
+	s, err := plan.Open(path, key)
 	if err == nil && s.Applied() {
 		err = fmt.Errorf("%s: %w", path, plan.ErrApplied)
 	}
@@ -331,6 +351,9 @@ func (e *Env) checkSaved(ctx context.Context, s *session, saved *plan.Saved) (*p
 			fp = saved.FleetFingerprint
 		} else if f, err := spec.Load(ff); err != nil {
 			return nil, fmt.Errorf("check the fleet file the plan was made from: %w", err)
+		} else if f.Name != saved.Fleet {
+			return nil, WithHint(fmt.Errorf("%w: the plan is for fleet %q, but its fleet file %s declares fleet %q", plan.ErrStale, saved.Fleet, ff, f.Name),
+				"make a new plan: nbfleet plan FLEET --out FILE")
 		} else {
 			fp = plan.FleetFingerprint(f)
 		}

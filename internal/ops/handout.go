@@ -43,7 +43,7 @@ func (e *Env) handout(ctx context.Context, req HandoutRequest) (*report.Handout,
 	if err != nil {
 		return nil, err
 	}
-	s, err := e.connect(fleet.Target, req.Conn)
+	s, err := e.connect(fleet.Target, req.Conn, source{fleet: fleet})
 	if err != nil {
 		return nil, err
 	}

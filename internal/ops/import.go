@@ -43,7 +43,7 @@ func (e *Env) importFleet(ctx context.Context, req ImportRequest) (*spec.Source,
 		name = FleetNameFor(req.Select.Targets)
 		e.ui().Warnf("no --fleet given: the fleet is named %q; change it in the file before the first apply if you want another (it scopes ownership)", name)
 	}
-	s, err := e.connect(req.Target, req.Conn)
+	s, err := e.connect(req.Target, req.Conn, source{flags: true})
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -116,6 +117,11 @@ type Conn struct {
 	CACert string
 	// AllowInsecure permits plain http to a host that is not loopback.
 	AllowInsecure bool
+	// AllowFleetEndpoint lets the fleet file's (or the saved plan's)
+	// target.endpoint receive credentials although it is not the endpoint
+	// the environment or the region table gives (--allow-fleet-endpoint;
+	// NBFLEET_ALLOW_FLEET_ENDPOINT=1 does the same).
+	AllowFleetEndpoint bool
 	// Rate caps requests per second; the client still slows down when
 	// throttled. Zero: the client's adaptive default.
 	Rate float64
@@ -129,6 +135,35 @@ type Hinted struct {
 
 func (h *Hinted) Error() string { return h.Err.Error() }
 func (h *Hinted) Unwrap() error { return h.Err }
+
+// protectHint says what to do about a plan refused because it would delete
+// or replace protected notebooks: run the command again without them
+// (--exclude, which plan, apply and destroy have), e.g.
+// "nbfleet destroy classroom.yaml --exclude ml101-instructor". The error
+// itself says the other way: remove protect: true.
+func protectHint(command, fleet string, p *plan.Plan) string {
+	var ex []string
+	for _, c := range p.ProtectedChanges() {
+		ex = append(ex, "--exclude "+ShellQuote(c.Name))
+	}
+	return fmt.Sprintf("to go on without the protected notebooks, exclude them: nbfleet %s %s %s", command, ShellQuote(fleet), strings.Join(ex, " "))
+}
+
+// ShellQuote quotes s for a POSIX shell when it needs it, so a command in a
+// hint can be pasted.
+func ShellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
 
 // WithHint returns err with a hint; nil stays nil.
 func WithHint(err error, format string, args ...any) error {
@@ -144,16 +179,28 @@ type session struct {
 	cfg    modelarts.Config
 }
 
+// source says where a target came from, for the refusal of its endpoint:
+// a fleet file (with the position of target.endpoint), a saved plan, or
+// the user's own flags (trusted).
+type source struct {
+	fleet *spec.Fleet
+	plan  string
+	flags bool
+}
+
 // connect builds the client of target from the environment and c.
-func (e *Env) connect(t spec.Target, c Conn) (*session, error) {
+// Credentials go only where the user sent them (modelarts.ConfigFromEnv):
+// a target.endpoint from src that differs is refused, naming its place.
+func (e *Env) connect(t spec.Target, c Conn, src source) (*session, error) {
 	cfg, err := modelarts.ConfigFromEnv(e.Getenv, modelarts.Overrides{
-		Cloud:     modelarts.Cloud(t.Cloud),
-		Region:    t.Region,
-		Endpoint:  t.Endpoint,
-		ProjectID: t.ProjectID,
+		Cloud:         modelarts.Cloud(t.Cloud),
+		Region:        t.Region,
+		Endpoint:      t.Endpoint,
+		AllowEndpoint: c.AllowFleetEndpoint || src.flags,
+		ProjectID:     t.ProjectID,
 	})
 	if err != nil {
-		return nil, err
+		return nil, src.endpointRefused(err)
 	}
 	cfg.UserAgent = e.UserAgent
 	cfg.CACertFile = c.CACert
@@ -174,6 +221,36 @@ func (e *Env) connect(t spec.Target, c Conn) (*session, error) {
 	return &session{client: client, cfg: cfg}, nil
 }
 
+// endpointRefused places a refused target.endpoint: file:line:col of the
+// fleet file's, or the saved plan's name. Other errors pass.
+func (src source) endpointRefused(err error) error {
+	var ee *modelarts.EndpointError
+	if !errors.As(err, &ee) {
+		return err
+	}
+	hint := "to send credentials there, set NBFLEET_ENDPOINT to it, or allow it with --allow-fleet-endpoint (or NBFLEET_ALLOW_FLEET_ENDPOINT=1); a fleet file from a pull request is untrusted input"
+	switch {
+	case src.fleet != nil && src.fleet.EndpointAt.Line > 0:
+		at := src.fleet.EndpointAt
+		return WithHint(fmt.Errorf("%s: %w", at, err), "%s", hint)
+	case src.fleet != nil:
+		return WithHint(fmt.Errorf("%s: %w", src.fleet.File, err), "%s", hint)
+	case src.plan != "":
+		return WithHint(fmt.Errorf("saved plan %s: %w", src.plan, err), "%s", hint)
+	}
+	return WithHint(err, "%s", hint)
+}
+
+// locate records on p where it acts — the cloud, region and project the
+// session resolved — so that every rendering opens with them and a saved
+// plan keeps them.
+func (s *session) locate(ctx context.Context, p *plan.Plan) {
+	p.Cloud, p.Region = string(s.cfg.Cloud), s.cfg.Region
+	if id, err := s.client.ProjectID(ctx); err == nil {
+		p.ProjectID = id
+	}
+}
+
 // refresh lists the live notebooks of the workspaces, with paginated list
 // calls (never one GET per notebook). A DELETED notebook, which the service
 // still lists for a while after a delete, is gone: no command sees it.
@@ -191,6 +268,25 @@ func (s *session) refresh(ctx context.Context, workspaces []string) ([]modelarts
 		}
 	}
 	return live, nil
+}
+
+// PlanKeyEnv is the environment variable holding the key that signs saved
+// plans (HMAC-SHA256): a plan saved with it applies only with it, and one
+// saved without it is refused while it is set.
+const PlanKeyEnv = "NBFLEET_PLAN_KEY"
+
+// planKey returns the saved plans' signing key from the environment, nil
+// when it is not set.
+func (e *Env) planKey() ([]byte, error) {
+	k := e.Getenv(PlanKeyEnv)
+	if k == "" {
+		return nil, nil
+	}
+	if len(k) < plan.MinKeyLen {
+		return nil, WithHint(fmt.Errorf("%s is %d characters, too short to sign plans", PlanKeyEnv, len(k)),
+			"use at least %d random characters, e.g. export %s=$(openssl rand -hex 32)", plan.MinKeyLen, PlanKeyEnv)
+	}
+	return []byte(k), nil
 }
 
 // loadFleet loads a fleet file and tells the user its warnings (roster

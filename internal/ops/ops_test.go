@@ -183,7 +183,9 @@ func TestStaleLockTakenOver(t *testing.T) {
 
 // TestSavedPlanRunsOnce: two applies of one saved plan at once, against
 // differently spelled endpoints: exactly one carries it out, the other is
-// refused as applied.
+// refused as applied. (The one whose NBFLEET_ENDPOINT is not the plan's
+// spelling allows the plan's endpoint, or it would be refused before the
+// lock for that: TestSavedPlanEndpointRefused.)
 func TestSavedPlanRunsOnce(t *testing.T) {
 	srv := newEmulator(t)
 	dir, locks := t.TempDir(), t.TempDir()
@@ -201,7 +203,9 @@ func TestSavedPlanRunsOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			e, _ := testEnv(srv, endpoint, locks)
-			_, errs[i] = Apply(context.Background(), e, applyReq(saved, filepath.Join(dir, fmt.Sprint("r", i))))
+			req := applyReq(saved, filepath.Join(dir, fmt.Sprint("r", i)))
+			req.Conn.AllowFleetEndpoint = true
+			_, errs[i] = Apply(context.Background(), e, req)
 		}()
 	}
 	wg.Wait()

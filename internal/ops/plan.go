@@ -43,7 +43,7 @@ func (e *Env) plan(ctx context.Context, req PlanRequest, full bool) (*plan.Plan,
 	if err != nil {
 		return nil, err
 	}
-	s, err := e.connect(fleet.Target, req.Conn)
+	s, err := e.connect(fleet.Target, req.Conn, source{fleet: fleet})
 	if err != nil {
 		return nil, err
 	}
@@ -53,15 +53,20 @@ func (e *Env) plan(ctx context.Context, req PlanRequest, full bool) (*plan.Plan,
 		return nil, err
 	}
 	p := plan.Diff(fleet, live, req.Select)
+	s.locate(ctx, p)
 	if !full {
 		return p, nil
 	}
 	e.warnFlavors(ctx, s.client, p)
 	if err := p.Err(); err != nil {
-		return p, WithHint(err, "remove protect: true from the notebook if you really mean it")
+		return p, WithHint(err, "%s", protectHint("plan", req.Fleet, p))
 	}
 	if req.Out == "" {
 		return p, nil
+	}
+	key, err := e.planKey()
+	if err != nil {
+		return p, err
 	}
 	project, err := s.client.ProjectID(ctx)
 	if err != nil {
@@ -80,6 +85,7 @@ func (e *Env) plan(ctx context.Context, req PlanRequest, full bool) (*plan.Plan,
 		},
 		Workspaces: wss,
 		Live:       live,
+		Key:        key,
 	}
 	return p, plan.Save(req.Out, p, meta)
 }

@@ -65,7 +65,7 @@ func Renew(ctx context.Context, e *Env, req RenewRequest) ([]RenewResult, error)
 	if err != nil {
 		return nil, err
 	}
-	s, err := e.connect(fleet.Target, req.Conn)
+	s, err := e.connect(fleet.Target, req.Conn, source{fleet: fleet})
 	if err != nil {
 		return nil, err
 	}

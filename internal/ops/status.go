@@ -34,7 +34,7 @@ func (e *Env) status(ctx context.Context, req StatusRequest) (*StatusResult, err
 	if err != nil {
 		return nil, err
 	}
-	s, err := e.connect(fleet.Target, req.Conn)
+	s, err := e.connect(fleet.Target, req.Conn, source{fleet: fleet})
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/nbfleet/nbfleet/internal/safetext"
 )
 
 // Server is a running emulator. Its methods are safe for concurrent use.
@@ -633,8 +635,10 @@ func (s *Server) record(c *call, status int, rid string, start time.Time) {
 		s.stats.AuthFailures++
 	}
 	s.mu.Unlock()
+	// Any client chooses the path: one inert line (slog's quoting leaves
+	// DEL and some format characters as they are).
 	s.opts.Logger.LogAttrs(c.r.Context(), slog.LevelInfo, "request",
-		slog.String("method", c.r.Method), slog.String("path", c.r.URL.Path), slog.String("op", c.op),
+		slog.String("method", c.r.Method), slog.String("path", safetext.Terminal(c.r.URL.Path)), slog.String("op", c.op),
 		slog.Int("status", status), slog.Duration("elapsed", time.Since(start).Round(time.Microsecond)),
 		slog.String("request_id", rid))
 }

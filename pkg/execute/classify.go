@@ -26,8 +26,8 @@ func isBusy(err error) bool { return modelarts.IsBusy(err) }
 func isAmbiguous(err error) bool { return modelarts.IsAmbiguous(err) }
 
 // isTerminal: trying again cannot succeed (quota, sold out, bad request,
-// authentication).
-func isTerminal(err error) bool { return modelarts.IsTerminal(err) }
+// authentication, a notebook the ownership check refused).
+func isTerminal(err error) bool { return modelarts.IsTerminal(err) || errors.Is(err, ErrNotOwned) }
 
 // isFlavorUnavailable: the call was refused because its flavor is sold
 // out, short of resources (ModelArts.6329, 6716, 6528, 6360) or not

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/report"
 )
@@ -45,6 +46,10 @@ type event struct {
 	Interrupted *bool           `json:"interrupted,omitempty"`
 }
 
+// emit writes one event as one line. Names, statuses and errors are cloud
+// text: characters a terminal could act on are written as \u escapes
+// (safetext.JSON; encoding/json already escapes control characters), so
+// the stream is inert on a terminal and still one event per line.
 func (j *EventWriter) emit(ev event) {
 	ev.Time = j.now().UTC()
 	ev.FormatVersion = EventsFormatVersion
@@ -52,7 +57,7 @@ func (j *EventWriter) emit(ev event) {
 	if err != nil {
 		return
 	}
-	j.w.Write(append(data, '\n'))
+	j.w.Write(append(safetext.JSON(data), '\n'))
 }
 
 // Planned writes a "planned" event with the fleet and the number of changes.

@@ -210,7 +210,12 @@ func Apply(ctx context.Context, p *plan.Plan, api API, opts Options) (*report.Re
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
-	r := &runner{api: api, opts: opts, obs: &lockedObserver{obs: opts.Observer}}
+	// Every delete, stop, start and update re-checks ownership first.
+	fleet, ok := plan.Owner(opts.Marker)
+	if !ok {
+		fleet = p.Fleet
+	}
+	r := &runner{api: guard(api, fleet), opts: opts, obs: &lockedObserver{obs: opts.Observer}}
 	return r.run(ctx, p), nil
 }
 
@@ -334,7 +339,7 @@ launch:
 func static(c *plan.Change) (report.Entry, bool) {
 	e := report.Entry{Name: c.Name, Labels: c.Labels, ID: c.ID, Action: c.Action.String()}
 	switch {
-	case c.Action == plan.NoOp:
+	case c.Action == plan.NoOp && !c.InProgress():
 		e.Outcome, e.Note = report.Unchanged, c.Note
 	case c.Action == plan.Conflict:
 		e.Outcome, e.Note = report.Skipped, "conflict: "+c.Reason

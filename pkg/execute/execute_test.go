@@ -319,8 +319,9 @@ func TestBusy(t *testing.T) {
 		f := newFake(1)
 		c := plan.Change{Name: "a", ID: "nb-gone", Action: plan.Delete, Steps: []plan.Step{{Op: plan.StepDelete}}}
 		e := only(t, apply(t, f, &plan.Plan{Changes: []plan.Change{c}}, fastOpts()))
-		if e.Outcome != report.Succeeded || f.count("delete") != 1 {
-			t.Fatalf("outcome %s deletes %d: %+v", e.Outcome, f.count("delete"), e.Error)
+		// The ownership check's GET finds it gone: no DELETE is sent.
+		if e.Outcome != report.Succeeded || f.count("delete") != 0 || f.count("get") != 1 {
+			t.Fatalf("outcome %s deletes %d gets %d: %+v", e.Outcome, f.count("delete"), f.count("get"), e.Error)
 		}
 	})
 	t.Run("busy for too long fails", func(t *testing.T) {
@@ -351,13 +352,14 @@ func TestBusy(t *testing.T) {
 			}
 			f.mu.Lock()
 			f.nbs[id].target = "START_FAILED"
+			f.nbs[id].left = 1 // the next poll sees it
 			f.nbs[id].nb.FailReason = "no resources"
 			f.mu.Unlock()
 			close(done)
 		}()
 		f.ticks = 1000
 		opts := fastOpts()
-		opts.Timeout = 2 * time.Second
+		opts.Timeout = time.Minute // reached only if the failure is missed: never under load
 		e := only(t, apply(t, f, &plan.Plan{Changes: []plan.Change{c}}, opts))
 		<-done
 		if e.Outcome != report.Failed || e.Error.Code != "start_failed" || e.FailReason != "no resources" {
@@ -589,8 +591,8 @@ func TestMissingFromListConfirmedByGet(t *testing.T) {
 	if e.Outcome != report.Succeeded || e.Status != "STOPPED" {
 		t.Fatalf("a notebook missing from a list page was taken for gone: %+v %+v", e, e.Error)
 	}
-	if f.count("get") != 2 {
-		t.Errorf("gets = %d, want 2 (one per list that missed it)", f.count("get"))
+	if f.count("get") != 3 {
+		t.Errorf("gets = %d, want 3 (the ownership check before the stop, one per list that missed it)", f.count("get"))
 	}
 }
 
@@ -685,9 +687,10 @@ func TestFewWaitersUseGet(t *testing.T) {
 	if e.Outcome != report.Succeeded || e.Status != "STOPPED" {
 		t.Fatalf("entry %+v %+v", e, e.Error)
 	}
-	// The first tick lists 151 notebooks (4 pages); then one GET a tick.
-	if l, g := f.count("list"), f.count("get"); l != 1 || g != 3 {
-		t.Errorf("lists %d gets %d, want 1 and 3", l, g)
+	// The ownership check before the stop is a GET; the first tick lists
+	// 151 notebooks (4 pages); then one GET a tick.
+	if l, g := f.count("list"), f.count("get"); l != 1 || g != 4 {
+		t.Errorf("lists %d gets %d, want 1 and 4", l, g)
 	}
 }
 
@@ -706,10 +709,11 @@ func TestOldestDeletedConfirmedAtOnce(t *testing.T) {
 		t.Fatalf("entry %+v %+v", e, e.Error)
 	}
 	// A GET shows it RUNNING (the wait ends; its kind not known yet, a
-	// list would read both kinds); the first list after the delete misses
-	// it and one GET confirms it gone.
-	if l, g := f.count("list"), f.count("get"); l != 1 || g != 2 {
-		t.Errorf("lists %d gets %d, want 1 and 2", l, g)
+	// list would read both kinds); the ownership check GETs it before the
+	// delete; the first list after the delete misses it and one GET
+	// confirms it gone.
+	if l, g := f.count("list"), f.count("get"); l != 1 || g != 3 {
+		t.Errorf("lists %d gets %d, want 1 and 3", l, g)
 	}
 }
 

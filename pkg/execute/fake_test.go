@@ -33,6 +33,8 @@ type fake struct {
 	hidden map[string]int
 	// onCreate is called (unlocked) before a create takes effect.
 	onCreate func(name string)
+	// onStop is called (locked) after a stop took effect.
+	onStop func()
 }
 
 type fnb struct {
@@ -92,13 +94,17 @@ func (f *fake) ticksOf(name string) int {
 	return f.ticks
 }
 
-// seed inserts a notebook in status.
-func (f *fake) seed(name, status string) string {
+// seed inserts a notebook of the fleet (its description carries marker)
+// in status.
+func (f *fake) seed(name, status string) string { return f.seedAs(name, status, "seeded "+marker) }
+
+// seedAs inserts a notebook with that description in status.
+func (f *fake) seedAs(name, status, description string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.seq++
 	id := fmt.Sprintf("nb-%03d", f.seq)
-	f.nbs[id] = &fnb{nb: modelarts.Notebook{ID: id, Name: name, Status: status, Description: "seeded", Feature: "NOTEBOOK",
+	f.nbs[id] = &fnb{nb: modelarts.Notebook{ID: id, Name: name, Status: status, Description: description, Feature: "NOTEBOOK",
 		URL: "https://nb.example/" + id, Token: modelarts.Secret("secret-token-" + id), CreateAt: int64(f.seq)}}
 	f.order = append(f.order, id)
 	return id
@@ -305,7 +311,13 @@ func (f *fake) Start(ctx context.Context, id string, lease *modelarts.LeaseReq) 
 }
 
 func (f *fake) Stop(ctx context.Context, id string) (*modelarts.Notebook, error) {
-	return f.startStop(id, "stop", modelarts.StatusRunning, modelarts.StatusStopping, modelarts.StatusStopped)
+	nb, err := f.startStop(id, "stop", modelarts.StatusRunning, modelarts.StatusStopping, modelarts.StatusStopped)
+	if err == nil && f.onStop != nil {
+		f.mu.Lock()
+		f.onStop()
+		f.mu.Unlock()
+	}
+	return nb, err
 }
 
 func (f *fake) startStop(id, op, from, via, to string) (*modelarts.Notebook, error) {

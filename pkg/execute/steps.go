@@ -36,6 +36,9 @@ type state struct {
 	resizing bool
 	// held is true while the change holds a parallelism slot.
 	held bool
+	// failReason is the fail_reason of the failure status a wait for the
+	// notebook to settle ended in.
+	failReason string
 }
 
 // see records a notebook's answer or sighting.
@@ -91,6 +94,11 @@ func (r *runner) change(c *plan.Change) report.Entry {
 	start := r.opts.Now()
 	e := report.Entry{Name: c.Name, Labels: c.Labels, ID: c.ID, Action: c.Action.String(), Attempts: 1, StartedAt: &start}
 	st := &state{c: c, e: &e, id: c.ID, held: true}
+	if c.Notebook != nil && c.Action != plan.Replace {
+		// The live notebook is of the declared kind (another kind is a
+		// replace): polls list that kind. A wrong guess costs a GET.
+		st.feature = strings.ToUpper(c.Notebook.Feature)
+	}
 	defer r.release(st)
 	deadline := time.Now().Add(r.opts.Timeout)
 	cctx, cancel := context.WithDeadline(r.hard, deadline)
@@ -103,10 +111,18 @@ func (r *runner) change(c *plan.Change) report.Entry {
 		e.Outcome, e.Note, e.Attempts, e.StartedAt = report.Skipped, "not started: interrupted", 0, nil
 		return e
 	}
-	if err != nil {
+	if err == nil && c.InProgress() {
+		err = settledAs(st, c.WantStatus)
+	}
+	switch {
+	case err != nil:
 		e.Outcome = report.Failed
 		e.Error = r.describe(err, st)
-	} else {
+	case c.Action == plan.NoOp:
+		// Nothing was changed; it was waited for until it settled as
+		// declared.
+		e.Outcome = report.Unchanged
+	default:
 		e.Outcome = report.Succeeded
 	}
 	e.ID = st.id
@@ -159,7 +175,7 @@ func (r *runner) steps(cctx, wctx context.Context, st *state) error {
 		case plan.StepUpdate:
 			err = r.update(cctx, wctx, st, s, wait)
 		case plan.StepWait:
-			err = r.waitStep(wctx, st, s)
+			err = r.waitStep(wctx, st, s, next, wait)
 		default:
 			err = fmt.Errorf("step %d: unknown op %q", i+1, s.Op)
 		}
@@ -589,17 +605,47 @@ func (r *runner) update(cctx, wctx context.Context, st *state, s plan.Step, wait
 }
 
 // waitStep waits for the change's notebook, or another one (s.ID: a
-// DELETING copy a create must wait out), to settle.
-func (r *runner) waitStep(ctx context.Context, st *state, s plan.Step) error {
+// DELETING copy a create must wait out), to settle. The change's own
+// notebook settling in a failure status (CREATING → CREATE_FAILED) ends
+// the change as failed, unless the next step deletes it anyway. A last
+// wait (a no-op on a busy notebook) is skipped with --wait none.
+func (r *runner) waitStep(ctx context.Context, st *state, s plan.Step, next plan.StepOp, wait bool) error {
 	if s.ID != "" && s.ID != st.id {
 		r.release(st)
 		other := &state{c: st.c, e: st.e, id: s.ID}
 		return r.waitFor(ctx, other, s.Op, goal{settled: true})
 	}
-	if st.id == "" || st.gone {
+	if st.id == "" || st.gone || !wait {
 		return nil
 	}
-	return r.waitFor(ctx, st, s.Op, goal{settled: true})
+	if err := r.waitFor(ctx, st, s.Op, goal{settled: true}); err != nil {
+		return err
+	}
+	if failure(st.status) && next != plan.StepDelete {
+		st.failed(&modelarts.Notebook{FailReason: st.failReason})
+		return &statusError{op: s.Op, status: st.status, reason: st.e.FailReason}
+	}
+	return nil
+}
+
+// settledAs checks that the notebook a no-op waited for settled in want:
+// not gone, not in another stable status.
+func settledAs(st *state, want string) error {
+	switch {
+	case st.gone:
+		return &statusError{op: plan.StepWait, status: "GONE", gone: true}
+	case st.status != "" && want != "" && st.status != want:
+		return &settledError{status: st.status, want: want}
+	}
+	return nil
+}
+
+// settledError is a notebook that settled in a status other than the one
+// declared while nbfleet only waited for it.
+type settledError struct{ status, want string }
+
+func (e *settledError) Error() string {
+	return fmt.Sprintf("wait: the notebook settled %s, not %s as declared; run apply again", e.status, e.want)
 }
 
 // goal is what a wait waits for.
@@ -654,6 +700,7 @@ func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal)
 			case g.grown > 0 && o.nb.Volume != nil && o.nb.Volume.Capacity >= g.grown && !isResizing(o.nb):
 				return nil
 			case g.settled && (stable(o.nb.Status) && !isResizing(o.nb) || failure(o.nb.Status) || o.nb.Status == modelarts.StatusFrozen):
+				st.failReason = o.nb.FailReason
 				return nil
 			case failure(o.nb.Status):
 				st.failed(o.nb)
@@ -777,6 +824,10 @@ func (r *runner) describe(err error, st *state) *report.Error {
 			msg += fmt.Sprintf(" (after %d attempts)", st.e.Attempts)
 		}
 		return &report.Error{Code: code, Message: msg}
+	case errors.Is(err, ErrNotOwned):
+		return &report.Error{Code: "not_owned", Message: err.Error()}
+	case errors.As(err, new(*settledError)):
+		return &report.Error{Code: "not_as_declared", Message: err.Error()}
 	case errors.As(err, &oe):
 		re := &report.Error{Code: "unknown", Message: err.Error()}
 		if ae := apiError(err); ae != nil {

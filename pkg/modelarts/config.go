@@ -140,10 +140,86 @@ type Config struct {
 // Overrides are the values a fleet file's target gives; they take
 // precedence over the environment as ConfigFromEnv documents.
 type Overrides struct {
-	Cloud     Cloud
-	Region    string
-	Endpoint  string
-	ProjectID string
+	Cloud  Cloud
+	Region string
+	// Endpoint is the fleet file's (or a saved plan's) target.endpoint.
+	// It is untrusted input: a pull request may set it. Credentials go to
+	// it only when it is the endpoint the user chose anyway
+	// (NBFLEET_ENDPOINT, else the region's from the table) or when the user
+	// allows it: AllowEndpoint, or NBFLEET_ALLOW_FLEET_ENDPOINT=1.
+	Endpoint string
+	// AllowEndpoint sends credentials to Endpoint whatever it is: the user
+	// gave it (a flag), or allowed the file's (--allow-fleet-endpoint).
+	AllowEndpoint bool
+	ProjectID     string
+}
+
+// AllowFleetEndpointEnv is the environment variable that, set to 1, lets a
+// fleet file's or a saved plan's target.endpoint receive credentials
+// (what --allow-fleet-endpoint does for one command).
+const AllowFleetEndpointEnv = "NBFLEET_ALLOW_FLEET_ENDPOINT"
+
+// ErrUntrustedEndpoint is wrapped by ConfigFromEnv's error for a
+// target.endpoint the user did not choose; see EndpointError.
+var ErrUntrustedEndpoint = errors.New("a fleet file or a saved plan cannot choose where credentials go")
+
+// EndpointError is a target.endpoint that differs from every endpoint the
+// user chose: credentials would follow it to a server a pull request
+// named. Loopback addresses get no exception: a CI job may run listeners
+// of its own.
+type EndpointError struct {
+	// Endpoint is the target.endpoint refused.
+	Endpoint string
+	// Chosen is where credentials go without it ("" when nothing gives
+	// an endpoint: the region is unknown), and From says what chose it:
+	// "NBFLEET_ENDPOINT" or "the region table (eu-de)".
+	Chosen, From string
+}
+
+func (e *EndpointError) Error() string {
+	s := fmt.Sprintf("target.endpoint %q is not an endpoint you chose", e.Endpoint)
+	if e.Chosen == "" {
+		return s + "; nbfleet sends credentials only to NBFLEET_ENDPOINT or a region's endpoint from its table, and the region gives none"
+	}
+	return fmt.Sprintf("%s; nbfleet sends credentials only to %s, which says %q", s, e.From, e.Chosen)
+}
+
+func (e *EndpointError) Unwrap() error { return ErrUntrustedEndpoint }
+
+// sameEndpoint reports whether two endpoint URLs name the same server and
+// base path: scheme and host compared without case, a default port (443,
+// 80) and trailing slashes ignored. Nothing is resolved: localhost and
+// 127.0.0.1 differ.
+func sameEndpoint(a, b string) bool {
+	ca, oka := canonEndpoint(a)
+	cb, okb := canonEndpoint(b)
+	return oka && okb && ca == cb
+}
+
+func canonEndpoint(raw string) (string, bool) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if port == "" || scheme == "https" && port == "443" || scheme == "http" && port == "80" {
+		port = ""
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + strings.TrimRight(u.EscapedPath(), "/"), true
+}
+
+// allowFleetEndpoint reads NBFLEET_ALLOW_FLEET_ENDPOINT: 1 or true allow,
+// unset, 0 or false do not; anything else is an error, not a guess.
+func allowFleetEndpoint(getenv func(string) string) (bool, error) {
+	switch v := strings.TrimSpace(getenv(AllowFleetEndpointEnv)); strings.ToLower(v) {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s=%q: want 1 (allow) or 0", AllowFleetEndpointEnv, v)
+	}
 }
 
 // ModelArtsEndpoint returns the ModelArts endpoint of a known region
@@ -220,7 +296,7 @@ func hostsOf(cloud Cloud, region string) (hosts, error) {
 	}
 	h, ok := regions[cloud][region]
 	if !ok {
-		return hosts{}, fmt.Errorf("%w %q for %s (known: %s); set target.endpoint (or NBFLEET_ENDPOINT) to its ModelArts endpoint",
+		return hosts{}, fmt.Errorf("%w %q for %s (known: %s); set NBFLEET_ENDPOINT to its ModelArts endpoint (or target.endpoint, with --allow-fleet-endpoint)",
 			ErrUnknownRegion, region, cloud, strings.Join(KnownRegions(cloud), ", "))
 	}
 	return h, nil
@@ -250,16 +326,24 @@ func firstOf(vals ...string) string {
 // ConfigFromEnv builds a Config from environment variables (read with
 // getenv) and the fleet's target overrides.
 //
-// Precedence: endpoint NBFLEET_ENDPOINT > o.Endpoint > derived from cloud
-// and region; IAM NBFLEET_IAM_ENDPOINT > OS_AUTH_URL > the overridden
-// endpoint (an emulator serves both) > derived; region o.Region >
-// HUAWEICLOUD_SDK_REGION > OS_REGION_NAME; project o.ProjectID >
-// HUAWEICLOUD_SDK_PROJECT_ID > OS_PROJECT_ID. Credentials, first match wins:
-// HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK (or OS_ACCESS_KEY/OS_SECRET_KEY)
-// with optional HUAWEICLOUD_SDK_SECURITY_TOKEN; OS_AUTH_TOKEN; OS_USERNAME,
-// OS_PASSWORD and OS_DOMAIN_NAME (or OS_USER_DOMAIN_NAME) with
-// OS_PROJECT_NAME or OS_PROJECT_ID. The cloud is o.Cloud, else OTC for the
-// OTC regions (eu-de, eu-nl, eu-ch2), else Huawei Cloud.
+// Credentials go only where the user sent them. The ModelArts endpoint is
+// NBFLEET_ENDPOINT, else the region's from the table (ModelArtsEndpoint).
+// A fleet's o.Endpoint must name that same endpoint, or the user must
+// allow it (o.AllowEndpoint, NBFLEET_ALLOW_FLEET_ENDPOINT=1): otherwise the
+// error is an *EndpointError. Allowed, it comes after NBFLEET_ENDPOINT and
+// before the table. The IAM endpoint (a password login sends the password
+// there) is NBFLEET_IAM_ENDPOINT > OS_AUTH_URL > NBFLEET_ENDPOINT or an
+// allowed fleet endpoint that is not the table's (an emulator serves both)
+// > the region's from the table.
+//
+// Region o.Region > HUAWEICLOUD_SDK_REGION > OS_REGION_NAME; project
+// o.ProjectID > HUAWEICLOUD_SDK_PROJECT_ID > OS_PROJECT_ID. Credentials,
+// first match wins: HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK (or
+// OS_ACCESS_KEY/OS_SECRET_KEY) with optional
+// HUAWEICLOUD_SDK_SECURITY_TOKEN; OS_AUTH_TOKEN; OS_USERNAME, OS_PASSWORD
+// and OS_DOMAIN_NAME (or OS_USER_DOMAIN_NAME) with OS_PROJECT_NAME or
+// OS_PROJECT_ID. The cloud is o.Cloud, else OTC for the OTC regions
+// (eu-de, eu-nl, eu-ch2), else Huawei Cloud.
 func ConfigFromEnv(getenv func(string) string, o Overrides) (Config, error) {
 	var c Config
 	c.Region = firstOf(o.Region, getenv("HUAWEICLOUD_SDK_REGION"), getenv("OS_REGION_NAME"))
@@ -268,25 +352,58 @@ func ConfigFromEnv(getenv func(string) string, o Overrides) (Config, error) {
 		return c, fmt.Errorf("unknown cloud %q (want %q or %q)", c.Cloud, HuaweiCloud, OTC)
 	}
 
-	overridden := firstOf(getenv("NBFLEET_ENDPOINT"), o.Endpoint)
-	switch {
-	case overridden != "":
-		c.Endpoint = strings.TrimRight(overridden, "/")
-	case c.Region == "":
-		return c, errors.New("no region: set target.region in the fleet file, HUAWEICLOUD_SDK_REGION or OS_REGION_NAME, or an endpoint with target.endpoint or NBFLEET_ENDPOINT")
-	default:
-		ep, err := ModelArtsEndpoint(c.Cloud, c.Region)
-		if err != nil {
-			return c, err
+	envEndpoint := strings.TrimRight(firstOf(getenv("NBFLEET_ENDPOINT")), "/")
+	var derived, derivedIAM string
+	var derivedErr error
+	if c.Region != "" {
+		derived, derivedErr = ModelArtsEndpoint(c.Cloud, c.Region)
+		if derivedErr != nil {
+			derived = ""
+		} else {
+			derivedIAM, _ = IAMEndpoint(c.Cloud, c.Region)
 		}
-		c.Endpoint = ep
+	}
+	fleetEndpoint := strings.TrimRight(firstOf(o.Endpoint), "/")
+	useFleet := false
+	if fleetEndpoint != "" {
+		allow := o.AllowEndpoint
+		if !allow {
+			var err error
+			if allow, err = allowFleetEndpoint(getenv); err != nil {
+				return c, err
+			}
+		}
+		chosen, from := envEndpoint, "NBFLEET_ENDPOINT"
+		if chosen == "" {
+			chosen, from = derived, fmt.Sprintf("the region table (%s)", c.Region)
+		}
+		if !allow && !sameEndpoint(fleetEndpoint, chosen) {
+			if chosen == "" {
+				from = ""
+			}
+			return c, &EndpointError{Endpoint: fleetEndpoint, Chosen: chosen, From: from}
+		}
+		useFleet = envEndpoint == "" && !sameEndpoint(fleetEndpoint, derived)
+	}
+	switch {
+	case envEndpoint != "":
+		c.Endpoint = envEndpoint
+	case useFleet:
+		c.Endpoint = fleetEndpoint
+	case c.Region == "":
+		return c, errors.New("no region: set target.region in the fleet file, HUAWEICLOUD_SDK_REGION or OS_REGION_NAME, or an endpoint with NBFLEET_ENDPOINT")
+	case derivedErr != nil:
+		return c, derivedErr
+	default:
+		c.Endpoint = derived
 	}
 	c.IAMEndpoint = firstOf(getenv("NBFLEET_IAM_ENDPOINT"), getenv("OS_AUTH_URL"))
 	if c.IAMEndpoint == "" {
-		if overridden != "" {
+		switch {
+		case envEndpoint != "" || useFleet:
 			c.IAMEndpoint = c.Endpoint
-		} else if ep, err := IAMEndpoint(c.Cloud, c.Region); err == nil {
-			c.IAMEndpoint = ep
+		default:
+			c.IAMEndpoint = derivedIAM
 		}
 	}
 	c.ProjectID = firstOf(o.ProjectID, getenv("HUAWEICLOUD_SDK_PROJECT_ID"), getenv("OS_PROJECT_ID"))

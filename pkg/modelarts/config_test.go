@@ -25,7 +25,7 @@ func TestEndpointDerivation(t *testing.T) {
 		{HuaweiCloud, "ap-southeast-3", "https://modelarts.ap-southeast-3.myhuaweicloud.com", "https://iam.ap-southeast-3.myhuaweicloud.com", ""},
 		// Not ModelArts regions in the SDK's list: an endpoint must be given.
 		{HuaweiCloud, "eu-west-101", "", "", "unknown region \"eu-west-101\" for huaweicloud (known: af-north-1,"},
-		{HuaweiCloud, "eu-west-0", "", "", "set target.endpoint (or NBFLEET_ENDPOINT)"},
+		{HuaweiCloud, "eu-west-0", "", "", "set NBFLEET_ENDPOINT to its ModelArts endpoint (or target.endpoint, with --allow-fleet-endpoint)"},
 		{OTC, "eu-de", "https://modelarts.eu-de.otc.t-systems.com", "https://iam.eu-de.otc.t-systems.com", ""},
 		{"", "eu-nl", "https://modelarts.eu-nl.otc.t-systems.com", "https://iam.eu-nl.otc.t-systems.com", ""},
 		{"", "eu-ch2", "https://modelarts.eu-ch2.sc.otc.t-systems.com", "https://iam-pub.eu-ch2.sc.otc.t-systems.com", ""},
@@ -69,9 +69,9 @@ func TestConfigFromEnv(t *testing.T) {
 		wantErr string
 	}{
 		{"endpoint env beats fleet", with(aksk, "NBFLEET_ENDPOINT", "http://127.0.0.1:9", "HUAWEICLOUD_SDK_PROJECT_ID", "p"),
-			Overrides{Endpoint: "https://x.example", Region: "eu-de"},
+			Overrides{Endpoint: "https://x.example", Region: "eu-de", AllowEndpoint: true},
 			func(c Config) string { return c.Endpoint + " " + c.IAMEndpoint }, ""},
-		{"fleet endpoint beats derived", with(aksk, "HUAWEICLOUD_SDK_PROJECT_ID", "p"), Overrides{Endpoint: "https://x.example/", Region: "eu-de"},
+		{"allowed fleet endpoint beats derived", with(aksk, "HUAWEICLOUD_SDK_PROJECT_ID", "p"), Overrides{Endpoint: "https://x.example/", Region: "eu-de", AllowEndpoint: true},
 			func(c Config) string { return c.Endpoint + " " + c.IAMEndpoint }, ""},
 		{"derived OTC", with(aksk, "OS_REGION_NAME", "eu-de", "OS_PROJECT_ID", "p"), Overrides{},
 			func(c Config) string {
@@ -122,7 +122,7 @@ func TestConfigFromEnv(t *testing.T) {
 			got := tc.check(c)
 			want := map[string]string{
 				"endpoint env beats fleet":              "http://127.0.0.1:9 http://127.0.0.1:9",
-				"fleet endpoint beats derived":          "https://x.example https://x.example",
+				"allowed fleet endpoint beats derived":  "https://x.example https://x.example",
 				"derived OTC":                           "otc https://modelarts.eu-de.otc.t-systems.com https://iam.eu-de.otc.t-systems.com p",
 				"IAM env beats OS_AUTH_URL":             "https://i1",
 				"OS_AUTH_URL beats derived":             "https://i2/v3",
@@ -138,6 +138,68 @@ func TestConfigFromEnv(t *testing.T) {
 			}[tc.name]
 			if got != want {
 				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestFleetEndpointPolicy: credentials go only to an endpoint the user
+// chose (NBFLEET_ENDPOINT, the region table, a flag) or allowed; a fleet
+// file's or saved plan's target.endpoint that differs is refused, loopback
+// included, and the IAM endpoint follows the same rule.
+func TestFleetEndpointPolicy(t *testing.T) {
+	aksk := []string{"HUAWEICLOUD_SDK_AK", "AK1", "HUAWEICLOUD_SDK_SK", "SK1secret", "HUAWEICLOUD_SDK_PROJECT_ID", "p"}
+	pw := []string{"OS_USERNAME", "u", "OS_PASSWORD", "pw-secret", "OS_DOMAIN_NAME", "d", "OS_PROJECT_ID", "p"}
+	with := func(base []string, kv ...string) []string { return append(append([]string{}, base...), kv...) }
+	const otcEP, otcIAM = "https://modelarts.eu-de.otc.t-systems.com", "https://iam.eu-de.otc.t-systems.com"
+	for _, tc := range []struct {
+		name     string
+		env      []string
+		o        Overrides
+		endpoint string // want; "" for a refusal
+		iam      string
+		refusal  string // the error says
+	}{
+		{"the region's endpoint, spelled differently", aksk, Overrides{Region: "eu-de", Endpoint: "HTTPS://Modelarts.EU-DE.otc.t-systems.com:443/"}, otcEP, otcIAM, ""},
+		{"another host", aksk, Overrides{Region: "eu-de", Endpoint: "https://evil.example"}, "", "",
+			`target.endpoint "https://evil.example" is not an endpoint you chose; nbfleet sends credentials only to the region table (eu-de), which says "` + otcEP + `"`},
+		{"loopback gets no exception", aksk, Overrides{Region: "eu-de", Endpoint: "http://127.0.0.1:8787"}, "", "", "not an endpoint you chose"},
+		{"another path on the region's host", aksk, Overrides{Region: "eu-de", Endpoint: otcEP + "/x"}, "", "", "not an endpoint you chose"},
+		{"plain http to the region's host", aksk, Overrides{Region: "eu-de", Endpoint: "http://modelarts.eu-de.otc.t-systems.com"}, "", "", "not an endpoint you chose"},
+		{"unknown region", aksk, Overrides{Region: "xx-east-7", Endpoint: "https://modelarts.xx-east-7.example.com"}, "", "", "and the region gives none"},
+		{"no region", aksk, Overrides{Endpoint: "https://x.example"}, "", "", "and the region gives none"},
+		{"NBFLEET_ENDPOINT decides", with(aksk, "NBFLEET_ENDPOINT", "http://127.0.0.1:8787"), Overrides{Region: "eu-de", Endpoint: "http://127.0.0.1:8787/"}, "http://127.0.0.1:8787", "http://127.0.0.1:8787", ""},
+		{"NBFLEET_ENDPOINT differs", with(aksk, "NBFLEET_ENDPOINT", "http://127.0.0.1:8787"), Overrides{Region: "eu-de", Endpoint: "http://localhost:8787"}, "", "",
+			`nbfleet sends credentials only to NBFLEET_ENDPOINT, which says "http://127.0.0.1:8787"`},
+		{"NBFLEET_ENDPOINT differs, allowed: the environment still wins", with(aksk, "NBFLEET_ENDPOINT", "http://127.0.0.1:8787"), Overrides{Region: "eu-de", Endpoint: "https://x.example", AllowEndpoint: true}, "http://127.0.0.1:8787", "http://127.0.0.1:8787", ""},
+		{"allowed by flag", aksk, Overrides{Region: "eu-de", Endpoint: "https://x.example", AllowEndpoint: true}, "https://x.example", "https://x.example", ""},
+		{"allowed by the environment", with(aksk, "NBFLEET_ALLOW_FLEET_ENDPOINT", "1"), Overrides{Region: "xx-east-7", Endpoint: "https://x.example"}, "https://x.example", "https://x.example", ""},
+		{"allowed, true", with(aksk, "NBFLEET_ALLOW_FLEET_ENDPOINT", "true"), Overrides{Region: "eu-de", Endpoint: "https://x.example"}, "https://x.example", "https://x.example", ""},
+		{"not allowed, 0", with(aksk, "NBFLEET_ALLOW_FLEET_ENDPOINT", "0"), Overrides{Region: "eu-de", Endpoint: "https://x.example"}, "", "", "not an endpoint you chose"},
+		{"nonsense allow value", with(aksk, "NBFLEET_ALLOW_FLEET_ENDPOINT", "yes please"), Overrides{Region: "eu-de", Endpoint: "https://x.example"}, "", "",
+			`NBFLEET_ALLOW_FLEET_ENDPOINT="yes please": want 1 (allow) or 0`},
+		{"allowed, IAM from the environment", with(aksk, "NBFLEET_ALLOW_FLEET_ENDPOINT", "1", "OS_AUTH_URL", "https://iam.example/v3"), Overrides{Region: "eu-de", Endpoint: "https://x.example"}, "https://x.example", "https://iam.example/v3", ""},
+		{"password: the fleet cannot pick the IAM endpoint", pw, Overrides{Region: "eu-de", Endpoint: "https://evil.example"}, "", "", "not an endpoint you chose"},
+		{"password: the region's endpoint keeps the region's IAM", pw, Overrides{Region: "eu-de", Endpoint: otcEP}, otcEP, otcIAM, ""},
+		{"token", []string{"OS_AUTH_TOKEN", "tok", "OS_PROJECT_ID", "p"}, Overrides{Region: "eu-de", Endpoint: "https://evil.example"}, "", "", "not an endpoint you chose"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ConfigFromEnv(envOf(tc.env...), tc.o)
+			if tc.refusal != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.refusal) {
+					t.Fatalf("err = %v, want %q", err, tc.refusal)
+				}
+				var ee *EndpointError
+				if !strings.Contains(tc.refusal, "NBFLEET_ALLOW") && (!errors.As(err, &ee) || !errors.Is(err, ErrUntrustedEndpoint)) {
+					t.Errorf("err %T is not an *EndpointError wrapping ErrUntrustedEndpoint", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Endpoint != tc.endpoint || c.IAMEndpoint != tc.iam {
+				t.Errorf("endpoint %q IAM %q, want %q %q", c.Endpoint, c.IAMEndpoint, tc.endpoint, tc.iam)
 			}
 		})
 	}

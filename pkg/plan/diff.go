@@ -480,8 +480,11 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 		why = append(why, fmt.Sprintf("the volume grows from %d to %d GB in %d step(s) of at most %d GB while running, waiting out RESIZING after each (the service grows a volume only while the notebook runs)",
 			have, want, len(sizes), modelarts.MaxGrowthStep))
 	}
+	// An adopt's first call is the PUT that adds the marker: the executor
+	// re-checks ownership before every call and touches an unmarked
+	// notebook only with the update that marks it.
 	if running {
-		if len(free) > 0 && len(stopOnly) == 0 {
+		if len(free) > 0 && (len(stopOnly) == 0 || adopt) {
 			put(free)
 		}
 		if grow != nil {
@@ -490,7 +493,11 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 		switch {
 		case len(stopOnly) > 0:
 			stop()
-			put(append(append([]string(nil), stopOnly...), free...))
+			if adopt {
+				put(stopOnly)
+			} else {
+				put(append(append([]string(nil), stopOnly...), free...))
+			}
 			if wantRunning {
 				start()
 				why = append(why, strings.Join(stopOnly, ", ")+" can only change while stopped: stop, update, start")
@@ -545,8 +552,11 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 	}
 	switch {
 	case len(c.Steps) == 0 || len(c.Steps) == 1 && busy:
+		// Nothing to change. A busy notebook keeps its wait: it is not
+		// done until it settles, and it may settle as a failure
+		// (CREATING → CREATE_FAILED), so apply waits and reports how it
+		// ended (InProgress).
 		c.Action = NoOp
-		c.Steps = nil
 		c.Reason = "matches the fleet file"
 		switch {
 		case c.Note != "":
@@ -559,6 +569,9 @@ func inPlace(f *spec.Fleet, nb *spec.Notebook, l *modelarts.Notebook, c Change, 
 			if resizing(l) {
 				c.Reason += "; its volume is RESIZING"
 			}
+			c.Reason += "; apply waits for it to settle"
+		} else {
+			c.Steps = nil
 		}
 		return c
 	case adopt:

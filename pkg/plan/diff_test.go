@@ -37,7 +37,7 @@ func TestDiff(t *testing.T) {
 			[]string{"a adopt id=i1 fields=[marker] steps=[update] want=RUNNING"}},
 		{"adopt with restricted change", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Flavor = "big" })},
 			[]modelarts.Notebook{live("a", "i1", unmarked)}, Options{},
-			[]string{"a adopt id=i1 fields=[flavor(stop) marker] steps=[stop update start] want=RUNNING"}},
+			[]string{"a adopt id=i1 fields=[flavor(stop) marker] steps=[update stop update start] want=RUNNING"}},
 		// Issue 10: a squatted notebook with someone's SSH access is not
 		// adopted silently.
 		{"adopt with undeclared SSH access is a conflict", []spec.Notebook{nb("a")},
@@ -49,7 +49,7 @@ func TestDiff(t *testing.T) {
 			[]modelarts.Notebook{live("a", "i1", unmarked, func(l *modelarts.Notebook) {
 				l.Endpoints = []modelarts.Endpoint{{Service: "SSH", KeyPairNames: []string{"stranger"}, AllowedAccessIPs: []string{"0.0.0.0"}}}
 			})}, Options{},
-			[]string{"a adopt id=i1 fields=[endpoints(stop) marker] steps=[stop update start] want=RUNNING"}},
+			[]string{"a adopt id=i1 fields=[endpoints(stop) marker] steps=[update stop update start] want=RUNNING"}},
 		{"adopt with only a NOTEBOOK endpoint", []spec.Notebook{nb("a")},
 			[]modelarts.Notebook{live("a", "i1", unmarked, func(l *modelarts.Notebook) {
 				l.Endpoints = []modelarts.Endpoint{{Service: "NOTEBOOK"}}
@@ -176,7 +176,7 @@ func TestDiff(t *testing.T) {
 			[]string{"a update id=i1 fields=[volume.capacity(running)] steps=[update stop] want=STOPPED"}},
 		{"RESIZING, nothing else to do", []spec.Notebook{nb("a")},
 			[]modelarts.Notebook{live("a", "i1", resizingTo(50))}, Options{},
-			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
+			[]string{"a no-op id=i1 fields=[] steps=[wait] want=RUNNING"}},
 		{"RESIZING waits first", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Description = "x" })},
 			[]modelarts.Notebook{live("a", "i1", resizingTo(50))}, Options{},
 			[]string{"a update id=i1 fields=[description] steps=[wait update] want=RUNNING"}},
@@ -274,7 +274,8 @@ func TestDiff(t *testing.T) {
 			[]string{"a no-op id=i1 fields=[] steps=[] want=STOPPED"}},
 		{"stopping at its lease's end", []spec.Notebook{nb("a")},
 			[]modelarts.Notebook{live("a", "i1", leaseStopped, status("STOPPING"))}, Options{},
-			[]string{"a no-op id=i1 fields=[] steps=[] want=STOPPED"}},
+			// still settling: apply waits for it (done means done)
+			[]string{"a no-op id=i1 fields=[] steps=[wait] want=STOPPED"}},
 		{"stopped by hand before the lease ran out", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", handStopped)}, Options{},
 			[]string{"a start id=i1 fields=[] steps=[start] want=RUNNING"}},
 		{"started again, then stopped by hand", []spec.Notebook{nb("a")},
@@ -313,8 +314,10 @@ func TestDiff(t *testing.T) {
 			[]string{"a conflict id=i1 fields=[] steps=[] want=RUNNING"}},
 		{"unknown status conflict", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", status("MIGRATING"))}, Options{},
 			[]string{"a conflict id=i1 fields=[] steps=[] want=RUNNING"}},
+		// Issue 10: done means done — a notebook still CREATING is not
+		// "unchanged" until it is RUNNING: the no-op keeps its wait.
 		{"CREATING heading to running", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", status("CREATING"))}, Options{},
-			[]string{"a no-op id=i1 fields=[] steps=[] want=RUNNING"}},
+			[]string{"a no-op id=i1 fields=[] steps=[wait] want=RUNNING"}},
 		{"CREATING then stop", []spec.Notebook{nb("a", stopped)}, []modelarts.Notebook{live("a", "i1", status("CREATING"))}, Options{},
 			[]string{"a stop id=i1 fields=[] steps=[wait stop] want=STOPPED"}},
 		{"INIT then stop", []spec.Notebook{nb("a", stopped)}, []modelarts.Notebook{live("a", "i1", status("INIT"))}, Options{},
@@ -322,7 +325,7 @@ func TestDiff(t *testing.T) {
 		{"STOPPING then start", []spec.Notebook{nb("a")}, []modelarts.Notebook{live("a", "i1", status("STOPPING"))}, Options{},
 			[]string{"a start id=i1 fields=[] steps=[wait start] want=RUNNING"}},
 		{"STOPPING heading to stopped", []spec.Notebook{nb("a", stopped)}, []modelarts.Notebook{live("a", "i1", status("STOPPING"))}, Options{},
-			[]string{"a no-op id=i1 fields=[] steps=[] want=STOPPED"}},
+			[]string{"a no-op id=i1 fields=[] steps=[wait] want=STOPPED"}},
 		{"SNAPSHOTTING busy", []spec.Notebook{nb("a", func(n *spec.Notebook) { n.Flavor = "big" })},
 			[]modelarts.Notebook{live("a", "i1", status("SNAPSHOTTING"))}, Options{},
 			[]string{"a update id=i1 fields=[flavor(stop)] steps=[wait stop update start] want=RUNNING"}},

@@ -1,9 +1,11 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
 
@@ -12,6 +14,9 @@ import (
 type jsonPlan struct {
 	FormatVersion   int          `json:"format_version"`
 	Fleet           string       `json:"fleet"`
+	Cloud           string       `json:"cloud,omitempty"`
+	Region          string       `json:"region,omitempty"`
+	ProjectID       string       `json:"project_id,omitempty"`
 	ResourceChanges []jsonChange `json:"resource_changes"`
 	Summary         Summary      `json:"summary"`
 	HasChanges      bool         `json:"has_changes"`
@@ -38,7 +43,8 @@ type jsonChange struct {
 
 // WriteJSON writes the plan as one indented JSON document:
 //
-//	{"format_version": 2, "fleet": …, "resource_changes": [{"name", "action",
+//	{"format_version": 2, "fleet": …, "cloud", "region", "project_id",
+//	 "resource_changes": [{"name", "action",
 //	 "reason", "id", "ids", "before", "after", "fields", "steps", "notebook",
 //	 "destroys_data", "protected", "want_status", "labels", "note"}],
 //	 "summary": {"create": …, …},
@@ -55,6 +61,9 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	doc := jsonPlan{
 		FormatVersion:   FormatVersion,
 		Fleet:           p.Fleet,
+		Cloud:           p.Cloud,
+		Region:          p.Region,
+		ProjectID:       p.ProjectID,
 		ResourceChanges: make([]jsonChange, 0, len(p.Changes)),
 		Summary:         p.Summary(),
 		HasChanges:      p.HasChanges(),
@@ -82,10 +91,17 @@ func WriteJSON(w io.Writer, p *Plan) error {
 		}
 		doc.ResourceChanges = append(doc.ResourceChanges, jc)
 	}
-	enc := json.NewEncoder(w)
+	// Names, reasons and live values are cloud text: characters a
+	// terminal could act on are written as \u escapes (safetext.JSON).
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(b.Bytes()))
+	return err
 }
 
 // createAfter is the notebook a create change creates, as plain JSON.

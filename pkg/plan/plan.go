@@ -106,8 +106,9 @@
 // failed start followed by an unattended apply never destroys a
 // student's work. INIT, CREATING, STARTING
 // and SNAPSHOTTING count as heading to RUNNING, STOPPING as heading to
-// STOPPED; a StepWait comes first when anything is to be done, so a plan
-// made after an interrupted apply shows only what is left. FROZEN and
+// STOPPED; a StepWait comes first, so a plan made after an interrupted
+// apply shows only what is left. When nothing else is left the change is a
+// no-op that keeps its wait (Change.InProgress): done means settled. FROZEN and
 // DELETE_FAILED are conflicts (nothing can be done, the reason says why),
 // so that `plan --detailed-exitcode` and `drift` report them. An unknown
 // status is a conflict too. A volume RESIZING is busy as well. DELETED
@@ -272,6 +273,13 @@ type Change struct {
 type Plan struct {
 	FormatVersion int    `json:"format_version"`
 	Fleet         string `json:"fleet"`
+	// Cloud, Region and ProjectID say where the plan acts. Diff and
+	// Destroy leave them empty (they read no environment); the caller sets
+	// them once it has resolved the target, so that every rendering opens
+	// with them and a saved plan keeps them.
+	Cloud     string `json:"cloud,omitempty"`
+	Region    string `json:"region,omitempty"`
+	ProjectID string `json:"project_id,omitempty"`
 	// Changes are sorted by name, then id; no-ops included.
 	Changes []Change `json:"changes"`
 	// Notes are things a reviewer should know about the whole plan, such
@@ -332,24 +340,54 @@ func (p *Plan) HasChanges() bool {
 	return false
 }
 
+// InProgress reports whether the change is a no-op on a notebook that is
+// still in a transitional status (CREATING, STARTING, STOPPING, a volume
+// RESIZING…): nothing is to be changed, but it is not done yet — it may
+// still end as a failure. Its one step is a StepWait: apply waits for it
+// and reports what it ended as; drift reports it as in progress.
+func (c *Change) InProgress() bool {
+	return c.Action == NoOp && len(c.Steps) > 0
+}
+
+// InProgress returns the changes that are InProgress, in plan order.
+func (p *Plan) InProgress() []*Change {
+	var out []*Change
+	for i := range p.Changes {
+		if p.Changes[i].InProgress() {
+			out = append(out, &p.Changes[i])
+		}
+	}
+	return out
+}
+
 // ErrProtected is wrapped by (*Plan).Err when the plan deletes or replaces
 // a notebook declared with protect: true.
 var ErrProtected = errors.New("plan deletes or replaces protected notebooks")
+
+// ProtectedChanges returns the changes that would delete or replace a
+// notebook declared with protect: true, sorted by name.
+func (p *Plan) ProtectedChanges() []*Change {
+	var cs []*Change
+	for i := range p.Changes {
+		if p.Changes[i].Protected {
+			cs = append(cs, &p.Changes[i])
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	return cs
+}
 
 // Err returns an error wrapping ErrProtected that names every protected
 // notebook the plan would delete or replace, or nil. plan and apply refuse
 // such a plan.
 func (p *Plan) Err() error {
 	var names []string
-	for i := range p.Changes {
-		if p.Changes[i].Protected {
-			names = append(names, fmt.Sprintf("%s (%s)", p.Changes[i].Name, p.Changes[i].Action))
-		}
+	for _, c := range p.ProtectedChanges() {
+		names = append(names, fmt.Sprintf("%s (%s)", c.Name, c.Action))
 	}
 	if len(names) == 0 {
 		return nil
 	}
-	sort.Strings(names)
 	return fmt.Errorf("%w: %s; remove protect: true from these notebooks in the fleet file if their storage may really be destroyed",
 		ErrProtected, strings.Join(names, ", "))
 }

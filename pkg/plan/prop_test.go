@@ -402,7 +402,7 @@ func TestPropSavedRoundTrip(t *testing.T) {
 		if err := Save(path, p, Meta{FleetFile: "fleet.yaml", FleetFingerprint: FleetFingerprint(f), Target: f.Target, Live: l}); err != nil {
 			t.Fatal(err)
 		}
-		s, err := Open(path)
+		s, err := Open(path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

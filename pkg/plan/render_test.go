@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nbfleet/nbfleet/internal/golden"
+	"github.com/nbfleet/nbfleet/internal/safetext/safetexttest"
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
@@ -19,7 +20,11 @@ func everyAction() (*spec.Fleet, []modelarts.Notebook, *Plan) {
 	f := fleet(
 		nb("ml101-alice"), // create
 		nb("ml101-bob", func(n *spec.Notebook) { n.Flavor = "modelarts.vm.cpu.8u"; n.Description = "Bob's notebook" }), // update
-		nb("ml101-carol", func(n *spec.Notebook) { n.Volume.Capacity = 20; n.Protect = true }),                         // replace (shrink)
+		nb("ml101-carol", func(n *spec.Notebook) {
+			n.Volume.Capacity = 20
+			n.Protect = true
+			n.Labels = map[string]string{"student": "Carol <@carol> |x|", "email": "carol@example.edu"}
+		}), // replace (shrink)
 		nb("ml101-dave"),         // start
 		nb("ml101-eve", stopped), // stop
 		nb("ml101-frank"),        // adopt
@@ -39,7 +44,30 @@ func everyAction() (*spec.Fleet, []modelarts.Notebook, *Plan) {
 		live("ml101-old", "id-old"), // delete
 		live("someone-else", "id-foreign", unmarked),
 	}
-	return f, l, Diff(f, l, Options{})
+	p := Diff(f, l, Options{})
+	p.Cloud, p.Region, p.ProjectID = "huaweicloud", "eu-west-101", "p1"
+	return f, l, p
+}
+
+// bigFleet is a class: 30 identical creates (one student missing from the
+// roster's numbers), an instructor, and a notebook of the fleet whose name
+// someone set in the cloud to hold an escape sequence, a bidi override and
+// Markdown, to be deleted.
+func bigFleet() *Plan {
+	nbs := []spec.Notebook{nb("ml101-instructor", func(n *spec.Notebook) { n.Flavor = "modelarts.vm.cpu.8u" })}
+	for i := 1; i <= 31; i++ {
+		if i == 17 {
+			continue
+		}
+		nbs = append(nbs, nb(fmt.Sprintf("ml101-s%03d", i), func(n *spec.Notebook) {
+			n.Labels = map[string]string{"student": fmt.Sprintf("Student %d", i)}
+		}))
+	}
+	nbs = append(nbs, nb("ml101-spare-a"), nb("ml101-spare-b"))
+	l := []modelarts.Notebook{live("ml101-\x1b]52;c;aGk=\x07evil\u202e|[x](https://x.example) @you", "id-evil")}
+	p := Diff(fleet(nbs...), l, Options{})
+	p.Cloud, p.Region, p.ProjectID = "otc", "eu-de", "0123456789abcdef0123456789abcdef"
+	return p
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -66,8 +94,14 @@ func TestRenderGolden(t *testing.T) {
 		{"plan-truncated.md", func(w *bytes.Buffer) error {
 			return WriteMarkdown(w, p, MarkdownOptions{MaxLen: 2500, FullPlanHint: "the full plan is in the job artifact plan.json"})
 		}},
+		{"big.txt", func(w *bytes.Buffer) error { return WriteText(w, bigFleet(), TextOptions{}) }},
+		{"big-summary-first.txt", func(w *bytes.Buffer) error { return WriteText(w, bigFleet(), TextOptions{SummaryFirstAbove: 10}) }},
+		{"big.md", func(w *bytes.Buffer) error { return WriteMarkdown(w, bigFleet(), MarkdownOptions{}) }},
 		{"no-changes.txt", func(w *bytes.Buffer) error { return WriteText(w, &Plan{Fleet: "ml101"}, TextOptions{}) }},
 		{"no-changes.md", func(w *bytes.Buffer) error { return WriteMarkdown(w, &Plan{Fleet: "ml101"}, MarkdownOptions{}) }},
+		{"no-changes-where.txt", func(w *bytes.Buffer) error {
+			return WriteText(w, &Plan{Fleet: "ml101", Cloud: "otc", Region: "eu-de", ProjectID: "p1"}, TextOptions{})
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -211,5 +245,74 @@ func TestCreateSummary(t *testing.T) {
 				t.Errorf("createSummary = %q\nwant             %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRenderInert: what the cloud or a fleet file under review wrote is
+// inert in the text plan (no escape, no control, no bidi character) and in
+// the Markdown plan (no link, mention or extra table cell), and grouping
+// keeps every name findable.
+func TestRenderInert(t *testing.T) {
+	p := bigFleet()
+	var text, md bytes.Buffer
+	if err := WriteText(&text, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(&md, p, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"\x1b", "\x07", "\u202e"} {
+		if strings.Contains(text.String(), bad) || strings.Contains(md.String(), bad) {
+			t.Errorf("a rendering holds %q", bad)
+		}
+	}
+	if !strings.Contains(text.String(), `\x1b]52;c;aGk=\x07evil\u202e`) {
+		t.Errorf("the hostile name is not shown escaped:\n%s", text.String())
+	}
+	if strings.Contains(md.String(), "](https://x.example)") && !strings.Contains(md.String(), "`ml101-\\x1b") {
+		t.Errorf("the hostile name is a link in Markdown:\n%s", md.String())
+	}
+	if !strings.Contains(text.String(), "32 × create like ml101-s001") || !strings.Contains(text.String(), "ml101-s{001..016}, ml101-s{018..031}, ml101-spare-a, ml101-spare-b") {
+		t.Errorf("the identical creates are not grouped:\n%s", text.String())
+	}
+	if !strings.HasPrefix(text.String(), "Fleet ml101 · cloud otc · region eu-de · project 0123456789abcdef0123456789abcdef\n") {
+		t.Errorf("the text plan does not open with where it acts:\n%s", text.String())
+	}
+	if !strings.Contains(md.String(), "**cloud** `otc` · **region** `eu-de` · **project** `0123456789abcdef0123456789abcdef`") {
+		t.Errorf("the Markdown plan does not say where it acts:\n%s", md.String())
+	}
+}
+
+func TestCompactNames(t *testing.T) {
+	p := &Plan{}
+	for _, n := range []string{"a1", "a2", "a3", "a5", "a6", "b-01x", "b-02x", "c", "d9", "d10", "d11"} {
+		p.Changes = append(p.Changes, Change{Name: n})
+	}
+	idx := make([]int, len(p.Changes))
+	for i := range idx {
+		idx[i] = i
+	}
+	if got, want := compactNames(p, idx), "a{1..3}, a5, a6, b-01x, b-02x, c, d9, d10, d11"; got != want {
+		t.Errorf("compactNames = %q, want %q", got, want)
+	}
+}
+
+// TestTextCorpus: whatever a name from the cloud or a label holds, the
+// text plan is a terminal document with nothing a terminal acts on.
+func TestTextCorpus(t *testing.T) {
+	for _, s := range safetexttest.Corpus {
+		f := fleet(nb("ml101-a", func(n *spec.Notebook) { n.Labels = map[string]string{"student": s} }))
+		l := []modelarts.Notebook{live("ml101-"+s, "id-"+s), live("ml101-a", "id-a", status("CREATE_FAILED"))}
+		p := Diff(f, l, Options{})
+		p.Region = s
+		for _, o := range []TextOptions{{}, {SummaryFirstAbove: 1}} {
+			var b bytes.Buffer
+			if err := WriteText(&b, p, o); err != nil {
+				t.Fatal(err)
+			}
+			if err := safetexttest.TerminalDocument(b.String()); err != nil {
+				t.Errorf("%q: %v", s, err)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nbfleet/nbfleet/internal/atomicfile"
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
@@ -32,8 +34,25 @@ var ErrStale = errors.New("the saved plan is stale")
 var ErrApplied = errors.New("the saved plan has already been applied")
 
 // ErrCorrupt is wrapped by Open when the file is not a saved plan, or its
-// checksum does not match its content (it was damaged or edited by hand).
+// checksum does not match its content (it was damaged or edited by hand),
+// or its signature does not match the key.
 var ErrCorrupt = errors.New("not a valid saved plan")
+
+// ErrKey is wrapped by Open when the plan's signature and the key do not
+// go together: a signed plan opened without a key, or a plan without a
+// signature opened with one (made without the key, or its signature
+// stripped by an edit).
+var ErrKey = errors.New("the saved plan's signature and the key do not go together")
+
+// MinKeyLen is the shortest signing key Save and Open accept, in bytes.
+const MinKeyLen = 16
+
+// Checksum prefixes: a plain digest detects damage; a signature made with
+// the user's key also detects an edit by anyone who does not hold it.
+const (
+	digestPrefix    = "sha256:"
+	signaturePrefix = "hmac-sha256:"
+)
 
 // Meta is what Save records besides the plan.
 type Meta struct {
@@ -53,6 +72,10 @@ type Meta struct {
 	// Live is every notebook the refresh read. Save records a snapshot of
 	// those whose name the plan mentions; never their tokens.
 	Live []modelarts.Notebook
+	// Key, when set, signs the plan (HMAC-SHA256): Open then needs the same
+	// key, and refuses any edit by someone who does not hold it. At least
+	// MinKeyLen bytes.
+	Key []byte
 }
 
 // SavedTarget is the target of a saved plan. It holds no credentials.
@@ -95,12 +118,18 @@ type Saved struct {
 	Live             []LiveSnapshot `json:"live"`
 	Plan             *Plan          `json:"plan"`
 	// Checksum is "sha256:" and the hex SHA-256 of the document encoded
-	// with Checksum empty.
+	// with Checksum empty, or, for a plan saved with a key,
+	// "hmac-sha256:" and the hex HMAC-SHA256 of it under that key.
 	Checksum string `json:"checksum"`
 
-	// path is the file Open read.
+	// path is the file Open read; key the key it was opened with.
 	path string
+	key  []byte
 }
+
+// Signed reports whether the plan was saved with a key (and Open checked
+// its signature).
+func (s *Saved) Signed() bool { return strings.HasPrefix(s.Checksum, signaturePrefix) }
 
 // Applied reports whether a run has claimed this plan (Claim).
 func (s *Saved) Applied() bool { return s.AppliedAt != nil }
@@ -136,8 +165,19 @@ func Save(path string, p *Plan, meta Meta) error {
 		},
 		Live: snapshots(meta.Live, names),
 		Plan: p,
+		key:  meta.Key,
+	}
+	if err := checkKey(meta.Key); err != nil {
+		return fmt.Errorf("save plan %s: %w", path, err)
 	}
 	return write(path, s)
+}
+
+func checkKey(key []byte) error {
+	if key != nil && len(key) < MinKeyLen {
+		return fmt.Errorf("the signing key is %d bytes; use at least %d (e.g. openssl rand -hex 32)", len(key), MinKeyLen)
+	}
+	return nil
 }
 
 // relativeTo returns file (relative to the working directory) relative to
@@ -201,12 +241,14 @@ func write(path string, s *Saved) error {
 	if err != nil {
 		return fmt.Errorf("save plan %s: %w", path, err)
 	}
-	s.Checksum = checksum(body)
+	s.Checksum = sum(body, s.key)
 	out, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save plan %s: %w", path, err)
 	}
-	out = append(out, '\n')
+	// The same document, inert when someone prints it (safetext.JSON):
+	// the checksum is over the values, not this encoding.
+	out = append(safetext.JSON(out), '\n')
 	if err := atomicfile.WriteFile(path, out, 0o600); err != nil {
 		return fmt.Errorf("save plan: %w", err)
 	}
@@ -215,7 +257,18 @@ func write(path string, s *Saved) error {
 
 func checksum(b []byte) string {
 	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	return digestPrefix + hex.EncodeToString(sum[:])
+}
+
+// sum is the checksum of a saved plan's body: its signature under key, or
+// its digest without one.
+func sum(body, key []byte) string {
+	if key == nil {
+		return checksum(body)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write(body)
+	return signaturePrefix + hex.EncodeToString(m.Sum(nil))
 }
 
 // maxSaved bounds what Open reads: a plan for tens of thousands of
@@ -224,9 +277,14 @@ const maxSaved = 256 << 20
 
 // Open reads a saved plan. A file that is not a saved plan, has an unknown
 // format_version, or whose checksum does not match (damaged or edited by
-// hand) is refused with an error wrapping ErrCorrupt. An applied plan opens;
-// check Applied.
-func Open(path string) (*Saved, error) {
+// hand) is refused with an error wrapping ErrCorrupt. With key, the plan
+// must carry a signature made with it (anything else wraps ErrKey, a
+// signature that does not match ErrCorrupt); without, a signed plan is
+// refused (ErrKey). An applied plan opens; check Applied.
+func Open(path string, key []byte) (*Saved, error) {
+	if err := checkKey(key); err != nil {
+		return nil, fmt.Errorf("open saved plan %s: %w", path, err)
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("open saved plan: %w", err)
@@ -238,7 +296,7 @@ func Open(path string) (*Saved, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open saved plan: %w", err)
 	}
-	s, err := decode(b)
+	s, err := decode(b, key)
 	if err != nil {
 		return nil, fmt.Errorf("open saved plan %s: %w", path, err)
 	}
@@ -246,7 +304,7 @@ func Open(path string) (*Saved, error) {
 	return s, nil
 }
 
-func decode(b []byte) (*Saved, error) {
+func decode(b, key []byte) (*Saved, error) {
 	var head struct {
 		FormatVersion json.RawMessage `json:"format_version"` // "1" before version 2
 		Kind          string          `json:"kind"`
@@ -276,10 +334,18 @@ func decode(b []byte) (*Saved, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	if got := checksum(body); got != want {
+	switch signed := strings.HasPrefix(want, signaturePrefix); {
+	case signed && key == nil:
+		return nil, fmt.Errorf("%w: the plan is signed, and NBFLEET_PLAN_KEY is not set: set it to the key the plan was made with", ErrKey)
+	case !signed && key != nil:
+		return nil, fmt.Errorf("%w: the plan carries no signature, and NBFLEET_PLAN_KEY is set: it was made without the key, or its signature was removed; make the plan again with the key", ErrKey)
+	case signed && !hmac.Equal([]byte(sum(body, key)), []byte(want)):
+		return nil, fmt.Errorf("%w: the signature does not match: the file was edited or damaged, or signed with another key; make the plan again with nbfleet plan --out", ErrCorrupt)
+	case !signed && checksum(body) != want:
 		return nil, fmt.Errorf("%w: the checksum does not match the content: the file was damaged or edited by hand; make the plan again with nbfleet plan --out", ErrCorrupt)
 	}
 	s.Checksum = want
+	s.key = key
 	if s.Plan == nil {
 		return nil, fmt.Errorf("%w: no plan in the file", ErrCorrupt)
 	}
@@ -325,7 +391,7 @@ func (p *Plan) validate() error {
 // it is fresh and before carrying it out, so that of two runs of one plan
 // exactly one carries it out.
 func (s *Saved) Claim(at time.Time) error {
-	cur, err := Open(s.path)
+	cur, err := Open(s.path, s.key)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func TestSavedRoundTrip(t *testing.T) {
 	if bytes.Contains(raw, []byte("someone-else")) {
 		t.Error("saved plan records a notebook the plan does not name")
 	}
-	s, err := Open(path)
+	s, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestSavedRoundTrip(t *testing.T) {
 
 func TestSavedStale(t *testing.T) {
 	path, f, l, _ := savedFixture(t)
-	s, err := Open(path)
+	s, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,11 +137,11 @@ func TestSavedStale(t *testing.T) {
 // of the same plan, or of a file changed since it was read, is refused.
 func TestClaim(t *testing.T) {
 	path, _, _, _ := savedFixture(t)
-	first, err := Open(path)
+	first, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := Open(path)
+	second, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestClaim(t *testing.T) {
 	if err := first.Claim(at); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(path)
+	s, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestClaim(t *testing.T) {
 
 	// A plan rewritten between reading and claiming is not claimed.
 	path2, f, l, p := savedFixture(t)
-	old, err := Open(path2)
+	old, err := Open(path2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestSavedFleetPath(t *testing.T) {
 	if err := Save(path, p, Meta{CreatedAt: planTime, FleetFile: fleetFile, FleetFingerprint: FleetFingerprint(f), Target: f.Target, Live: l}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(path)
+	s, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestOpenCorrupt(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "p.json")
 			os.WriteFile(p, tt.data, 0o600)
-			_, err := Open(p)
+			_, err := Open(p, nil)
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("Open = %v, want ErrCorrupt", err)
 			}
@@ -252,11 +252,98 @@ func TestOpenCorrupt(t *testing.T) {
 	if err := Save(bare, &Plan{FormatVersion: FormatVersion, Fleet: "ml101", Changes: []Change{{Name: "a", Action: Create, Steps: []Step{{Op: StepCreate}}}}}, Meta{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(bare); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "create without a notebook") {
+	if _, err := Open(bare, nil); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "create without a notebook") {
 		t.Errorf("Open of a create without its notebook = %v", err)
 	}
-	if _, err := Open(filepath.Join(t.TempDir(), "missing")); err == nil || errors.Is(err, ErrCorrupt) {
+	if _, err := Open(filepath.Join(t.TempDir(), "missing"), nil); err == nil || errors.Is(err, ErrCorrupt) {
 		t.Errorf("Open of a missing file = %v", err)
+	}
+}
+
+// TestSignedPlans: a plan saved with a key opens only with that key; an
+// edit with the checksum recomputed (as anyone can, with sha256sum) is
+// refused, whether it keeps a signature or swaps it for a plain digest.
+// Without a key a plain checksum still opens: it detects damage only.
+func TestSignedPlans(t *testing.T) {
+	key := []byte("0123456789abcdef-user-key")
+	other := []byte("another-key-of-16+bytes")
+	f, l, p := everyAction()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "signed.json")
+	if err := Save(path, p, Meta{CreatedAt: planTime, FleetFingerprint: FleetFingerprint(f), Live: l, Key: key}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, key)
+	if err != nil || !s.Signed() || !strings.HasPrefix(s.Checksum, "hmac-sha256:") {
+		t.Fatalf("Open with the key: %v (signed %v)", err, s != nil && s.Signed())
+	}
+	// Claim keeps it signed: it opens again with the key.
+	if err := s.Claim(planTime); err != nil {
+		t.Fatal(err)
+	}
+	if s2, err := Open(path, key); err != nil || !s2.Applied() || !s2.Signed() {
+		t.Fatalf("after Claim: %v", err)
+	}
+	if err := Save(path, p, Meta{CreatedAt: planTime, FleetFingerprint: FleetFingerprint(f), Live: l, Key: key}); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(path)
+
+	// resign rewrites the plan's body with an edit and a checksum made as
+	// an attacker can: a digest, or an HMAC under a key of their own.
+	resign := func(edit func(*Saved), sign func(body []byte) string) string {
+		var doc Saved
+		dec := json.NewDecoder(bytes.NewReader(good))
+		dec.UseNumber()
+		if err := dec.Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
+		edit(&doc)
+		doc.Checksum = ""
+		body, _ := json.Marshal(&doc)
+		doc.Checksum = sign(body)
+		out, _ := json.MarshalIndent(&doc, "", "  ")
+		p := filepath.Join(t.TempDir(), "edited.json")
+		os.WriteFile(p, out, 0o600)
+		return p
+	}
+	prune := func(s *Saved) {
+		for i := range s.Plan.Changes {
+			if s.Plan.Changes[i].Action == Delete {
+				s.Plan.Changes[i].ID = "someone-elses-notebook"
+			}
+		}
+	}
+	digest := resign(prune, func(b []byte) string { return checksum(b) })
+	mine := resign(prune, func(b []byte) string { return sum(b, other) })
+	for _, tc := range []struct {
+		name string
+		path string
+		key  []byte
+		want error
+		says string
+	}{
+		{"signed, no key", path, nil, ErrKey, "the plan is signed, and NBFLEET_PLAN_KEY is not set"},
+		{"signed, another key", path, other, ErrCorrupt, "the signature does not match"},
+		{"edited, digest recomputed, key set", digest, key, ErrKey, "the plan carries no signature, and NBFLEET_PLAN_KEY is set"},
+		{"edited, signed with the attacker's key", mine, key, ErrCorrupt, "the signature does not match"},
+		{"short key", path, []byte("short"), nil, "the signing key is 5 bytes; use at least 16"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Open(tc.path, tc.key)
+			if err == nil || tc.want != nil && !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("Open = %v, want %v saying %q", err, tc.want, tc.says)
+			}
+		})
+	}
+	// Without a key, a plain checksum is all there is: the edited plan
+	// opens. The executor's ownership check is what keeps it from touching
+	// a stranger's notebook (package execute, TestOwnershipRechecked).
+	if _, err := Open(digest, nil); err != nil {
+		t.Errorf("an unsigned plan without a key: %v", err)
+	}
+	if err := Save(filepath.Join(dir, "x.json"), p, Meta{Key: []byte("short")}); err == nil {
+		t.Error("Save accepted a 5-byte key")
 	}
 }
 
@@ -294,10 +381,10 @@ func FuzzOpen(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		s, err := Open(path)
+		s, err := Open(path, nil)
 		if err != nil {
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("Open error does not wrap ErrCorrupt: %v", err)
+			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrKey) {
+				t.Fatalf("Open error does not wrap ErrCorrupt or ErrKey: %v", err)
 			}
 			return
 		}

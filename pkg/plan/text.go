@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
@@ -93,8 +96,13 @@ func (p *Plan) SummaryLine() string {
 	return b.String()
 }
 
-// WriteText renders the plan for people, Terraform-like: one block per
-// change that is not a no-op, in plan order, and the summary line last.
+// WriteText renders the plan for people, Terraform-like: a header line
+// that says where the plan acts, one block per change that is not a
+// no-op, in plan order, and the summary line last. Identical creates of a
+// big fleet (GroupCreatesFrom or more, unless Verbose) are one block:
+// "30 × create like ml101-s001", with their names listed compactly. Every
+// name, id, reason and value is shown through safetext.Terminal: a name
+// from the cloud cannot move the cursor or recolour the plan.
 func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	bw := bufio.NewWriter(w)
 	paint := func(code, s string) string {
@@ -103,6 +111,8 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 		}
 		return code + s + ansiReset
 	}
+	fmt.Fprintln(bw, safetext.Terminal(p.Header()))
+	fmt.Fprintln(bw)
 	var n int
 	for i := range p.Changes {
 		if p.Changes[i].Action != NoOp {
@@ -112,7 +122,7 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	if n == 0 {
 		fmt.Fprintln(bw, "No changes. The fleet matches the cloud.")
 		for _, note := range p.Notes {
-			fmt.Fprintf(bw, "Note: %s.\n", note)
+			fmt.Fprintf(bw, "Note: %s.\n", safetext.Terminal(note))
 		}
 		return bw.Flush()
 	}
@@ -125,7 +135,7 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 		fmt.Fprintln(bw, paint(ansiBold, p.SummaryLine()))
 		fmt.Fprintln(bw)
 	}
-	fmt.Fprintf(bw, "nbfleet will perform these actions on fleet %q:\n", p.Fleet)
+	fmt.Fprintln(bw, "nbfleet will perform these actions:")
 	if s := p.Summary(); s.Delete+s.Replace > 0 {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, paint(ansiRed+ansiBold, fmt.Sprintf("WARNING: %d notebook(s) will be deleted and %d replaced; their storage is destroyed.", s.Delete, s.Replace)))
@@ -133,18 +143,27 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	if !detail {
 		fmt.Fprintln(bw)
 	}
+	groups := map[int][]int{}
+	if !o.Verbose {
+		groups = createGroups(p)
+	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Action == NoOp {
+		members, grouped := groups[i]
+		if c.Action == NoOp || (grouped && members == nil) {
 			continue
 		}
-		head := fmt.Sprintf("%3s %s", c.Action.Symbol(), c.Name)
-		head += " (" + c.Action.String() + ")"
-		switch {
-		case c.ID != "":
-			head += " id " + c.ID
-		case len(c.IDs) > 0:
-			head += " ids " + strings.Join(c.IDs, ", ")
+		var head string
+		if len(members) > 0 {
+			head = fmt.Sprintf("%3s %d × %s like %s", c.Action.Symbol(), len(members), c.Action, safetext.Terminal(c.Name))
+		} else {
+			head = fmt.Sprintf("%3s %s (%s)", c.Action.Symbol(), safetext.Terminal(c.Name), c.Action)
+			switch {
+			case c.ID != "":
+				head += " id " + safetext.Terminal(c.ID)
+			case len(c.IDs) > 0:
+				head += " ids " + safetext.Terminal(strings.Join(c.IDs, ", "))
+			}
 		}
 		if c.Protected {
 			head += " [PROTECTED]"
@@ -152,16 +171,22 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 		if detail {
 			fmt.Fprintln(bw)
 		}
+		if !detail && len(members) > 0 {
+			head += ": " + safetext.Terminal(compactNames(p, members))
+		}
 		fmt.Fprintln(bw, paint(c.Action.color(), head))
 		if !detail {
 			continue
 		}
-		fmt.Fprintf(bw, "      %s\n", c.Reason)
+		if len(members) > 0 {
+			fmt.Fprintf(bw, "      %s\n", safetext.Terminal(compactNames(p, members)))
+		}
+		fmt.Fprintf(bw, "      %s\n", safetext.Terminal(c.Reason))
 		if what := createSummary(c); what != "" {
-			fmt.Fprintf(bw, "      creates: %s\n", what)
+			fmt.Fprintf(bw, "      creates: %s\n", safetext.Terminal(what))
 		}
 		for _, f := range c.Fields {
-			line := fmt.Sprintf("      %s: %s → %s", f.Path, textValue(f.Before), textValue(f.After))
+			line := fmt.Sprintf("      %s: %s → %s", f.Path, safetext.Terminal(textValue(f.Before)), safetext.Terminal(textValue(f.After)))
 			switch f.Forces {
 			case "stop":
 				line += "  (only while stopped)"
@@ -178,13 +203,119 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	}
 	fmt.Fprintln(bw)
 	for _, note := range p.Notes {
-		fmt.Fprintf(bw, "Note: %s.\n", note)
+		fmt.Fprintf(bw, "Note: %s.\n", safetext.Terminal(note))
 	}
 	if !detail {
 		fmt.Fprintln(bw, "Field-level differences are hidden for a plan this large; run with -v to see them.")
 	}
 	fmt.Fprintln(bw, paint(ansiBold, p.SummaryLine()))
 	return bw.Flush()
+}
+
+// Header is the line every rendering of the plan opens with: where it
+// acts. "Fleet ml101-fall · cloud otc · region eu-de · project 0123…";
+// what is not known is left out. The values are raw: a renderer makes
+// them inert for its format.
+func (p *Plan) Header() string {
+	parts := []string{"Fleet " + p.Fleet}
+	for _, kv := range [][2]string{{"cloud", p.Cloud}, {"region", p.Region}, {"project", p.ProjectID}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+" "+kv[1])
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// GroupCreatesFrom is how many identical creates the text and Markdown
+// plans show as one group rather than one by one.
+const GroupCreatesFrom = 5
+
+// createGroups finds the creates that are identical in all a reader is
+// shown — reason, what they create, their steps — when there are
+// GroupCreatesFrom or more of them. The result maps the first change of
+// each group to the indexes of all its members (itself first), and every
+// other member to nil.
+func createGroups(p *Plan) map[int][]int {
+	byKey := map[string][]int{}
+	var keys []string
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Action != Create || c.Protected || len(c.Fields) > 0 {
+			continue
+		}
+		k := c.Reason + "\x00" + createSummary(c) + "\x00" + stepsText(c.Steps)
+		if byKey[k] == nil {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], i)
+	}
+	groups := map[int][]int{}
+	for _, k := range keys {
+		m := byKey[k]
+		if len(m) < GroupCreatesFrom {
+			continue
+		}
+		groups[m[0]] = m
+		for _, i := range m[1:] {
+			groups[i] = nil
+		}
+	}
+	return groups
+}
+
+// compactNames lists the names of the changes at idx briefly: names that
+// differ only in a number are one range, "ml101-s{001..030}" as a shell
+// writes it; at most 20 items, then how many more.
+func compactNames(p *Plan, idx []int) string {
+	type run struct {
+		prefix, suffix string
+		width          int
+		from, to       int
+		name           string // a name without a number
+	}
+	digits := regexp.MustCompile(`[0-9]+`)
+	var runs []run
+	for _, i := range idx {
+		name := p.Changes[i].Name
+		locs := digits.FindAllStringIndex(name, -1)
+		if len(locs) == 0 {
+			runs = append(runs, run{name: name})
+			continue
+		}
+		l := locs[len(locs)-1]
+		num, err := strconv.Atoi(name[l[0]:l[1]])
+		if err != nil || l[1]-l[0] > 9 {
+			runs = append(runs, run{name: name})
+			continue
+		}
+		r := run{prefix: name[:l[0]], suffix: name[l[1]:], width: l[1] - l[0], from: num, to: num}
+		if n := len(runs); n > 0 {
+			last := &runs[n-1]
+			if last.name == "" && last.prefix == r.prefix && last.suffix == r.suffix && last.width == r.width && last.to+1 == num {
+				last.to = num
+				continue
+			}
+		}
+		runs = append(runs, r)
+	}
+	var parts []string
+	for _, r := range runs {
+		switch {
+		case r.name != "":
+			parts = append(parts, r.name)
+		case r.from == r.to:
+			parts = append(parts, fmt.Sprintf("%s%0*d%s", r.prefix, r.width, r.from, r.suffix))
+		case r.to == r.from+1:
+			parts = append(parts, fmt.Sprintf("%s%0*d%s", r.prefix, r.width, r.from, r.suffix), fmt.Sprintf("%s%0*d%s", r.prefix, r.width, r.to, r.suffix))
+		default:
+			parts = append(parts, fmt.Sprintf("%s{%0*d..%0*d}%s", r.prefix, r.width, r.from, r.width, r.to, r.suffix))
+		}
+	}
+	const most = 20
+	if len(parts) > most {
+		parts = append(parts[:most], fmt.Sprintf("and %d more", len(parts)-most))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // stepsText lists a change's steps for people: "stop → update → start";

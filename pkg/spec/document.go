@@ -140,6 +140,21 @@ func yamlOf(v any) (*yaml.Node, error) {
 	return n, err
 }
 
+// yamlReadable reports whether a YAML reader takes text as it is: tab,
+// line breaks and printable characters only (YAML 1.2, 5.1; encoding/json
+// escapes the C0 controls but not DEL, the C1 controls or U+FFFE).
+func yamlReadable(text []byte) bool {
+	for _, r := range string(text) {
+		switch {
+		case r == 0x09 || r == 0x0A || r == 0x0D, r >= 0x20 && r <= 0x7E, r == 0x85,
+			r >= 0xA0 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000 && r <= 0x10FFFF:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // jsonNode reads the JSON value at the start of b (valid JSON, as
 // json.Marshal writes) as a YAML node and returns the rest of b.
 func jsonNode(b []byte) (*yaml.Node, []byte, error) {
@@ -195,6 +210,10 @@ func jsonNode(b []byte) (*yaml.Node, []byte, error) {
 		}
 		if i >= len(b) {
 			return nil, nil, errors.New("unexpected end of JSON string")
+		}
+		if !yamlReadable(b[1:i]) {
+			// What a YAML reader refuses a fleet file cannot hold.
+			return nil, nil, errors.New("yaml: control characters are not allowed")
 		}
 		s := string(b[1:i])
 		if escaped {

@@ -131,6 +131,9 @@ func (x *expander) fleet(root *node) *Fleet {
 				x.errs.at(x.file, v, "target.%s: %s", k.key, controlMessage(r, i))
 			}
 		}
+		if v := t.get("endpoint"); !v.isNull() {
+			f.EndpointAt = Origin{File: x.file, Line: v.line, Col: v.col}
+		}
 		if msg := resolveTarget(&f.Target); msg != "" {
 			r := t.get("region")
 			x.errs.addf(x.file, r.line, r.col, "target.region: %s", msg)

@@ -71,7 +71,7 @@ func resolveTarget(t *Target) string {
 	if t.Region == "" || t.Endpoint != "" || known && rc == t.Cloud {
 		return ""
 	}
-	hint := "set target.endpoint to the region's ModelArts endpoint (https://modelarts.REGION.…) to use it anyway"
+	hint := "set target.endpoint to the region's ModelArts endpoint (https://modelarts.REGION.…) to use it anyway, and allow nbfleet to send credentials there (--allow-fleet-endpoint or NBFLEET_ALLOW_FLEET_ENDPOINT=1)"
 	if known {
 		return fmt.Sprintf("%q is %s region, but target.cloud is %s: remove target.cloud, or %s", t.Region, cloudName(rc), t.Cloud, hint)
 	}

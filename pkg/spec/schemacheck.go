@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nbfleet/nbfleet/internal/textdist"
 	"github.com/nbfleet/nbfleet/schema"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
@@ -392,7 +393,7 @@ func typeNames(t any) string {
 func suggest(s string, candidates []string) string {
 	best, bestD := "", math.MaxInt
 	for _, c := range candidates {
-		if d := levenshtein(s, c); d <= 2 && d < bestD {
+		if d := textdist.Levenshtein(s, c); d <= 2 && d < bestD {
 			best, bestD = c, d
 		}
 	}
@@ -407,25 +408,4 @@ func suggestFold(s string, candidates []string) string {
 		}
 	}
 	return suggest(s, candidates)
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

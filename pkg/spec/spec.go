@@ -26,6 +26,10 @@ type Fleet struct {
 	// notebook nbfleet creates for this fleet carries OwnerMarker(Name).
 	Name   string
 	Target Target
+	// EndpointAt is where target.endpoint is set in the file (zero when it
+	// is not): nbfleet refuses to send credentials to it unless it is the
+	// endpoint the user chose, and says where it came from.
+	EndpointAt Origin
 	// Notebooks are the expanded notebooks in declaration order, defaults
 	// merged, templates rendered, hook script files read and base64-encoded.
 	// Names are unique.

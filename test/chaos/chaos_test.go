@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +47,14 @@ type scenario struct {
 	restart bool
 	// interrupt: SIGINT (sometimes twice) to the first apply.
 	interrupt bool
+	// kill: SIGKILL to the first apply; the next one takes its lock over.
+	kill bool
+	// spelling: the first apply is two at once, one spelling the endpoint
+	// 127.0.0.1, the other localhost: they share the fleet's lock.
+	spelling bool
+	// planTwice: the first apply is a saved plan applied twice at once
+	// (the two spell the endpoint differently): exactly one carries it out.
+	planTwice bool
 	// change: always change the fleet between applies (else half the runs).
 	change bool
 }
@@ -69,6 +79,15 @@ var scenarios = []scenario{
 	{name: "interrupt", interrupt: true, faults: func(r *rand.Rand) string {
 		return "503=" + pr(r, 0.02, 0.05) + ",lost-create=" + pr(r, 0.05, 0.15)
 	}},
+	{name: "kill-9", kill: true, faults: func(r *rand.Rand) string {
+		return "503=" + pr(r, 0.02, 0.05) + ",lost-create=" + pr(r, 0.05, 0.15)
+	}},
+	{name: "spelling", spelling: true, faults: func(r *rand.Rand) string {
+		return "500=" + pr(r, 0.02, 0.05) + ",lost-create=" + pr(r, 0.05, 0.15)
+	}},
+	{name: "plan-twice", planTwice: true, faults: func(r *rand.Rand) string {
+		return "503=" + pr(r, 0.01, 0.03) + ",lost-create=" + pr(r, 0.05, 0.1)
+	}},
 	{name: "mixed", interrupt: true, restart: true, change: true,
 		rateLimit: func(r *rand.Rand) float64 { return float64(20 + r.IntN(20)) },
 		faults: func(r *rand.Rand) string {
@@ -88,6 +107,9 @@ type figures struct {
 	foreignTouched, reportErrors     int
 	interrupts, interruptsSurvived   int
 	restarts, restartsSurvived       int
+	kills, takeovers, lockErrors     int
+	racesSpelling, racesPlan         int
+	planRanTwice                     int
 	timeouts                         int
 	exitCodes                        map[int]int
 	reappliesHist                    map[int]int // re-applies needed after a disrupted apply
@@ -105,24 +127,30 @@ func TestChaos(t *testing.T) {
 		seed = 1
 	}
 	fig := &figures{byScenario: map[string]int{}, faults: map[string]int64{}, exitCodes: map[int]int{}, reappliesHist: map[int]int{}}
+	t.Logf("CHAOS_SEED=%d CHAOS_RUNS=%d", seed, runs)
 	start := time.Now()
 	for i := range runs {
 		sc := scenarios[i%len(scenarios)]
 		runSeed := seed*1_000_003 + uint64(i)
+		ran := false
 		ok := t.Run(fmt.Sprintf("%03d-%s-seed%d", i, sc.name, runSeed), func(t *testing.T) {
+			ran = true
 			c := &chaosRun{t: t, sc: sc, seed: runSeed, fig: fig, dir: t.TempDir(), rng: rand.New(rand.NewPCG(runSeed, uint64(i)))}
 			c.run()
 		})
+		if !ran {
+			continue // left out by -run
+		}
 		fig.runs++
 		fig.byScenario[sc.name]++
 		if !ok {
-			t.Logf("run %d failed: reproduce with CHAOS_SEED=%d CHAOS_RUNS=%d and -run 'TestChaos/%03d'", i, seed, runs, i)
+			t.Logf("run %d failed; reproduce it with: CHAOS_SEED=%d CHAOS_RUNS=%d go test -count=1 -v -run 'TestChaos/^%03d-' ./test/chaos", i, seed, runs, i)
 		}
 	}
 	fig.print(t, seed, time.Since(start))
-	if fig.duplicates+fig.lost+fig.orphans+fig.foreignTouched+fig.reportErrors+fig.notConverged > 0 {
-		t.Errorf("chaos found problems: duplicates=%d lost=%d orphans=%d foreign_touched=%d report_errors=%d not_converged=%d",
-			fig.duplicates, fig.lost, fig.orphans, fig.foreignTouched, fig.reportErrors, fig.notConverged)
+	if n := fig.duplicates + fig.lost + fig.orphans + fig.foreignTouched + fig.reportErrors + fig.notConverged + fig.lockErrors + fig.planRanTwice; n > 0 {
+		t.Errorf("chaos found problems (CHAOS_SEED=%d): duplicates=%d lost=%d orphans=%d foreign_touched=%d report_errors=%d not_converged=%d lock_errors=%d plan_ran_twice=%d",
+			seed, fig.duplicates, fig.lost, fig.orphans, fig.foreignTouched, fig.reportErrors, fig.notConverged, fig.lockErrors, fig.planRanTwice)
 	}
 }
 
@@ -169,6 +197,8 @@ func (f *figures) print(t *testing.T, seed uint64, took time.Duration) {
 	fmt.Fprintf(&b, "  timeouts (slow creates) %d notebooks\n", f.timeouts)
 	fmt.Fprintf(&b, "  interrupts survived     %d of %d\n", f.interruptsSurvived, f.interrupts)
 	fmt.Fprintf(&b, "  restarts survived       %d of %d\n", f.restartsSurvived, f.restarts)
+	fmt.Fprintf(&b, "  kill -9, lock taken over %d of %d (the rest were killed before taking it)\n", f.takeovers, f.kills)
+	fmt.Fprintf(&b, "  concurrent applies      %d with the endpoint spelled two ways, %d of one saved plan\n", f.racesSpelling, f.racesPlan)
 	fmt.Fprintf(&b, "  re-applies to converge ")
 	var ks []int
 	for k := range f.reappliesHist {
@@ -185,6 +215,8 @@ func (f *figures) print(t *testing.T, seed uint64, took time.Duration) {
 	fmt.Fprintf(&b, "  foreign touched         %d\n", f.foreignTouched)
 	fmt.Fprintf(&b, "  report errors           %d\n", f.reportErrors)
 	fmt.Fprintf(&b, "  not converged           %d\n", f.notConverged)
+	fmt.Fprintf(&b, "  lock errors             %d\n", f.lockErrors)
+	fmt.Fprintf(&b, "  saved plan ran twice    %d\n", f.planRanTwice)
 	t.Log("\n" + b.String())
 	if path := os.Getenv("CHAOS_SUMMARY"); path != "" {
 		_ = os.WriteFile(path, []byte(b.String()), 0o644)
@@ -343,20 +375,23 @@ notebooks:
 }
 
 // disruptedApply applies the fleet once under the scenario's disruptions,
-// then re-applies until an apply exits 0 (at most maxReapplies times).
+// then re-applies until an apply settles (at most maxReapplies times).
 func (c *chaosRun) disruptedApply(first bool) {
 	t := c.t
 	timeout := "60s"
 	if c.sc.slow && first {
 		timeout = "500ms"
 	}
-	var sigints []time.Duration
+	var signals []signal
 	if c.sc.interrupt {
 		d := time.Duration(100+c.rng.IntN(1500)) * time.Millisecond
-		sigints = append(sigints, d)
+		signals = sigints(d)
 		if c.rng.IntN(4) == 0 { // a second Ctrl-C cancels calls in flight
-			sigints = append(sigints, d+time.Duration(50+c.rng.IntN(300))*time.Millisecond)
+			signals = append(signals, sigints(d+time.Duration(50+c.rng.IntN(300))*time.Millisecond)...)
 		}
+	}
+	if c.sc.kill {
+		signals = append(signals, signal{time.Duration(100+c.rng.IntN(1500)) * time.Millisecond, os.Kill})
 	}
 	var restartAt time.Duration
 	if c.sc.restart {
@@ -364,16 +399,8 @@ func (c *chaosRun) disruptedApply(first bool) {
 	}
 	down := time.Duration(200+c.rng.IntN(800)) * time.Millisecond
 
-	type out struct {
-		r   result
-		err error
-	}
-	done := make(chan out, 1)
-	args := c.applyArgs(timeout)
-	go func() {
-		r, err := runNbfleet(c.ctx, akEnv(c.emu.url), applyTimeout, sigints, args...)
-		done <- out{r, err}
-	}()
+	done := make(chan applies, 1)
+	go func() { done <- c.firstApplies(timeout, signals) }()
 	restarted := false
 	if restartAt > 0 {
 		select {
@@ -398,16 +425,37 @@ func (c *chaosRun) disruptedApply(first bool) {
 	if o.err != nil {
 		t.Fatal(o.err)
 	}
-	converged := c.afterApply(o.r, args)
-	if o.r.interrupts > 0 {
+	converged := len(o.runs) > 0
+	interrupted, takeover := false, false
+	for _, r := range o.runs {
+		converged = c.afterApply(r.res, r.args) && converged
+		interrupted = interrupted || r.res.interrupts > 0
+		if r.res.killed {
+			c.fig.kills++
+			// The killed run left its record in the lock file if it had
+			// taken the lock: the next apply must take it over, saying so.
+			takeover = c.lockHeldBy(r.res.pid)
+			t.Logf("nbfleet (pid %d) killed; it held the lock: %v", r.res.pid, takeover)
+		}
+	}
+	if interrupted {
 		c.fig.interrupts++
 	}
 	k := 0
 	for ; !converged && k < maxReapplies; k++ {
-		args := c.applyArgs("60s")
-		r, err := runNbfleet(c.ctx, akEnv(c.emu.url), applyTimeout, nil, args...)
+		args := c.applyArgs(c.fleetPath(), "60s")
+		r, err := runNbfleet(c.ctx, c.env(c.emu.url), applyTimeout, nil, args...)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if k == 0 && takeover {
+			if want := fmt.Sprintf("the previous run, pid %d ", o.runs[0].res.pid); !strings.Contains(r.stderr, want) ||
+				!strings.Contains(r.stderr, "ended without releasing the lock; taking it over") {
+				c.fig.lockErrors++
+				t.Errorf("the apply after kill -9 did not say it took the lock over from pid %d:\n%s", o.runs[0].res.pid, tail(r.stderr))
+			} else {
+				c.fig.takeovers++
+			}
 		}
 		converged = c.afterApply(r, args)
 	}
@@ -418,7 +466,7 @@ func (c *chaosRun) disruptedApply(first bool) {
 		t.Errorf("not converged after %d re-applies", k)
 		return
 	}
-	if o.r.interrupts > 0 {
+	if interrupted {
 		c.fig.interruptsSurvived++
 		if k > 2 {
 			t.Errorf("after an interrupt, %d re-applies were needed (want at most 2)", k)
@@ -429,13 +477,125 @@ func (c *chaosRun) disruptedApply(first bool) {
 	}
 }
 
-func (c *chaosRun) applyArgs(timeout string) []string {
+// applies are the first applies of a fleet version: one, or two at once.
+type applies struct {
+	runs []applyRun
+	err  error
+}
+
+type applyRun struct {
+	res  result
+	args []string
+}
+
+// firstApplies runs the scenario's first apply of a fleet version: one
+// apply (with signals), two at once spelling the endpoint differently, or
+// a saved plan made and then applied twice at once. It returns the applies
+// that ran (a saved plan refused as applied is checked here).
+func (c *chaosRun) firstApplies(timeout string, signals []signal) applies {
+	url := c.emu.url
+	alt := strings.Replace(url, "127.0.0.1", "localhost", 1)
+	switch {
+	case c.sc.spelling:
+		c.fig.racesSpelling++
+		return c.together([]string{url, alt}, c.applyArgs(c.fleetPath(), timeout), c.applyArgs(c.fleetPath(), timeout))
+	case c.sc.planTwice:
+		saved := filepath.Join(c.dir, fmt.Sprintf("plan-%d.json", c.applyN))
+		p, err := runNbfleet(c.ctx, c.env(url), applyTimeout, nil, "plan", c.fleetPath(), "--out", saved)
+		if err != nil {
+			return applies{err: err}
+		}
+		if p.code != 0 {
+			// The faults can fail the plan's refresh: apply the fleet.
+			c.t.Logf("plan --out: exit %d (%s); applying the fleet file instead", p.code, tail(p.stderr))
+			break
+		}
+		c.fig.racesPlan++
+		both := c.together([]string{url, alt}, c.applyArgs(saved, timeout), c.applyArgs(saved, timeout))
+		var ran []applyRun
+		for _, r := range both.runs {
+			switch {
+			case r.res.code == 1 && strings.Contains(r.res.stderr, "already been applied"):
+				c.fig.applies++
+				c.fig.exitCodes[1]++
+			case r.res.code == 1:
+				// Failed before claiming it (a refresh under faults):
+				// the other may carry it out.
+				c.t.Logf("apply %s: exit 1: %s", saved, tail(r.res.stderr))
+				c.fig.applies++
+				c.fig.exitCodes[1]++
+			default:
+				ran = append(ran, r)
+			}
+		}
+		if len(ran) > 1 {
+			c.fig.planRanTwice++
+			c.t.Errorf("the saved plan was carried out by %d applies at once", len(ran))
+		}
+		return applies{runs: ran, err: both.err}
+	}
+	args := c.applyArgs(c.fleetPath(), timeout)
+	r, err := runNbfleet(c.ctx, c.env(url), applyTimeout, signals, args...)
+	return applies{runs: []applyRun{{r, args}}, err: err}
+}
+
+// together runs one apply per endpoint spelling at once.
+func (c *chaosRun) together(urls []string, args ...[]string) applies {
+	out := applies{runs: make([]applyRun, len(urls))}
+	errs := make([]error, len(urls))
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			env := c.env(u)
+			if i > 0 {
+				// A saved plan names the endpoint it was made against;
+				// this shell spells it differently and allows it.
+				env = append(env, "NBFLEET_ALLOW_FLEET_ENDPOINT=1")
+			}
+			r, err := runNbfleet(c.ctx, env, applyTimeout, nil, args[i]...)
+			out.runs[i], errs[i] = applyRun{r, args[i]}, err
+		}()
+	}
+	wg.Wait()
+	out.err = errors.Join(errs...)
+	return out
+}
+
+// env is nbfleet's environment against the emulator at url, with the
+// run's own lock directory (the fleet's lock is keyed by the resolved
+// project, however the endpoint is spelled).
+func (c *chaosRun) env(url string) []string {
+	return append(akEnv(url), "NBFLEET_LOCK_DIR="+filepath.Join(c.dir, "locks"))
+}
+
+// lockHeldBy reports whether a lock file of the run names pid as its
+// holder: a run killed while holding the lock left its record there.
+func (c *chaosRun) lockHeldBy(pid int) bool {
+	files, _ := filepath.Glob(filepath.Join(c.dir, "locks", "*.lock"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var h struct {
+			PID int `json:"pid"`
+		}
+		if json.Unmarshal(b, &h) == nil && h.PID == pid {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *chaosRun) applyArgs(source, timeout string) []string {
 	c.applyN++
-	args := []string{"apply", c.fleetPath(), "--auto-approve",
+	args := []string{"apply", source, "--auto-approve",
 		"--parallelism", strconv.Itoa(2 + c.rng.IntN(15)),
 		"--poll-interval", "100ms", "--drain-grace", "2s", "--timeout", timeout,
 		"--report-dir", filepath.Join(c.dir, fmt.Sprintf("report-%d", c.applyN)),
-		"--lock-file", filepath.Join(c.dir, "fleet.lock")}
+		"--lock-timeout", "2m"}
 	if c.rng.IntN(3) == 0 {
 		args = append(args, "--json")
 	}
@@ -494,6 +654,10 @@ func (c *chaosRun) afterApply(r result, args []string) bool {
 			c.fig.duplicates += len(l) - 1
 			t.Errorf("duplicate: %d notebooks named %s after apply %d (exit %d)", len(l), name, c.applyN, r.code)
 		}
+	}
+	if r.killed {
+		// kill -9 leaves no report; the next apply finishes the work.
+		return false
 	}
 	switch r.code {
 	case 0, 3, 130:

@@ -7,8 +7,12 @@
 // scenario at a high rate: 429 storms (a low --rate-limit), 500/502/503,
 // connection resets, lost creates, CREATE_FAILED, START_FAILED, creates
 // slower than --timeout, the emulator stopped and restarted from its
-// --state file in the middle of an apply, and SIGINT (once or twice) to the
-// apply process at a random moment. Every run seeds foreign notebooks (no
+// --state file in the middle of an apply, SIGINT (once or twice) or SIGKILL
+// to the apply process at a random moment (the next apply must take the
+// killed run's lock over, saying so), two applies at once spelling the
+// endpoint 127.0.0.1 and localhost (they must share the fleet's lock), and
+// a saved plan applied twice at once (exactly one may carry it out). Every
+// run seeds foreign notebooks (no
 // marker, another fleet's marker, and one with a name the fleet declares)
 // and, in half the runs, changes the fleet file between applies so that
 // notebooks are pruned, added, stopped and started.
@@ -25,7 +29,8 @@
 // interrupts and restarts survived, and applies needed to converge.
 //
 // Without CHAOS_RUNS the tests skip (so `go test ./...` stays fast).
-// CHAOS_SEED (default 1) picks the seeds; a run is deterministic per seed as
-// far as the concurrency of the apply allows. Every subprocess runs under a
+// CHAOS_SEED (default 1) picks the seeds (CI derives one from the commit);
+// a run is deterministic per seed as far as the concurrency of the apply
+// allows, and a failed run prints the command that replays it alone. Every subprocess runs under a
 // context with a timeout and is killed when the test ends.
 package chaos

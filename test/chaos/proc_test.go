@@ -233,13 +233,29 @@ func akEnv(url string) []string {
 type result struct {
 	code           int
 	stdout, stderr string
-	interrupts     int // SIGINTs actually delivered while it ran
+	interrupts     int  // SIGINTs actually delivered while it ran
+	killed         bool // it died of a SIGKILL the suite sent
+	pid            int
 }
 
-// runNbfleet runs nbfleet args with env under a timeout. Each entry of
-// sigints is a delay after the start at which SIGINT is sent (if the
-// process is still running).
-func runNbfleet(ctx context.Context, env []string, timeout time.Duration, sigints []time.Duration, args ...string) (result, error) {
+// signal is a signal sent to nbfleet at a delay after its start.
+type signal struct {
+	at  time.Duration
+	sig os.Signal
+}
+
+// sigints are SIGINTs at the given delays.
+func sigints(at ...time.Duration) []signal {
+	var out []signal
+	for _, d := range at {
+		out = append(out, signal{d, os.Interrupt})
+	}
+	return out
+}
+
+// runNbfleet runs nbfleet args with env under a timeout. Each signal is
+// sent at its delay after the start, if the process is still running.
+func runNbfleet(ctx context.Context, env []string, timeout time.Duration, signals []signal, args ...string) (result, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, nbfleetBin, args...)
@@ -253,15 +269,19 @@ func runNbfleet(ctx context.Context, env []string, timeout time.Duration, sigint
 	}
 	done := make(chan struct{})
 	var mu sync.Mutex
-	sent := 0
-	for _, d := range sigints {
+	sent, killed := 0, false
+	for _, sg := range signals {
 		go func() {
 			select {
-			case <-time.After(d):
+			case <-time.After(sg.at):
 				mu.Lock()
 				defer mu.Unlock()
-				if cmd.Process.Signal(os.Interrupt) == nil {
-					sent++
+				if cmd.Process.Signal(sg.sig) == nil {
+					if sg.sig == os.Kill {
+						killed = true
+					} else {
+						sent++
+					}
 				}
 			case <-done:
 			}
@@ -270,7 +290,10 @@ func runNbfleet(ctx context.Context, env []string, timeout time.Duration, sigint
 	err := cmd.Wait()
 	close(done)
 	mu.Lock()
-	r := result{stdout: out.String(), stderr: errb.String(), interrupts: sent}
+	r := result{stdout: out.String(), stderr: errb.String(), interrupts: sent, pid: cmd.Process.Pid}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+		r.killed = killed
+	}
 	mu.Unlock()
 	if ctx.Err() != nil {
 		return r, fmt.Errorf("nbfleet %s: killed after %v; stderr:\n%s", strings.Join(args, " "), timeout, r.stderr)
