@@ -62,6 +62,9 @@ type poller struct {
 	wake    chan struct{}
 	// fastest is the shortest transition seen per step (poller only, under mu).
 	fastest map[plan.StepOp]time.Duration
+	// planned is when the adaptive poller looks at the waiters again at
+	// the latest (under mu; zero: not until add wakes it).
+	planned time.Time
 
 	// listed is how many notebooks of each kind (feature) the last list
 	// returned, pos where each was in it, oldest first (poller only).
@@ -150,10 +153,15 @@ func (p *poller) addAt(id, feature string, op plan.StepOp, now time.Time) *waite
 	w.seq = p.added
 	w.next = p.firstCheck(w)
 	p.waiters[w] = struct{}{}
+	// The poller looks again at planned anyway: wake it only when w is
+	// due before (a scan of every waiter per add was quadratic in a run).
+	wake := p.planned.IsZero() || p.deadline(w).Before(p.planned)
 	p.mu.Unlock()
-	select {
-	case p.wake <- struct{}{}:
-	default:
+	if wake {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
 	}
 	return w
 }
@@ -210,17 +218,12 @@ func (w *waiter) older(o *waiter) bool {
 	return w.since.Before(o.since) || w.since.Equal(o.since) && w.seq < o.seq
 }
 
-// remove ends w's wait. It wakes the poller: the next poll may have been
-// set by w's own deadline (a waiter is removed after its last sighting, by
-// its own goroutine, so the poller may already have planned with it).
+// remove ends w's wait. The poller is not woken: a poll it planned with
+// w's deadline finds nothing due and plans again.
 func (p *poller) remove(w *waiter) {
 	p.mu.Lock()
 	delete(p.waiters, w)
 	p.mu.Unlock()
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
 }
 
 func (p *poller) snapshot() []*waiter {
@@ -350,8 +353,10 @@ func (p *poller) due(now time.Time) (due []*waiter, next time.Time) {
 		}
 	}
 	if next.IsZero() || next.After(now) {
+		p.planned = next
 		return nil, next
 	}
+	p.planned = now // it polls now, then looks again
 	for w := range p.waiters {
 		if stands(w) && p.eligible(w, now) {
 			due = append(due, w)

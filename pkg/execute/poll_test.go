@@ -203,3 +203,39 @@ func TestManyMissingListedAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestAddWakesOnlyWhenDueSooner: a new waiter wakes the poller only when
+// it is due before the poll the poller planned; otherwise every add of a
+// run of 10 000 creates made the poller scan every waiter again.
+func TestAddWakesOnlyWhenDueSooner(t *testing.T) {
+	p := newPoller(nil, Options{})
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	woken := func() bool {
+		select {
+		case <-p.wake:
+			return true
+		default:
+			return false
+		}
+	}
+	p.addAt("a", "NOTEBOOK", plan.StepCreate, start)
+	if !woken() {
+		t.Fatal("the first waiter did not wake an idle poller")
+	}
+	if due, next := p.due(start); len(due) != 0 || !next.Equal(start.Add(minCheck)) {
+		t.Fatalf("due %d, next %v", len(due), next)
+	}
+	for i := range 1000 {
+		p.addAt(fmt.Sprint("nb", i), "NOTEBOOK", plan.StepCreate, start.Add(time.Duration(i+1)*time.Millisecond))
+		if woken() {
+			t.Fatalf("waiter %d, due after the planned poll, woke the poller", i)
+		}
+	}
+	// Once a transition is known, a waiter can be due sooner than planned.
+	p.fastest[plan.StepCreate] = 100 * time.Millisecond
+	p.planned = start.Add(time.Hour)
+	p.addAt("soon", "NOTEBOOK", plan.StepCreate, start)
+	if !woken() {
+		t.Error("a waiter due before the planned poll did not wake the poller")
+	}
+}
