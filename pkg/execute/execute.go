@@ -215,12 +215,15 @@ func Apply(ctx context.Context, p *plan.Plan, api API, opts Options) (*report.Re
 	if !ok {
 		fleet = p.Fleet
 	}
-	r := &runner{api: guard(api, fleet), opts: opts, obs: &lockedObserver{obs: opts.Observer}}
+	r := &runner{api: guard(api, fleet), base: api, opts: opts, obs: &lockedObserver{obs: opts.Observer}}
 	return r.run(ctx, p), nil
 }
 
 type runner struct {
-	api  API
+	api API
+	// base is the client api guards: what it offers besides API (the
+	// concurrency it asks for, its limiter) is asked of it.
+	base API
 	opts Options
 	obs  *lockedObserver
 	poll *poller
@@ -272,6 +275,9 @@ func (r *runner) run(ctx context.Context, p *plan.Plan) *report.Report {
 
 	r.slots = newSlots(r.parallelism())
 	r.poll = newPoller(r.api, r.opts)
+	if lp, ok := r.base.(interface{ Limiter() *modelarts.Limiter }); ok {
+		r.poll.lim = lp.Limiter()
+	}
 	var launched atomic.Bool
 	r.poll.quiet = func() bool { return launched.Load() && r.slots.count() == 0 }
 	pollDone := make(chan struct{})
@@ -389,7 +395,7 @@ func (r *runner) parallelism() func() int {
 	if n := r.opts.Parallelism; n > 0 {
 		return func() int { return n }
 	}
-	if c, ok := r.api.(interface{ Concurrency() int }); ok {
+	if c, ok := r.base.(interface{ Concurrency() int }); ok {
 		return func() int { return max(1, c.Concurrency()) }
 	}
 	return func() int { return 16 }

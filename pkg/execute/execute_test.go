@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -768,4 +769,56 @@ func TestPollListsEveryKind(t *testing.T) {
 	if g := f.count("get"); g != 0 {
 		t.Errorf("%d GETs: the DEFAULT notebook was not listed", g)
 	}
+}
+
+// concFake is a fake client that asks for a concurrency, as
+// modelarts.Client does.
+type concFake struct {
+	*fake
+	n int
+}
+
+func (c concFake) Concurrency() int { return c.n }
+
+// TestParallelismFollowsTheClient: with no --parallelism, as many changes
+// make calls at once as the client asks for, through the ownership guard
+// that wraps it (a wrapper that hid Concurrency capped every run at 16).
+// Twenty creates wait for each other (a minute at most, on synctest's
+// clock).
+func TestParallelismFollowsTheClient(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n = 20
+		f := newFake(0)
+		var mu sync.Mutex
+		in, most := 0, 0
+		all := make(chan struct{})
+		f.onCreate = func(string) {
+			mu.Lock()
+			if in++; in == n {
+				close(all)
+			}
+			most = max(most, in)
+			mu.Unlock()
+			select {
+			case <-all:
+			case <-time.After(time.Minute): // the bubble's minute
+			}
+		}
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("nb-%02d", i)
+		}
+		opts := fastOpts()
+		opts.Parallelism = 0
+		r, err := Apply(context.Background(), creates(names...), concFake{f, 64}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Count(report.Succeeded) != n {
+			t.Errorf("outcomes %v", r.Summary.Outcomes)
+		}
+		if most < n {
+			t.Errorf("at most %d creates at once, want all %d (the client asks for 64)", most, n)
+		}
+	})
 }
