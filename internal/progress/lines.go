@@ -69,7 +69,7 @@ func (l *Lines) Planned(p *plan.Plan) {
 	l.t.planned(p)
 	l.last = l.now()
 	l.tr.planned(p, l.last)
-	fmt.Fprintf(l.w, "%s apply %s: %d notebooks\n", l.stamp(), p.Fleet, len(p.Changes))
+	fmt.Fprintf(l.w, "%s apply %s: %s\n", l.stamp(), p.Fleet, notebooks(len(p.Changes)))
 }
 
 func (l *Lines) Started(c *plan.Change) {
@@ -124,6 +124,14 @@ func (l *Lines) Summary(r *report.Report) {
 	if r.Interrupted {
 		state = "interrupted"
 	}
-	fmt.Fprintf(l.w, "%s %s: %d notebooks (%s) in %s\n", l.stamp(), state, r.Summary.Total, l.t.countsLine(),
+	fmt.Fprintf(l.w, "%s %s: %s (%s) in %s\n", l.stamp(), state, notebooks(r.Summary.Total), l.t.countsLine(),
 		r.FinishedAt.Sub(r.StartedAt).Round(time.Second))
+}
+
+// notebooks is "1 notebook" or "n notebooks".
+func notebooks(n int) string {
+	if n == 1 {
+		return "1 notebook"
+	}
+	return fmt.Sprintf("%d notebooks", n)
 }
