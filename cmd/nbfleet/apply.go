@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
+	"github.com/nbfleet/nbfleet/internal/progress"
 	"github.com/nbfleet/nbfleet/pkg/execute"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 )
@@ -130,9 +131,9 @@ func runApply(cmd *cobra.Command, e *env, o applyOptions) error {
 		return err
 	}
 	obs := newProgress(e, o.jsonEvents, o.noColor)
-	if lv, ok := obs.(*liveView); ok {
+	if lv, ok := obs.(*progress.Live); ok {
 		e.live = lv
-		defer func() { lv.close(); e.live = nil }()
+		defer func() { lv.Close(); e.live = nil }()
 	}
 	conn := o.cloud.conn()
 	conn.Rate = o.rate

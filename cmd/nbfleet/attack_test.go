@@ -525,7 +525,7 @@ func TestSecurityTamperedPlan(t *testing.T) {
 // skips, naming the area, until those branches are merged.
 const (
 	ownerPlanRenderers = "plan renderers (pkg/plan/text.go, markdown.go): merged with issue 15"
-	ownerProgress      = "progress view (cmd/nbfleet/progress.go): merged with issue 15"
+	ownerProgress      = "progress view (internal/progress): merged with issue 15"
 	ownerStatus        = "status formats (pkg/plan/status.go): merged with issue 14"
 )
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nbfleet/nbfleet/internal/ops"
 	"github.com/nbfleet/nbfleet/pkg/emulator"
+	"github.com/nbfleet/nbfleet/pkg/modelarts"
 )
 
 // emulatorOptions are the flags of `nbfleet emulator` (a contract scripts use).
@@ -208,13 +209,7 @@ func printEmulatorEnv(w io.Writer, url string, opts emulator.Options) error {
 	if project == "" {
 		project = emulator.DefaultProjectID
 	}
-	for _, kv := range [][2]string{
-		{"NBFLEET_ENDPOINT", url},
-		{"NBFLEET_IAM_ENDPOINT", url},
-		{"HUAWEICLOUD_SDK_AK", ak},
-		{"HUAWEICLOUD_SDK_SK", sk},
-		{"HUAWEICLOUD_SDK_PROJECT_ID", project},
-	} {
+	for _, kv := range modelarts.EnvForEndpoint(url, ak, sk, project) {
 		if _, err := fmt.Fprintf(w, "export %s=%s\n", kv[0], ops.ShellQuote(kv[1])); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
+	"github.com/nbfleet/nbfleet/internal/progress"
 	"github.com/nbfleet/nbfleet/internal/safetext"
 )
 
@@ -38,7 +39,7 @@ type env struct {
 	tick <-chan time.Time
 	// live is the live view while one is drawn on stderr: messages go
 	// through it so that they scroll above it.
-	live *liveView
+	live *progress.Live
 	// lockDir, when set, holds the default fleet locks instead of the
 	// shared lock directory (ops.LockPath): tests keep theirs apart.
 	lockDir string
@@ -75,7 +76,7 @@ func newEnv() *env {
 			}
 			return w
 		},
-		resized: notifyResize(),
+		resized: progress.NotifyResize(),
 		notify:  true,
 		abort:   os.Exit,
 	}
@@ -150,7 +151,7 @@ func (e *env) warnf(format string, args ...any) {
 // is drawn.
 func (e *env) message(line string) {
 	if e.live != nil {
-		e.live.above(line)
+		e.live.Above(line)
 		return
 	}
 	fmt.Fprintln(e.stderr, line)

@@ -75,6 +75,6 @@ func runHandout(ctx context.Context, e *env, o handoutOptions) error {
 		}
 		fmt.Fprintf(e.stderr, "nbfleet: warning: %d of %d notebooks have no address on the hand-out: %s\n", n, len(h.Rows), list)
 	}
-	fmt.Fprintf(e.stderr, "nbfleet: hand-out of %d notebooks written to %s (%s, %s)\n", len(h.Rows), o.out, report.HandoutCSVFile, report.HandoutHTMLFile)
+	fmt.Fprintf(e.stderr, "nbfleet: hand-out of %s written to %s (%s, %s)\n", plural(len(h.Rows), "notebook"), o.out, report.HandoutCSVFile, report.HandoutHTMLFile)
 	return nil
 }

@@ -1,20 +1,23 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
-	"github.com/nbfleet/nbfleet/internal/golden"
+	"github.com/nbfleet/nbfleet/internal/progress"
 	"github.com/nbfleet/nbfleet/pkg/execute"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/report"
 )
+
+// The displays themselves are tested in internal/progress and
+// pkg/execute; here, which one the conventions pick, and with colour or
+// not.
+
+// sgr matches an escape sequence that sets colours.
+var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 // stepClock advances 10 seconds per reading.
 func stepClock() func() time.Time {
@@ -25,83 +28,22 @@ func stepClock() func() time.Time {
 	}
 }
 
-// script drives obs through a small run: two creates (one fails), a
-// delete, an unchanged notebook and one skipped by an interrupt.
-func script(obs execute.Observer) {
+// drive runs obs through a small run with a success and a failure, which
+// a coloured display paints.
+func drive(obs execute.Observer) {
 	p := &plan.Plan{Fleet: "ml101", Changes: []plan.Change{
-		{Name: "ml101-alice", Action: plan.Create},
-		{Name: "ml101-bob", Action: plan.Create},
-		{Name: "ml101-carol", ID: "id-c", Action: plan.NoOp},
-		{Name: "ml101-old", ID: "id-old", Action: plan.Delete},
-		{Name: "ml101-zed", Action: plan.Create},
+		{Name: "ml101-alice", Action: plan.Create, Steps: []plan.Step{{Op: plan.StepCreate}}},
+		{Name: "ml101-bob", Action: plan.Create, Steps: []plan.Step{{Op: plan.StepCreate}}},
 	}}
-	at := func(s int) *time.Time { t := time.Date(2026, 9, 1, 3, 0, s, 0, time.UTC); return &t }
 	obs.Planned(p)
-	obs.Finished(report.Entry{Name: "ml101-carol", ID: "id-c", Action: "no-op", Outcome: report.Unchanged})
 	obs.Started(&p.Changes[0])
 	obs.Started(&p.Changes[1])
-	obs.Started(&p.Changes[3])
-	obs.Progress(execute.Event{Name: "ml101-alice", Step: plan.StepCreate})
 	obs.Progress(execute.Event{Name: "ml101-alice", ID: "id-a", Step: plan.StepCreate, Status: "CREATING"})
-	obs.Progress(execute.Event{Name: "ml101-bob", ID: "id-b", Step: plan.StepCreate, Status: "CREATING"})
-	obs.Progress(execute.Event{Name: "ml101-old", ID: "id-old", Step: plan.StepDelete, Status: "DELETING"})
-	obs.Finished(report.Entry{Name: "ml101-bob", ID: "id-b", Action: "create", Outcome: report.Failed, Status: "CREATE_FAILED",
-		Error: &report.Error{Code: "create_failed", Message: "create: notebook ended CREATE_FAILED: no capacity"}, Attempts: 2,
-		StartedAt: at(1), FinishedAt: at(40)})
-	obs.Progress(execute.Event{Name: "ml101-alice", ID: "id-a", Step: plan.StepCreate, Status: "RUNNING"})
-	obs.Finished(report.Entry{Name: "ml101-alice", ID: "id-a", Action: "create", Outcome: report.Succeeded, Status: "RUNNING",
-		URL: "https://nb.example/id-a", Attempts: 1, StartedAt: at(1), FinishedAt: at(50)})
-	obs.Finished(report.Entry{Name: "ml101-old", ID: "id-old", Action: "delete", Outcome: report.Succeeded, Attempts: 1,
-		StartedAt: at(1), FinishedAt: at(60)})
-	obs.Finished(report.Entry{Name: "ml101-zed", Action: "create", Outcome: report.Skipped, Note: "not started: interrupted"})
-	r := &report.Report{Fleet: "ml101", StartedAt: *at(0), FinishedAt: *at(59), Interrupted: true, Notebooks: make([]report.Entry, 5)}
-	r.Summary = report.Summary{Total: 5, Outcomes: map[report.Outcome]int{report.Succeeded: 2, report.Failed: 1, report.Skipped: 1, report.Unchanged: 1},
-		Actions: map[string]int{"create": 3, "no-op": 1, "delete": 1}}
-	obs.Summary(r)
-}
-
-func TestProgressDisplays(t *testing.T) {
-	tests := []struct {
-		golden string
-		make   func(w *bytes.Buffer) execute.Observer
-	}{
-		{"lines.golden", func(w *bytes.Buffer) execute.Observer {
-			return &lineProgress{w: w, now: stepClock(), every: 30 * time.Second}
-		}},
-		{"events.golden", func(w *bytes.Buffer) execute.Observer { return execute.NewEventWriter(w, stepClock()) }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.golden, func(t *testing.T) {
-			var b bytes.Buffer
-			script(tt.make(&b))
-			golden.Check(t, filepath.Join("testdata", "progress", tt.golden), b.Bytes())
-		})
-	}
-}
-
-func TestProgressJSONEvents(t *testing.T) {
-	var b bytes.Buffer
-	script(execute.NewEventWriter(&b, stepClock()))
-	var types []string
-	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-		var ev struct {
-			Type string    `json:"type"`
-			Time time.Time `json:"time"`
-		}
-		if err := json.Unmarshal([]byte(line), &ev); err != nil {
-			t.Fatalf("%q: %v", line, err)
-		}
-		if ev.Time.IsZero() {
-			t.Errorf("event without a time: %s", line)
-		}
-		if len(types) == 0 || types[len(types)-1] != ev.Type {
-			types = append(types, ev.Type)
-		}
-	}
-	want := []string{"planned", "finished", "started", "progress", "finished", "progress", "finished", "summary"}
-	if d := cmp.Diff(want, types); d != "" {
-		t.Errorf("event types (-want +got):\n%s", d)
-	}
+	obs.Finished(report.Entry{Name: "ml101-bob", Action: "create", Outcome: report.Failed,
+		Error: &report.Error{Code: "create_failed", Message: "no capacity"}})
+	obs.Finished(report.Entry{Name: "ml101-alice", ID: "id-a", Action: "create", Outcome: report.Succeeded, Status: "RUNNING"})
+	obs.Summary(&report.Report{Fleet: "ml101", Summary: report.Summary{Total: 2,
+		Outcomes: map[report.Outcome]int{report.Succeeded: 1, report.Failed: 1}}})
 }
 
 // TestProgressDisplay: the conventions of terminal.go pick the display.
@@ -116,16 +58,16 @@ func TestProgressDisplay(t *testing.T) {
 		json         bool
 		want         string
 	}{
-		{"not a terminal", nil, false, false, false, "*main.lineProgress"},
-		{"terminal", nil, true, true, false, "*main.liveView"},
-		{"stdout redirected", nil, false, true, false, "*main.liveView"},
-		{"stderr redirected", nil, true, false, false, "*main.lineProgress"},
-		{"terminal in CI", map[string]string{"CI": "true"}, true, true, false, "*main.lineProgress"},
-		{"CI=false", map[string]string{"CI": "false"}, true, true, false, "*main.liveView"},
-		{"CI=0", map[string]string{"CI": "0"}, true, true, false, "*main.liveView"},
-		{"NBFLEET_IN_AUTOMATION", map[string]string{"NBFLEET_IN_AUTOMATION": "1"}, true, true, false, "*main.lineProgress"},
-		{"TERM=dumb", map[string]string{"TERM": "dumb"}, true, true, false, "*main.lineProgress"},
-		{"NO_COLOR", map[string]string{"NO_COLOR": "1"}, true, true, false, "*main.liveView"},
+		{"not a terminal", nil, false, false, false, "*progress.Lines"},
+		{"terminal", nil, true, true, false, "*progress.Live"},
+		{"stdout redirected", nil, false, true, false, "*progress.Live"},
+		{"stderr redirected", nil, true, false, false, "*progress.Lines"},
+		{"terminal in CI", map[string]string{"CI": "true"}, true, true, false, "*progress.Lines"},
+		{"CI=false", map[string]string{"CI": "false"}, true, true, false, "*progress.Live"},
+		{"CI=0", map[string]string{"CI": "0"}, true, true, false, "*progress.Live"},
+		{"NBFLEET_IN_AUTOMATION", map[string]string{"NBFLEET_IN_AUTOMATION": "1"}, true, true, false, "*progress.Lines"},
+		{"TERM=dumb", map[string]string{"TERM": "dumb"}, true, true, false, "*progress.Lines"},
+		{"NO_COLOR", map[string]string{"NO_COLOR": "1"}, true, true, false, "*progress.Live"},
 		{"json", nil, true, true, true, "*execute.EventWriter"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,9 +78,9 @@ func TestProgressDisplay(t *testing.T) {
 			if got := typeName(obs); got != tt.want {
 				t.Errorf("display %s, want %s", got, tt.want)
 			}
-			script(obs)
-			if lv, ok := obs.(*liveView); ok {
-				lv.close()
+			drive(obs)
+			if lv, ok := obs.(*progress.Live); ok {
+				lv.Close()
 				colored := sgr.MatchString(errb.String())
 				if want := tt.vars["NO_COLOR"] == ""; colored != want {
 					t.Errorf("coloured %v, want %v:\n%q", colored, want, errb.String())
@@ -154,41 +96,12 @@ func TestProgressDisplay(t *testing.T) {
 
 func typeName(v any) string {
 	switch v.(type) {
-	case *lineProgress:
-		return "*main.lineProgress"
-	case *liveView:
-		return "*main.liveView"
+	case *progress.Lines:
+		return "*progress.Lines"
+	case *progress.Live:
+		return "*progress.Live"
 	case *execute.EventWriter:
 		return "*execute.EventWriter"
 	}
 	return "?"
-}
-
-// TestProgressSaysFailReason: a notebook whose earlier attempt ended
-// CREATE_FAILED and whose retry then timed out shows the fail_reason in
-// the progress line too, as the report does.
-func TestProgressSaysFailReason(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		make func(w *bytes.Buffer) execute.Observer
-	}{
-		{"lines", func(w *bytes.Buffer) execute.Observer {
-			return &lineProgress{w: w, now: stepClock(), every: time.Hour}
-		}},
-		{"live", func(w *bytes.Buffer) execute.Observer {
-			return newLiveView(w, liveOptions{now: stepClock(), width: func() int { return 200 }, tick: make(chan time.Time)})
-		}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			var b bytes.Buffer
-			obs := tt.make(&b)
-			obs.Planned(&plan.Plan{Fleet: "ml101", Changes: []plan.Change{{Name: "ml101-bob", Action: plan.Create}}})
-			obs.Finished(report.Entry{Name: "ml101-bob", Action: "create", Outcome: report.Failed, Status: "CREATING",
-				FailReason: "no capacity", FailReasons: []string{"no capacity"}, Attempts: 2,
-				Error: &report.Error{Code: "timeout", Message: "timed out after 20m0s waiting for RUNNING (last status CREATING)"}})
-			if !strings.Contains(b.String(), "fail_reason: no capacity") {
-				t.Errorf("the fail_reason is missing:\n%s", b.String())
-			}
-		})
-	}
 }

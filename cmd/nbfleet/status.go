@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nbfleet/nbfleet/internal/ops"
-	"github.com/nbfleet/nbfleet/internal/safetext"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 )
 
@@ -104,35 +102,15 @@ func runDrift(ctx context.Context, e *env, o driftOptions) error {
 	if err != nil {
 		return err
 	}
-	busy := p.InProgress()
 	if o.format == "json" {
-		if err := plan.WriteJSON(e.stdout, p); err != nil {
-			return err
-		}
+		err = plan.WriteJSON(e.stdout, p)
 	} else {
-		if !p.HasChanges() && len(busy) == 0 {
-			fmt.Fprintln(e.stdout, "No drift: the cloud matches the fleet.")
-		}
-		// Names and reasons carry cloud text: one inert line each.
-		for _, c := range p.Changes {
-			switch {
-			case c.InProgress():
-				fmt.Fprintf(e.stdout, "%s: in progress: %s\n", safetext.Terminal(c.Name), safetext.Terminal(c.Reason))
-			case c.Action != plan.NoOp:
-				fmt.Fprintf(e.stdout, "%s: %s: %s\n", safetext.Terminal(c.Name), c.Action, safetext.Terminal(c.Reason))
-			}
-		}
-		if p.HasChanges() {
-			fmt.Fprintf(e.stdout, "Drift: %s\n", p.SummaryLine())
-		}
-		if len(busy) > 0 {
-			fmt.Fprintf(e.stdout, "In progress: %d notebook(s) not settled yet; run drift again once they are (they may still fail).\n", len(busy))
-		}
-		for _, n := range p.Notes {
-			fmt.Fprintf(e.stdout, "Note: %s.\n", safetext.Terminal(n))
-		}
+		err = plan.WriteDriftText(e.stdout, p)
 	}
-	if p.HasChanges() || len(busy) > 0 {
+	if err != nil {
+		return err
+	}
+	if p.Drifted() {
 		return errChanges
 	}
 	return nil

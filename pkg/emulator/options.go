@@ -155,22 +155,22 @@ func (o Options) withDefaults() Options {
 	if o.Auth == "" {
 		o.Auth = AuthRequired
 	}
-	if o.TokenTTL <= 0 {
+	if o.TokenTTL == 0 {
 		o.TokenTTL = DefaultTokenTTL
 	}
-	if o.CreateTime <= 0 {
+	if o.CreateTime == 0 {
 		o.CreateTime = DefaultCreateTime
 	}
-	if o.StartTime <= 0 {
+	if o.StartTime == 0 {
 		o.StartTime = DefaultStartTime
 	}
-	if o.StopTime <= 0 {
+	if o.StopTime == 0 {
 		o.StopTime = DefaultStopTime
 	}
-	if o.DeleteTime <= 0 {
+	if o.DeleteTime == 0 {
 		o.DeleteTime = DefaultDeleteTime
 	}
-	if o.ResizeTime <= 0 {
+	if o.ResizeTime == 0 {
 		o.ResizeTime = DefaultResizeTime
 	}
 	if o.DeletedVisible == 0 {
@@ -194,6 +194,15 @@ func (o Options) withDefaults() Options {
 func (o Options) validate() error {
 	if o.Cloud != CloudHuawei && o.Cloud != CloudOTC {
 		return fmt.Errorf("cloud %q: want %q or %q", o.Cloud, CloudHuawei, CloudOTC)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"token TTL", o.TokenTTL}, {"create time", o.CreateTime}, {"start time", o.StartTime},
+		{"stop time", o.StopTime}, {"delete time", o.DeleteTime}, {"resize time", o.ResizeTime}} {
+		if d.v < 0 {
+			return fmt.Errorf("%s %v must not be negative (zero: the default)", d.name, d.v)
+		}
 	}
 	if o.StaleReads < 0 {
 		return fmt.Errorf("stale reads %v must not be negative", o.StaleReads)

@@ -323,6 +323,20 @@ func firstOf(vals ...string) string {
 	return ""
 }
 
+// EnvForEndpoint returns the environment variables, in order, that make
+// ConfigFromEnv send every call (API and IAM) to endpoint, signed with the
+// access key pair, in project: what a user pastes to point nbfleet at an
+// emulator.
+func EnvForEndpoint(endpoint, ak, sk, project string) [][2]string {
+	return [][2]string{
+		{"NBFLEET_ENDPOINT", endpoint},
+		{"NBFLEET_IAM_ENDPOINT", endpoint},
+		{"HUAWEICLOUD_SDK_AK", ak},
+		{"HUAWEICLOUD_SDK_SK", sk},
+		{"HUAWEICLOUD_SDK_PROJECT_ID", project},
+	}
+}
+
 // ConfigFromEnv builds a Config from environment variables (read with
 // getenv) and the fleet's target overrides.
 //

@@ -445,3 +445,23 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestEnvForEndpoint: the variables EnvForEndpoint names (what `nbfleet
+// emulator` prints for a user to paste) make ConfigFromEnv connect there,
+// API and IAM, with that key pair and project, whatever the fleet's region.
+func TestEnvForEndpoint(t *testing.T) {
+	var kv []string
+	for _, v := range EnvForEndpoint("http://127.0.0.1:8787", "AK1", "SK1secret", "p1") {
+		kv = append(kv, v[0], v[1])
+	}
+	for _, region := range []string{"", "cn-north-4", "eu-de"} {
+		c, err := ConfigFromEnv(envOf(kv...), Overrides{Region: region})
+		if err != nil {
+			t.Fatalf("region %q: %v", region, err)
+		}
+		if c.Endpoint != "http://127.0.0.1:8787" || c.IAMEndpoint != "http://127.0.0.1:8787" || c.ProjectID != "p1" ||
+			c.Credentials.AK != "AK1" || string(c.Credentials.SK) != "SK1secret" {
+			t.Errorf("region %q: endpoint %q, IAM %q, project %q, AK %q", region, c.Endpoint, c.IAMEndpoint, c.ProjectID, c.Credentials.AK)
+		}
+	}
+}

@@ -184,7 +184,11 @@ func WriteStatusTable(w io.Writer, rows []NotebookStatus) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d notebooks: %s\n", len(rows), statusCounts(counts))
+	noun := "notebooks"
+	if len(rows) == 1 {
+		noun = "notebook"
+	}
+	_, err := fmt.Fprintf(w, "%d %s: %s\n", len(rows), noun, statusCounts(counts))
 	return err
 }
 

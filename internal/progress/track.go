@@ -1,4 +1,4 @@
-package main
+package progress
 
 // What the progress displays know about a run: per notebook what it is
 // doing, counts per phase, and an estimate of the time left.

@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"bytes"
@@ -16,6 +16,25 @@ import (
 	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/report"
 )
+
+// syncBuffer is a bytes.Buffer the view's ticker and the test may use at
+// once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
 
 // manualClock is a clock the test moves; the view's ticker reads it from
 // its own goroutine.
@@ -153,8 +172,8 @@ func runLive(t *testing.T, width int, color bool) (string, *screen) {
 	out := &syncBuffer{}
 	clk := &manualClock{}
 	tick := make(chan time.Time)
-	v := newLiveView(out, liveOptions{now: clk.now, width: func() int { return width }, color: color, tick: tick})
-	defer v.close()
+	v := NewLive(out, LiveOptions{Now: clk.now, Width: func() int { return width }, Color: color, Tick: tick})
+	defer v.Close()
 	var frames strings.Builder
 	replayed := 0
 	// Frames are taken after a tick, as the view redraws within a second
@@ -211,8 +230,8 @@ func TestLiveViewTicks(t *testing.T) {
 	out := &syncBuffer{}
 	clk := &manualClock{}
 	tick := make(chan time.Time)
-	v := newLiveView(out, liveOptions{now: clk.now, width: func() int { return 80 }, tick: tick})
-	defer v.close()
+	v := NewLive(out, LiveOptions{Now: clk.now, Width: func() int { return 80 }, Tick: tick})
+	defer v.Close()
 	clk.set(0)
 	v.Planned(&plan.Plan{Fleet: "f", Changes: []plan.Change{{Name: "a", Action: plan.Create}}})
 	for _, s := range []float64{1, 2, 61} {
@@ -244,7 +263,7 @@ func TestLiveViewColors(t *testing.T) {
 		for _, color := range []bool{true, false} {
 			var b bytes.Buffer
 			clk := &manualClock{}
-			v := newLiveView(&b, liveOptions{now: clk.now, width: func() int { return 120 }, color: color, tick: make(chan time.Time)})
+			v := NewLive(&b, LiveOptions{Now: clk.now, Width: func() int { return 120 }, Color: color, Tick: make(chan time.Time)})
 			v.Planned(&plan.Plan{Fleet: "f"})
 			v.Summary(&report.Report{Fleet: "f", Interrupted: tc.inter, Summary: report.Summary{Outcomes: tc.outcomes}})
 			out := b.String()
@@ -312,7 +331,7 @@ func TestLiveViewCorpus(t *testing.T) {
 	for _, s := range safetexttest.Corpus {
 		out := &syncBuffer{}
 		clk := &manualClock{}
-		v := newLiveView(out, liveOptions{now: clk.now, width: func() int { return 60 }, tick: make(chan time.Time)})
+		v := NewLive(out, LiveOptions{Now: clk.now, Width: func() int { return 60 }, Tick: make(chan time.Time)})
 		c := plan.Change{Name: s, Action: plan.Delete, ID: "id", Steps: []plan.Step{{Op: plan.StepDelete}}}
 		v.Planned(&plan.Plan{Fleet: s, Changes: []plan.Change{c}})
 		v.Started(&c)

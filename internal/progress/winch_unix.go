@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package progress
 
 import (
 	"os"
@@ -8,9 +8,9 @@ import (
 	"syscall"
 )
 
-// notifyResize delivers SIGWINCH, the terminal's resize, so the live view
+// NotifyResize delivers SIGWINCH, the terminal's resize, so the live view
 // redraws at the new width at once.
-func notifyResize() <-chan os.Signal {
+func NotifyResize() <-chan os.Signal {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGWINCH)
 	return ch

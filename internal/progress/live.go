@@ -1,4 +1,4 @@
-package main
+package progress
 
 // The live view of apply and destroy on a terminal. It is nbfleet's own
 // rather than a progress-bar library's because what it must show is
@@ -26,25 +26,29 @@ import (
 	"github.com/nbfleet/nbfleet/pkg/report"
 )
 
-// liveOptions are what the live view reads from its surroundings.
-type liveOptions struct {
-	now func() time.Time
-	// width returns the terminal's columns, read at every frame so that a
-	// resize is followed; 0 (or a nil width) means 80.
-	width func() int
-	color bool
-	// tick redraws the view even when nothing happens, so the elapsed time
+// LiveOptions are all the live view knows of its surroundings: the caller
+// decides them (whether to colour, how wide the terminal is).
+type LiveOptions struct {
+	// Now is the clock; nil: time.Now.
+	Now func() time.Time
+	// Width returns the terminal's columns, read at every frame so that a
+	// resize is followed; 0 (or a nil Width) means 80.
+	Width func() int
+	// Color paints the bar, the counts and the summary line.
+	Color bool
+	// Tick redraws the view even when nothing happens, so the elapsed time
 	// never stands still; nil: every second.
-	tick <-chan time.Time
-	// resized redraws the view at once when the terminal changes size.
-	resized <-chan os.Signal
+	Tick <-chan time.Time
+	// Resized redraws the view at once when the terminal changes size
+	// (see NotifyResize); nil: at the next tick.
+	Resized <-chan os.Signal
 }
 
 // liveInterval is how often the view is redrawn when nothing happens.
 const liveInterval = time.Second
 
-// liveView redraws a region of at most three lines at the bottom of the
-// terminal in place: a bar of the work done, elapsed time and estimate;
+// Live is the live view, an execute.Observer. It redraws a region of at
+// most three lines at the bottom of the terminal in place: a bar of the work done, elapsed time and estimate;
 // counts per phase; the notebook waited on longest. Failures and messages
 // scroll above it. Every line is cut to the terminal's width, so nothing
 // wraps and a redraw erases exactly what was drawn. The final frame is
@@ -52,10 +56,10 @@ const liveInterval = time.Second
 //
 // The executor serialises its calls, but the ticker and messages come
 // from other goroutines: everything happens under mu.
-type liveView struct {
+type Live struct {
 	mu    sync.Mutex
 	w     io.Writer
-	o     liveOptions
+	o     LiveOptions
 	t     tracker
 	shown []string // the plain lines of the region on screen
 	final bool     // the final frame is drawn: nothing more is
@@ -64,16 +68,17 @@ type liveView struct {
 	done  chan struct{}
 }
 
-func newLiveView(w io.Writer, o liveOptions) *liveView {
-	if o.now == nil {
-		o.now = time.Now
+// NewLive returns a live view drawing on w, a terminal.
+func NewLive(w io.Writer, o LiveOptions) *Live {
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	return &liveView{w: w, o: o}
+	return &Live{w: w, o: o}
 }
 
-func (v *liveView) width() int {
-	if v.o.width != nil {
-		if w := v.o.width(); w > 0 {
+func (v *Live) width() int {
+	if v.o.Width != nil {
+		if w := v.o.Width(); w > 0 {
 			return w
 		}
 	}
@@ -81,15 +86,15 @@ func (v *liveView) width() int {
 }
 
 // Planned starts the view and its ticker.
-func (v *liveView) Planned(p *plan.Plan) {
+func (v *Live) Planned(p *plan.Plan) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.t.planned(p, v.o.now())
+	v.t.planned(p, v.o.Now())
 	v.draw(true)
 	if v.stop != nil {
 		return
 	}
-	tick, stopTick := v.o.tick, func() {}
+	tick, stopTick := v.o.Tick, func() {}
 	if tick == nil {
 		tk := time.NewTicker(liveInterval)
 		tick, stopTick = tk.C, tk.Stop
@@ -102,7 +107,7 @@ func (v *liveView) Planned(p *plan.Plan) {
 		for {
 			select {
 			case <-tick:
-			case <-v.o.resized:
+			case <-v.o.Resized:
 			case <-stop:
 				return
 			}
@@ -113,9 +118,9 @@ func (v *liveView) Planned(p *plan.Plan) {
 	}()
 }
 
-// close stops the ticker; the view draws nothing more by itself. It may
+// Close stops the ticker; the view draws nothing more by itself. It may
 // be called more than once, and without Planned.
-func (v *liveView) close() {
+func (v *Live) Close() {
 	v.mu.Lock()
 	stop, done := v.stop, v.done
 	v.stop = nil
@@ -126,24 +131,24 @@ func (v *liveView) close() {
 	}
 }
 
-func (v *liveView) Started(c *plan.Change) {
+func (v *Live) Started(c *plan.Change) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.t.startedChange(c, v.o.now())
+	v.t.startedChange(c, v.o.Now())
 	v.draw(false)
 }
 
-func (v *liveView) Progress(ev execute.Event) {
+func (v *Live) Progress(ev execute.Event) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.t.progress(ev, v.o.now())
+	v.t.progress(ev, v.o.Now())
 	v.draw(false)
 }
 
-func (v *liveView) Finished(e report.Entry) {
+func (v *Live) Finished(e report.Entry) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.t.finished(e, v.o.now())
+	v.t.finished(e, v.o.Now())
 	if e.Outcome == report.Failed {
 		v.scroll(v.paint(ansiRed, "✗")+" ", fmt.Sprintf("%s (%s): %s", safetext.Terminal(e.Name), e.Action, safetext.Terminal(report.Problem(e))))
 		v.draw(true)
@@ -154,9 +159,9 @@ func (v *liveView) Finished(e report.Entry) {
 
 // Summary draws the final frame: the bar and a summary line coloured by
 // outcome. Nothing is redrawn after it.
-func (v *liveView) Summary(r *report.Report) {
+func (v *Live) Summary(r *report.Report) {
 	v.mu.Lock()
-	now := v.o.now()
+	now := v.o.Now()
 	var b bytes.Buffer
 	v.erase(&b)
 	w := v.width() - 1
@@ -165,11 +170,11 @@ func (v *liveView) Summary(r *report.Report) {
 	v.w.Write(b.Bytes())
 	v.shown, v.final = nil, true
 	v.mu.Unlock()
-	v.close()
+	v.Close()
 }
 
-// above writes a message line above the view.
-func (v *liveView) above(line string) {
+// Above writes a message line above the view, which is redrawn below it.
+func (v *Live) Above(line string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.scroll("", line)
@@ -181,7 +186,7 @@ func (v *liveView) above(line string) {
 // scroll erases the region and writes text after prefix, wrapped at the
 // terminal's width with continuation lines indented, so that it scrolls
 // above the region without the terminal wrapping it.
-func (v *liveView) scroll(prefix, text string) {
+func (v *Live) scroll(prefix, text string) {
 	var b bytes.Buffer
 	v.erase(&b)
 	w := v.width() - 1
@@ -202,7 +207,7 @@ func (v *liveView) scroll(prefix, text string) {
 // there to the end of the screen. A line of the region was cut to the
 // width it was drawn at; if the terminal has become narrower since, it
 // may have been rewrapped into more rows, which are counted.
-func (v *liveView) erase(b *bytes.Buffer) {
+func (v *Live) erase(b *bytes.Buffer) {
 	if len(v.shown) == 0 {
 		return
 	}
@@ -216,8 +221,8 @@ func (v *liveView) erase(b *bytes.Buffer) {
 }
 
 // draw redraws the region: always when force, else at most every 100 ms.
-func (v *liveView) draw(force bool) {
-	now := v.o.now()
+func (v *Live) draw(force bool) {
+	now := v.o.Now()
 	if v.final || (!force && now.Sub(v.last) < 100*time.Millisecond) {
 		return
 	}
@@ -236,7 +241,7 @@ func (v *liveView) draw(force bool) {
 }
 
 // frame is the region at time now for a terminal of w usable columns.
-func (v *liveView) frame(now time.Time, w int) []line {
+func (v *Live) frame(now time.Time, w int) []line {
 	lines := []line{v.barLine(now, w), v.phaseLine()}
 	if f := v.t.longest(); f != nil {
 		lines = append(lines, v.longestLine(f, now, w))
@@ -245,7 +250,7 @@ func (v *liveView) frame(now time.Time, w int) []line {
 }
 
 // barLine: "ml101 ▕████░░░░▏ 12/30  1m05s  eta 50s".
-func (v *liveView) barLine(now time.Time, w int) line {
+func (v *Live) barLine(now time.Time, w int) line {
 	t := &v.t
 	n := t.finishedWork()
 	stats := fmt.Sprintf(" %d/%d  %s", n, t.work, compact(now.Sub(t.begun)))
@@ -273,7 +278,7 @@ func (v *liveView) barLine(now time.Time, w int) line {
 // phaseLine: "8 creating · 6 queued · 12 done · 2 failed · 1 retried".
 // Unchanged notebooks and conflicts are not work: the plan above shows
 // them, and the summary line counts them.
-func (v *liveView) phaseLine() line {
+func (v *Live) phaseLine() line {
 	t := &v.t
 	var l line
 	add := func(n int, what, color string) {
@@ -309,7 +314,7 @@ func (v *liveView) phaseLine() line {
 }
 
 // longestLine: "  waited on longest: ml101-s017 (CREATING, 48s, retried)".
-func (v *liveView) longestLine(f *flying, now time.Time, w int) line {
+func (v *Live) longestLine(f *flying, now time.Time, w int) line {
 	what := f.status
 	switch {
 	case what != "":
@@ -330,7 +335,7 @@ func (v *liveView) longestLine(f *flying, now time.Time, w int) line {
 
 // summaryLine is the last line of a run, coloured by its outcome; the bar
 // line above it names the fleet.
-func (v *liveView) summaryLine(r *report.Report, now time.Time) line {
+func (v *Live) summaryLine(r *report.Report, now time.Time) line {
 	o := r.Summary.Outcomes
 	counts := func(first report.Outcome) string {
 		parts := []string{fmt.Sprintf("%d %s", o[first], first)}
@@ -363,8 +368,8 @@ const (
 	ansiCyan   = "\x1b[36m"
 )
 
-func (v *liveView) paint(color, s string) string {
-	if !v.o.color || color == "" {
+func (v *Live) paint(color, s string) string {
+	if !v.o.Color || color == "" {
 		return s
 	}
 	return color + s + ansiReset
@@ -383,7 +388,7 @@ func (l line) plain() string {
 	return b.String()
 }
 
-func (v *liveView) render(l line) string {
+func (v *Live) render(l line) string {
 	var b strings.Builder
 	for _, s := range l {
 		b.WriteString(v.paint(s.color, s.text))
