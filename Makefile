@@ -8,7 +8,7 @@ export GOTOOLCHAIN := go1.26.11
 FUZZTIME ?= 15s
 BIN      := bin/nbfleet
 
-.PHONY: all build test security bench fuzz chaos conformance demo docs lint hygiene clean
+.PHONY: all build test security bench bench-apply fuzz chaos conformance demo docs lint hygiene clean
 
 all: build
 
@@ -42,6 +42,17 @@ security:
 # Speed and memory targets live in benchmarks; figures are in docs/performance.md.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# nbfleet apply with its default flags against emulator subprocesses, beside
+# the Terraform provider's strategy and an xargs+curl loop, in one table
+# (docs/performance.md). BENCH_GRID=small takes a few minutes; full, the grid
+# of issue 13, about an hour. BENCH_CLIENTS (nbfleet,xargs,terraform) and
+# BENCH_CELLS (a regexp on "N=1000 R=600 1m C=2s") narrow it.
+BENCH_GRID ?= small
+BENCH_CLIENTS ?= nbfleet,xargs,terraform
+BENCH_CELLS ?=
+bench-apply: build
+	$(GO) run ./test/benchapply -bin $(BIN) -grid $(BENCH_GRID) -clients $(BENCH_CLIENTS) -cells '$(BENCH_CELLS)'
 
 # Each fuzz target for a bounded time (go test fuzzes one target at a time);
 # the script tells a real finding from the fuzzing engine's own deadline race.

@@ -42,7 +42,7 @@ type applyOptions struct {
 func (o *applyOptions) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVar(&o.autoApprove, "auto-approve", false, "do not ask for confirmation (required without a terminal)")
-	fl.IntVar(&o.parallelism, "parallelism", 16, "notebooks worked on at once")
+	fl.IntVar(&o.parallelism, "parallelism", 0, "cap on notebooks making calls at once (0: as many as the service's rate and latency need)")
 	fl.Float64Var(&o.rate, "rate", 0, "cap on API requests per second (0: adapt to the service's throttling)")
 	fl.DurationVar(&o.timeout, "timeout", 20*time.Minute, "time allowed per notebook")
 	fl.IntVar(&o.maxDeletes, "max-deletes", -1, "refuse a plan that deletes or replaces more than `N` notebooks (-1: no limit)")
@@ -52,7 +52,7 @@ func (o *applyOptions) register(cmd *cobra.Command) {
 	fl.DurationVar(&o.lockTimeout, "lock-timeout", 0, "how long to wait for another run of this fleet to finish")
 	fl.StringVar(&o.lockFile, "lock-file", "", "lock file (default: one per fleet and project in the temp directory)")
 	fl.BoolVar(&o.jsonEvents, "json", false, "stream the run as newline-delimited JSON events on stdout, instead of the plan and the live view")
-	fl.DurationVar(&o.pollInterval, "poll-interval", 10*time.Second, "how often pending notebooks are polled (one list call for all)")
+	fl.DurationVar(&o.pollInterval, "poll-interval", 0, "poll pending notebooks at this fixed interval (0: adapt to the transition times seen)")
 	fl.DurationVar(&o.drainGrace, "drain-grace", 30*time.Second, "after the first interrupt, how long in-flight notebooks may keep waiting")
 	fl.BoolVarP(&o.verbose, "verbose", "v", false, "show field-level differences even for big plans")
 	fl.BoolVar(&o.noColor, "no-color", false, "never colour the output")
@@ -63,14 +63,14 @@ func (o *applyOptions) register(cmd *cobra.Command) {
 // to a default.
 func (o *applyOptions) validate() error {
 	return firstError(
-		atLeast("--parallelism", o.parallelism, 1),
+		atLeast("--parallelism", o.parallelism, 0),
 		rate("--rate", o.rate),
 		positive("--timeout", o.timeout),
 		atLeast("--max-deletes", o.maxDeletes, -1),
 		oneOf("--wait", o.wait, execute.WaitRunning, execute.WaitNone),
 		atLeast("--create-attempts", o.createAttempts, 1),
 		notNegative("--lock-timeout", o.lockTimeout),
-		positive("--poll-interval", o.pollInterval),
+		notNegative("--poll-interval", o.pollInterval),
 		positive("--drain-grace", o.drainGrace),
 	)
 }
@@ -146,6 +146,7 @@ func runApply(cmd *cobra.Command, e *env, o applyOptions) error {
 		LockTimeout: o.lockTimeout,
 		MaxDeletes:  o.maxDeletes,
 		ReportDir:   o.reportDir,
+		AutoApprove: o.autoApprove,
 		Execute: execute.Options{
 			Parallelism:    o.parallelism,
 			Timeout:        o.timeout,

@@ -72,3 +72,61 @@ func BenchmarkPlan5000(b *testing.B) {
 	b.ReportMetric(perPlan, "requests/plan")
 	b.ReportMetric(n, "requests/plan-one-GET-each")
 }
+
+// BenchmarkExpand10k is issue 13's target for `nbfleet expand` of a fleet
+// with a 10 000-row roster (templated name, description and SSH key per
+// row): < 0.3 s and < 100 MB. The YAML is written to a discarded buffer.
+//
+//	go test -run '^$' -bench Expand10k -benchmem ./cmd/nbfleet
+func BenchmarkExpand10k(b *testing.B) {
+	for _, format := range []string{"yaml", "json"} {
+		b.Run(format, func(b *testing.B) {
+			fleet := roster10k(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				e, out, errb := cliEnvNoServer()
+				if code := run([]string{"expand", fleet, "--format", format}, e); code != exitOK {
+					b.Fatalf("expand exit %d\n%s", code, errb.String())
+				}
+				if n := len(out.String()); n < 10_000*100 {
+					b.Fatalf("expand wrote %d bytes", n)
+				}
+			}
+		})
+	}
+}
+
+// roster10k writes the fleet of BenchmarkLoadRoster10k (pkg/spec) and
+// returns its path.
+func roster10k(b *testing.B) string {
+	dir := b.TempDir()
+	var csv strings.Builder
+	csv.WriteString("student_id,name,email\n")
+	for i := 1; i <= 10_000; i++ {
+		fmt.Fprintf(&csv, "s%05d,Student Number %d,s%05d@students.example.edu\n", i, i, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "roster.csv"), []byte(csv.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	fleet := filepath.Join(dir, "fleet.yaml")
+	src := `version: 1
+fleet: big-course
+target: {region: eu-de}
+defaults:
+  flavor: modelarts.vm.cpu.2u
+  image_id: e1a07296-22a8-4f05-8bc8-e936c8e54090
+  volume: {category: EVS, ownership: MANAGED, capacity: 50}
+  endpoints: [{dev_service: SSH, ssh_keys: [course-key], allowed_access_ips: [192.0.2.1]}]
+  lease: {duration: 4h}
+notebooks:
+  - name: instructor
+  - for_each: {csv: roster.csv}
+    name: "course-{{ .student_id }}"
+    description: "Notebook of {{ .name }} ({{ .email }})"
+    endpoints: [{dev_service: SSH, ssh_keys: ["key-{{ .student_id }}"], allowed_access_ips: [192.0.2.1]}]
+`
+	if err := os.WriteFile(fleet, []byte(src), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return fleet
+}

@@ -36,6 +36,8 @@ type emulatorOptions struct {
 	deletedVis  time.Duration
 	staleReads  time.Duration
 	rateLimit   float64
+	rateWindow  string
+	noRA        bool
 	quota       int
 	faults      string
 	seed        int64
@@ -95,7 +97,9 @@ flags, and exits: eval "$(nbfleet emulator --print-env)".`,
 	f.DurationVar(&o.resizeTime, "resize-time", emulator.DefaultResizeTime, "how long volume.status shows RESIZING after a storage growth")
 	f.DurationVar(&o.deletedVis, "deleted-visible", emulator.DefaultDeletedVisible, "how long a deleted notebook is still listed and shown as DELETED (0: gone at once)")
 	f.DurationVar(&o.staleReads, "stale-reads", 0, "for this long after a stop or delete, reads still say RUNNING (0: off)")
-	f.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per second per project, 429 APIG.0308 beyond (0: off)")
+	f.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per --rate-window per project, 429 APIG.0308 beyond (0: off)")
+	f.StringVar(&o.rateWindow, "rate-window", "1s", "throttling window: 1s (a token bucket) | 1m (fixed windows of a minute)")
+	f.BoolVar(&o.noRA, "no-retry-after", false, "answer 429 without a Retry-After header")
 	f.IntVar(&o.quota, "quota", 0, "maximum instances per project, ModelArts.6302 beyond (0: unlimited)")
 	f.StringVar(&o.faults, "faults", "", `fault probabilities, e.g. "500=0.02,502=0.01,503=0.01,reset=0.01,lost-create=0.01,create-failed=0.02,start-failed=0.01"`)
 	f.Int64Var(&o.seed, "seed", 1, "seed of the random source (ids, jitter, faults)")
@@ -130,6 +134,15 @@ func (o *emulatorOptions) toOptions(logw io.Writer) (emulator.Options, error) {
 	if o.rateLimit < 0 || o.quota < 0 {
 		return emulator.Options{}, fmt.Errorf("--rate-limit and --quota must not be negative")
 	}
+	var window time.Duration
+	switch o.rateWindow {
+	case "1s":
+		window = time.Second
+	case "1m":
+		window = time.Minute
+	default:
+		return emulator.Options{}, fmt.Errorf("--rate-window %q: want 1s or 1m", o.rateWindow)
+	}
 	if o.ak == "" || o.sk == "" {
 		return emulator.Options{}, fmt.Errorf("--ak and --sk must not be empty")
 	}
@@ -158,7 +171,7 @@ func (o *emulatorOptions) toOptions(logw io.Writer) (emulator.Options, error) {
 		Auth:       o.auth, Latency: o.latency, Jitter: o.jitter,
 		CreateTime: o.createTime, StartTime: o.startTime, StopTime: o.stopTime, DeleteTime: o.deleteTime,
 		ResizeTime: o.resizeTime, DeletedVisible: deletedVis, StaleReads: o.staleReads,
-		RateLimit: o.rateLimit, Quota: o.quota, Faults: faults, Seed: o.seed, StatePath: o.state,
+		RateLimit: o.rateLimit, RateWindow: window, NoRetryAfter: o.noRA, Quota: o.quota, Faults: faults, Seed: o.seed, StatePath: o.state,
 		Logger: logger,
 	}, nil
 }

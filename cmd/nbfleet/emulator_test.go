@@ -29,6 +29,8 @@ func TestEmulatorFlags(t *testing.T) {
 		{[]string{"--log", "loud"}, "--log"},
 		{[]string{"--latency", "-1s"}, "must not be negative"},
 		{[]string{"--quota", "-1"}, "must not be negative"},
+		{[]string{"--rate-limit", "600", "--rate-window", "1m", "--no-retry-after"}, ""},
+		{[]string{"--rate-window", "1h"}, "--rate-window"},
 		{[]string{"--listen", "0.0.0.0:0"}, "not a loopback address"},
 		{[]string{"--cloud", "otc", "--resize-time", "10ms", "--deleted-visible", "1s", "--stale-reads", "50ms"}, ""},
 		{[]string{"--cloud", "aws"}, "--cloud"},
@@ -56,13 +58,15 @@ func TestEmulatorFlags(t *testing.T) {
 	}
 }
 
-// TestEmulatorFlagOptions pins how the profile flags reach the library:
-// --deleted-visible 0 means gone at once, not the library's default.
+// TestEmulatorFlagOptions pins how the profile and throttling flags reach
+// the library: --deleted-visible 0 means gone at once, not the library's
+// default; --rate-window 1m is a minute.
 func TestEmulatorFlagOptions(t *testing.T) {
 	var stderr bytes.Buffer
 	o := &emulatorOptions{}
 	cmd := newEmulatorCmd(&env{stderr: &stderr})
-	if err := cmd.ParseFlags([]string{"--cloud", "otc", "--resize-time", "10ms", "--deleted-visible", "0", "--stale-reads", "50ms"}); err != nil {
+	if err := cmd.ParseFlags([]string{"--cloud", "otc", "--resize-time", "10ms", "--deleted-visible", "0", "--stale-reads", "50ms",
+		"--rate-window", "1m", "--no-retry-after"}); err != nil {
 		t.Fatal(err)
 	}
 	f := cmd.Flags()
@@ -70,12 +74,15 @@ func TestEmulatorFlagOptions(t *testing.T) {
 	o.resizeTime, _ = f.GetDuration("resize-time")
 	o.deletedVis, _ = f.GetDuration("deleted-visible")
 	o.staleReads, _ = f.GetDuration("stale-reads")
+	o.rateWindow, _ = f.GetString("rate-window")
+	o.noRA, _ = f.GetBool("no-retry-after")
 	o.ak, o.sk, o.auth, o.log = "a", "s", "none", "off"
 	opts, err := o.toOptions(&stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts.Cloud != "otc" || opts.ResizeTime != 10*time.Millisecond || opts.DeletedVisible >= 0 || opts.StaleReads != 50*time.Millisecond {
+	if opts.Cloud != "otc" || opts.ResizeTime != 10*time.Millisecond || opts.DeletedVisible >= 0 || opts.StaleReads != 50*time.Millisecond ||
+		opts.RateWindow != time.Minute || !opts.NoRetryAfter {
 		t.Errorf("options %+v", opts)
 	}
 }

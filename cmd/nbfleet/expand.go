@@ -1,11 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"io"
-
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"github.com/nbfleet/nbfleet/pkg/spec"
 )
@@ -51,16 +47,7 @@ func runExpand(e *env, opts *expandOptions) error {
 	}
 	doc := f.Document()
 	if opts.format == "json" {
-		return writeJSON(e.stdout, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(doc)
-		})
+		return writeJSON(e.stdout, doc.WriteJSON)
 	}
-	enc := yaml.NewEncoder(e.stdout)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	return enc.Close()
+	return doc.WriteYAML(e.stdout)
 }

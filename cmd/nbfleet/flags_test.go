@@ -18,14 +18,14 @@ func TestNonsenseFlags(t *testing.T) {
 		{[]string{"apply", "f.yaml", "--rate", "-1"}, "--rate -1: must be a number"},
 		{[]string{"apply", "f.yaml", "--timeout", "-1s"}, "--timeout -1s: must be more than 0"},
 		{[]string{"apply", "f.yaml", "--timeout", "0"}, "--timeout 0s: must be more than 0"},
-		{[]string{"apply", "f.yaml", "--parallelism", "0"}, "--parallelism 0: must be at least 1"},
-		{[]string{"apply", "f.yaml", "--poll-interval", "-5s"}, "--poll-interval -5s: must be more than 0"},
+		{[]string{"apply", "f.yaml", "--parallelism", "-1"}, "--parallelism -1: must be at least 0"},
+		{[]string{"apply", "f.yaml", "--poll-interval", "-5s"}, "--poll-interval -5s: must not be negative"},
 		{[]string{"apply", "f.yaml", "--drain-grace", "-1m"}, "--drain-grace -1m0s: must be more than 0"},
 		{[]string{"apply", "f.yaml", "--lock-timeout", "-1s"}, "--lock-timeout -1s: must not be negative"},
 		{[]string{"apply", "f.yaml", "--create-attempts", "0"}, "--create-attempts 0: must be at least 1"},
 		{[]string{"apply", "f.yaml", "--max-deletes", "-2"}, "--max-deletes -2: must be at least -1"},
 		{[]string{"apply", "f.yaml", "--wait", "sometimes"}, `unknown --wait "sometimes"`},
-		{[]string{"destroy", "f.yaml", "--parallelism", "-3"}, "--parallelism -3: must be at least 1"},
+		{[]string{"destroy", "f.yaml", "--parallelism", "-3"}, "--parallelism -3: must be at least 0"},
 		{[]string{"renew", "f.yaml", "--duration", "8h", "--parallelism", "0"}, "--parallelism 0: must be at least 1"},
 		{[]string{"renew", "f.yaml", "--duration", "8h", "--type", "sometimes"}, `unknown lease type "sometimes"`},
 		{[]string{"renew", "f.yaml", "--duration", "-8h"}, "--duration -8h is outside the lease range of 1h to 72h"},
@@ -45,9 +45,10 @@ func TestNonsenseFlags(t *testing.T) {
 			}
 		})
 	}
-	// Values that make sense pass: 0 for --rate (adaptive) and
-	// --lock-timeout (try once), -1 for --max-deletes (no limit).
-	o := applyOptions{parallelism: 1, timeout: 1, wait: "none", createAttempts: 1, pollInterval: 1, drainGrace: 1, maxDeletes: -1}
+	// Values that make sense pass: 0 for --rate (adaptive), --parallelism
+	// (automatic), --poll-interval (adaptive) and --lock-timeout (try once),
+	// -1 for --max-deletes (no limit).
+	o := applyOptions{timeout: 1, wait: "none", createAttempts: 1, drainGrace: 1, maxDeletes: -1}
 	if err := o.validate(); err != nil {
 		t.Errorf("sensible values refused: %v", err)
 	}

@@ -77,6 +77,8 @@ func ownedCount(srv *emulator.Server, fleet string) (total int, names map[string
 func TestInterruptThenReapply(t *testing.T) {
 	opts := testEmulatorOptions()
 	opts.CreateTime = 150 * time.Millisecond
+	// 24 creates two at a time take a quarter of a second: time to interrupt.
+	opts.Latency = 20 * time.Millisecond
 	srv, err := emulator.New(opts)
 	if err != nil {
 		t.Fatal(err)

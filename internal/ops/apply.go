@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nbfleet/nbfleet/internal/fleetlock"
@@ -43,9 +44,14 @@ type ApplyRequest struct {
 	Execute execute.Options
 	// Review is shown the plan before anything changes. approve is true
 	// for a plan nobody reviewed yet that changes something: Review then
-	// asks for approval. An error stops the apply with nothing changed.
-	// Nil approves.
+	// asks for approval, unless AutoApprove. An error stops the apply with
+	// nothing changed. Nil approves.
 	Review func(ctx context.Context, p *plan.Plan, approve bool) error
+	// AutoApprove says that Review does not ask (--auto-approve). The
+	// flavor check then runs alongside the first calls instead of before
+	// them (its warnings still come before any progress), unless a
+	// notebook's list of flavors needs it to choose.
+	AutoApprove bool
 }
 
 // Apply carries out a plan: it loads the fleet file (or opens the saved
@@ -89,9 +95,17 @@ func Apply(ctx context.Context, e *Env, req ApplyRequest) (*report.Report, error
 	opts.Now = e.now
 	opts.Drain = e.Interrupted
 	opts.Flavors = j.flavors
+	var held *heldObserver
+	if j.check != nil {
+		held = holdUntil(opts.Observer, j.check)
+		opts.Observer = held
+	}
 	stop := e.sayInterrupts(ctx)
 	rep, err := execute.Apply(ctx, j.plan, j.session.client, opts)
 	stop()
+	if held != nil {
+		held.release()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -115,8 +129,11 @@ type job struct {
 	session   *session
 	lock      *fleetlock.Lock
 	plan      *plan.Plan
-	// flavors is the region's flavor list, when the plan needed it.
+	// flavors is the region's flavor list, when the plan needed it and it
+	// was read before the run; check, the check still running when the run
+	// begins (nil: none).
 	flavors []modelarts.Flavor
+	check   *flavorCheck
 }
 
 func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
@@ -213,21 +230,103 @@ func (e *Env) prepare(ctx context.Context, req ApplyRequest) (*job, error) {
 	if err := p.Err(); err != nil {
 		return j, WithHint(err, "%s", protectHint(command, req.Source, p))
 	}
-	j.flavors = e.warnFlavors(ctx, s.client, p)
+	// The flavor list only warns, unless a notebook's list of flavors
+	// chooses by it: read it while the first calls go out when nobody is
+	// asked to approve. Against a limit with a burst of one it would
+	// otherwise hold every create for a Retry-After.
+	check := e.checkFlavors(ctx, s.client, p)
+	approve := j.saved == nil && p.HasChanges()
+	if !p.HasChanges() || hasFallbacks(p) || (approve && !req.AutoApprove) {
+		j.flavors = check.wait()
+	} else {
+		j.check = check
+	}
+	refuse := func(err error) (*job, error) {
+		if j.check != nil {
+			j.check.wait() // its warnings, as when the run goes ahead
+		}
+		return j, err
+	}
 	if n := destructive(p); req.MaxDeletes >= 0 && n > req.MaxDeletes {
 		err := fmt.Errorf("the plan deletes or replaces %d notebooks, more than --max-deletes %d", n, req.MaxDeletes)
 		if req.Destroy {
-			return j, WithHint(err, "narrow it with --target or --exclude, or raise --max-deletes if it is right")
+			return refuse(WithHint(err, "narrow it with --target or --exclude, or raise --max-deletes if it is right"))
 		}
-		return j, WithHint(err, "review the plan with 'nbfleet plan %s'; raise --max-deletes if it is right", ShellQuote(req.Source))
+		return refuse(WithHint(err, "review the plan with 'nbfleet plan %s'; raise --max-deletes if it is right", ShellQuote(req.Source)))
 	}
 	if req.Review != nil {
-		if err := req.Review(ctx, p, j.saved == nil && p.HasChanges()); err != nil {
-			return j, err
+		if err := req.Review(ctx, p, approve); err != nil {
+			return refuse(err)
 		}
 	}
 	return j, nil
 }
+
+// heldObserver holds a run's progress until the flavor check it waits for
+// has answered, then prints the check's warnings and what it held, and
+// passes the rest on: the warnings always come before any progress, and
+// no call waits for them.
+type heldObserver struct {
+	mu      sync.Mutex
+	obs     execute.Observer // nil: none
+	check   *flavorCheck
+	held    []func(execute.Observer)
+	through bool
+}
+
+// holdUntil returns obs held until check answers.
+func holdUntil(obs execute.Observer, check *flavorCheck) *heldObserver {
+	h := &heldObserver{obs: obs, check: check}
+	go func() {
+		<-check.done
+		h.release()
+	}()
+	return h
+}
+
+// release prints the warnings and what was held, once the check answered.
+func (h *heldObserver) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.flush()
+}
+
+// flush waits for the check, prints its warnings and what was held (once;
+// locked).
+func (h *heldObserver) flush() {
+	if h.through {
+		return
+	}
+	h.check.wait()
+	h.through = true
+	for _, f := range h.held {
+		if h.obs != nil {
+			f(h.obs)
+		}
+	}
+	h.held = nil
+}
+
+func (h *heldObserver) do(f func(execute.Observer)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.through && h.check.ready() {
+		h.flush()
+	}
+	if !h.through {
+		h.held = append(h.held, f)
+		return
+	}
+	if h.obs != nil {
+		f(h.obs)
+	}
+}
+
+func (h *heldObserver) Planned(p *plan.Plan)      { h.do(func(o execute.Observer) { o.Planned(p) }) }
+func (h *heldObserver) Started(c *plan.Change)    { h.do(func(o execute.Observer) { o.Started(c) }) }
+func (h *heldObserver) Progress(ev execute.Event) { h.do(func(o execute.Observer) { o.Progress(ev) }) }
+func (h *heldObserver) Finished(e report.Entry)   { h.do(func(o execute.Observer) { o.Finished(e) }) }
+func (h *heldObserver) Summary(r *report.Report)  { h.do(func(o execute.Observer) { o.Summary(r) }) }
 
 // openSaved opens a saved plan and refuses one already applied.
 func openSaved(path string, key []byte) (*plan.Saved, error) {

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nbfleet/nbfleet/pkg/execute"
@@ -205,8 +206,8 @@ func (e *Env) connect(t spec.Target, c Conn, src source) (*session, error) {
 	cfg.CACertFile = c.CACert
 	cfg.AllowInsecureEndpoint = c.AllowInsecure
 	if c.Rate > 0 {
-		// Still adaptive (slower when throttled), from the limiter's own
-		// start, but never above Rate.
+		// Still adaptive (slower when throttled), paced at Rate from the
+		// start and never above it.
 		cfg.Limiter = modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{Min: math.Min(1, c.Rate), Max: c.Rate})
 	}
 	newClient := e.NewClient
@@ -343,26 +344,91 @@ func (e *Env) stopped(err error, what string) error {
 // before 300 creates fail one by one. It returns the list (nil when it
 // was not read), which an apply hands to the executor.
 func (e *Env) warnFlavors(ctx context.Context, c Client, p *plan.Plan) []modelarts.Flavor {
-	needed := false
+	return e.checkFlavors(ctx, c, p).wait()
+}
+
+// flavorCheck is the flavor list being read for a plan (see warnFlavors):
+// started at once, its warnings printed by the first call of wait or
+// flush.
+type flavorCheck struct {
+	e       *Env
+	p       *plan.Plan
+	done    chan struct{} // closed when the list was read (or not)
+	flavors []modelarts.Flavor
+	err     error
+	once    sync.Once
+}
+
+// checkFlavors starts reading the flavor list when the plan needs it; the
+// check of a plan that needs none is done at once.
+func (e *Env) checkFlavors(ctx context.Context, c Client, p *plan.Plan) *flavorCheck {
+	fc := &flavorCheck{e: e, p: p, done: make(chan struct{})}
+	if !needsFlavors(p) {
+		close(fc.done)
+		return fc
+	}
+	go func() {
+		defer close(fc.done)
+		fc.flavors, fc.err = c.ListFlavors(ctx)
+		if fc.err != nil && ctx.Err() != nil {
+			fc.err = ctx.Err()
+		}
+	}()
+	return fc
+}
+
+// needsFlavors reports whether a step of p sends a flavor.
+func needsFlavors(p *plan.Plan) bool {
 	for i := range p.Changes {
 		for _, s := range p.Changes[i].Steps {
-			needed = needed || (s.Create != nil && s.Create.Flavor != "") || (s.Update != nil && s.Update.Flavor != "")
+			if (s.Create != nil && s.Create.Flavor != "") || (s.Update != nil && s.Update.Flavor != "") {
+				return true
+			}
 		}
 	}
-	if !needed {
-		return nil
-	}
-	flavors, err := c.ListFlavors(ctx)
-	if err != nil {
-		if ctx.Err() == nil {
-			e.ui().Warnf("could not check the flavors: %v", err)
+	return false
+}
+
+// hasFallbacks reports whether a change of p has a list of flavors: its
+// creates and updates choose by the flavor list, so they need it first.
+func hasFallbacks(p *plan.Plan) bool {
+	for i := range p.Changes {
+		if nb := p.Changes[i].Notebook; nb != nil && len(nb.Flavors) > 1 {
+			return true
 		}
+	}
+	return false
+}
+
+// ready reports whether the list was read (or could not be).
+func (fc *flavorCheck) ready() bool {
+	select {
+	case <-fc.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait waits for the list, prints the warnings (once) and returns it, nil
+// when it was not read.
+func (fc *flavorCheck) wait() []modelarts.Flavor {
+	<-fc.done
+	fc.once.Do(func() {
+		switch {
+		case errors.Is(fc.err, context.Canceled) || errors.Is(fc.err, context.DeadlineExceeded):
+		case fc.err != nil:
+			fc.e.ui().Warnf("could not check the flavors: %v", fc.err)
+		default:
+			for _, w := range fc.p.FlavorWarnings(fc.flavors) {
+				fc.e.ui().Warnf("%s", w)
+			}
+		}
+	})
+	if fc.err != nil {
 		return nil
 	}
-	for _, w := range p.FlavorWarnings(flavors) {
-		e.ui().Warnf("%s", w)
-	}
-	return flavors
+	return fc.flavors
 }
 
 // workspaceOf is ws, or the default workspace when it is empty.

@@ -121,9 +121,29 @@
 // "none" turns every check off. The principal (the access key, or the
 // token's user) owns the notebooks it creates, for /notebooks.
 //
-// Throttling: a token bucket per project (RateLimit per second, RateBurst,
-// default burst max(1, RateLimit/10)) answers 429 APIG.0308 with
-// Retry-After in whole seconds, at least 1 (see Options.RetryAfter).
+// Throttling (Options.RateLimit, RateWindow): beyond the limit a request
+// is answered 429 APIG.0308 "The throttling threshold has been reached:
+// policy user over ratelimit,limit:N,time:1 second" (or "time:1 minute"),
+// APIG's wording, with Retry-After in whole seconds, at least 1 — the time
+// until the window admits again — unless NoRetryAfter (APIG does not
+// document that it sends one; see also Options.RetryAfter). The two
+// windows are emulated differently, on purpose:
+//
+//   - per second (the default): a token bucket per project, refilled
+//     continuously at RateLimit per second, RateBurst deep (default
+//     max(1, RateLimit/10)). That is stricter than a counter per second: a
+//     client that bunches its requests is refused although its average is
+//     under the limit, so a client that copes here copes with a counter.
+//   - per minute: fixed windows. APIG documents a throttling policy as "the
+//     maximum number of times an API can be called within a specified
+//     period" (a period of a number of seconds, minutes, hours or days),
+//     and its quota policies reset at fixed times, by default counted from
+//     the first call. So each project's windows follow each other back to
+//     back from its first request; a window admits RateLimit requests and
+//     refuses every further one until it ends. A client that spends the
+//     budget early waits out the rest of the minute — without Retry-After
+//     it is not told for how long. (A sliding window would refuse for as
+//     long; the fixed one is the documented reading.)
 //
 // Faults, from the one random source seeded by Options.Seed (same request
 // sequence → same outcomes): 500 (ModelArts.0010), 502 (APIG.0202), 503
@@ -193,8 +213,11 @@
 //     only).
 //   - An access key may act on any project; a real AK is limited to its
 //     account's projects. The lockout also applies to unknown access keys.
-//   - Retry-After is sent on 429 (the real APIG may omit it); the throttling
-//     window is per second per project, not per API and user.
+//   - Retry-After is sent on 429 unless NoRetryAfter (the real APIG may
+//     omit it). Throttling counts per project, not per API and user or IP,
+//     and has one window (a second or a minute), where APIG may combine
+//     several policies. The per-second window is a token bucket, stricter
+//     than APIG's counter (see Throttling above).
 //   - 500/502/503 bodies are ModelArts.0010 / APIG.0202 / APIG.0203; real
 //     gateway errors may be HTML or differently coded.
 //   - Request bodies larger than 1 MiB are refused with ModelArts.0104.

@@ -755,3 +755,59 @@ func BenchmarkCreateParallel(b *testing.B) {
 		}
 	})
 }
+
+func TestThrottlingPerMinute(t *testing.T) {
+	for _, noRA := range []bool{false, true} {
+		t.Run(fmt.Sprintf("no-retry-after=%v", noRA), func(t *testing.T) {
+			e := newEnv(t, Options{RateLimit: 3, RateWindow: time.Minute, NoRetryAfter: noRA})
+			var codes []int
+			for range 4 {
+				code, m, h := e.do("GET", e.path("/notebooks"), "")
+				codes = append(codes, code)
+				e.clock.Add(10 * time.Second)
+				if code != 429 {
+					continue
+				}
+				want := "The throttling threshold has been reached: policy user over ratelimit,limit:3,time:1 minute"
+				if m["error_code"] != codeThrottled || m["error_msg"] != want {
+					t.Errorf("429 answer: %v", m)
+				}
+				// The window began 30 s ago: 30 s left.
+				if ra, wantRA := h.Get("Retry-After"), map[bool]string{false: "30", true: ""}[noRA]; ra != wantRA {
+					t.Errorf("Retry-After %q, want %q", ra, wantRA)
+				}
+			}
+			if fmt.Sprint(codes) != "[200 200 200 429]" {
+				t.Fatalf("codes %v", codes)
+			}
+			// 40 s in: still the first window; at 60 s the next one.
+			if code, _, _ := e.do("GET", e.path("/notebooks"), ""); code != 429 {
+				t.Errorf("later in the same window: %d", code)
+			}
+			e.clock.Add(20 * time.Second)
+			for i := range 3 {
+				if code, _, _ := e.do("GET", e.path("/notebooks"), ""); code != 200 {
+					t.Fatalf("request %d of the next window: %d", i, code)
+				}
+			}
+			if code, _, _ := e.do("GET", e.path("/notebooks"), ""); code != 429 {
+				t.Errorf("fourth of the next window: %d", code)
+			}
+			// A quiet spell of several windows: the next window starts on
+			// the grid of the first one.
+			e.clock.Add(150 * time.Second) // 210 s after the start: window 4 began at 180 s
+			e.do("GET", e.path("/notebooks"), "")
+			e.do("GET", e.path("/notebooks"), "")
+			e.do("GET", e.path("/notebooks"), "")
+			if code, _, h := e.do("GET", e.path("/notebooks"), ""); code != 429 || (!noRA && h.Get("Retry-After") != "30") {
+				t.Errorf("grid: %d Retry-After %q", code, h.Get("Retry-After"))
+			}
+		})
+	}
+}
+
+func TestRateWindowValidated(t *testing.T) {
+	if _, err := NewHandler(Options{RateWindow: time.Hour}); err == nil {
+		t.Error("a window of an hour was accepted")
+	}
+}

@@ -99,14 +99,24 @@ type Options struct {
 	// previous status (RUNNING) for that long after a stop or a delete was
 	// accepted, as eventually consistent reads of the real service do.
 	StaleReads time.Duration
-	// RateLimit is requests per second per project (0: off); RateBurst the
-	// bucket size (default max(1, RateLimit/10)).
+	// RateLimit is the requests a project may send per RateWindow (0: off).
 	RateLimit float64
-	RateBurst int
+	// RateWindow is the throttling window: time.Second (the default) or
+	// time.Minute. A per-second limit is a token bucket refilled
+	// continuously (RateLimit per second, RateBurst deep, default
+	// max(1, RateLimit/10)); a per-minute limit counts the requests of
+	// fixed windows of a minute, back to back from the project's first
+	// request (see the package documentation).
+	RateWindow time.Duration
+	RateBurst  int
 	// RetryAfter overrides the Retry-After header of 429 answers. Zero:
-	// computed from the bucket in whole seconds, at least 1, as APIG does.
-	// Positive: that value rounded up to whole seconds. Negative: "0".
+	// the time until the window admits again, in whole seconds, at least 1,
+	// as APIG does. Positive: that value rounded up to whole seconds.
+	// Negative: "0".
 	RetryAfter time.Duration
+	// NoRetryAfter leaves the Retry-After header out of 429 answers (APIG
+	// does not document that it sends one).
+	NoRetryAfter bool
 	// Quota is the maximum number of instances per project (0: unlimited);
 	// beyond it create answers ModelArts.6302.
 	Quota int
@@ -169,6 +179,9 @@ func (o Options) withDefaults() Options {
 	if o.Cloud == "" {
 		o.Cloud = CloudHuawei
 	}
+	if o.RateWindow == 0 {
+		o.RateWindow = time.Second
+	}
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
@@ -199,6 +212,9 @@ func (o Options) validate() error {
 	}
 	if o.RateLimit < 0 || o.RateBurst < 0 || o.Quota < 0 || o.Latency < 0 || o.Jitter < 0 {
 		return fmt.Errorf("rate limit, burst, quota, latency and jitter must not be negative")
+	}
+	if o.RateWindow != time.Second && o.RateWindow != time.Minute {
+		return fmt.Errorf("rate window %v: want 1s or 1m", o.RateWindow)
 	}
 	if err := o.Faults.Validate(); err != nil {
 		return err

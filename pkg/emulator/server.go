@@ -170,8 +170,9 @@ func (s *Server) SetFaults(f Faults) error {
 	return nil
 }
 
-// SetRateLimit sets requests per second per project (0: off) and the burst
-// (0: max(1, rps/10)); buckets start full.
+// SetRateLimit sets the requests per window per project (0: off) and the
+// burst of a per-second window (0: max(1, limit/10)); buckets start full
+// and per-minute windows start anew.
 func (s *Server) SetRateLimit(rps float64, burst int) {
 	s.mu.Lock()
 	s.rateLimit, s.rateBurst = rps, burst
@@ -644,9 +645,14 @@ func (s *Server) record(c *call, status int, rid string, start time.Time) {
 
 // --- throttling ---
 
+// bucket is one project's throttling state: a token bucket for a
+// per-second window, a counter of the current fixed window for a
+// per-minute one.
 type bucket struct {
 	tokens float64
 	last   time.Time
+	start  time.Time // the current fixed window began
+	count  int       // requests admitted in it
 }
 
 func (s *Server) throttle(c *call) *apiError {
@@ -656,36 +662,57 @@ func (s *Server) throttle(c *call) *apiError {
 	if rate <= 0 {
 		return nil
 	}
-	burst := float64(s.rateBurst)
-	if burst <= 0 {
-		burst = math.Max(1, math.Floor(rate/10))
-	}
 	b := s.buckets[c.project]
-	if b == nil {
-		b = &bucket{tokens: burst, last: c.now}
-		s.buckets[c.project] = b
+	var wait time.Duration
+	unit := "second"
+	if s.opts.RateWindow == time.Minute {
+		unit = "minute"
+		if b == nil || c.now.Sub(b.start) >= time.Minute {
+			start := c.now
+			if b != nil {
+				// Windows follow each other back to back.
+				start = b.start.Add(c.now.Sub(b.start).Truncate(time.Minute))
+			}
+			b = &bucket{start: start}
+			s.buckets[c.project] = b
+		}
+		if float64(b.count) < math.Floor(rate) {
+			b.count++
+			return nil
+		}
+		wait = b.start.Add(time.Minute).Sub(c.now)
+	} else {
+		burst := float64(s.rateBurst)
+		if burst <= 0 {
+			burst = math.Max(1, math.Floor(rate/10))
+		}
+		if b == nil {
+			b = &bucket{tokens: burst, last: c.now}
+			s.buckets[c.project] = b
+		}
+		if el := c.now.Sub(b.last).Seconds(); el > 0 {
+			b.tokens = math.Min(burst, b.tokens+el*rate)
+			b.last = c.now
+		}
+		if b.tokens >= 1 {
+			b.tokens--
+			return nil
+		}
+		wait = time.Duration((1 - b.tokens) / rate * float64(time.Second))
 	}
-	if el := c.now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens = math.Min(burst, b.tokens+el*rate)
-		b.last = c.now
+	if !s.opts.NoRetryAfter {
+		secs := max(1, int(math.Ceil(wait.Seconds())))
+		switch ra := s.opts.RetryAfter; {
+		case ra < 0:
+			secs = 0
+		case ra > 0:
+			secs = int(math.Ceil(ra.Seconds()))
+		}
+		c.header.Set("Retry-After", strconv.Itoa(secs))
 	}
-	if b.tokens >= 1 {
-		b.tokens--
-		return nil
-	}
-	wait := (1 - b.tokens) / rate
-	secs := int(math.Ceil(wait))
-	switch ra := s.opts.RetryAfter; {
-	case ra < 0:
-		secs = 0
-	case ra > 0:
-		secs = int(math.Ceil(ra.Seconds()))
-	default:
-		secs = max(1, secs)
-	}
-	c.header.Set("Retry-After", strconv.Itoa(secs))
 	return &apiError{Status: http.StatusTooManyRequests, Code: codeThrottled,
-		Msg: fmt.Sprintf("The throttling threshold has been reached: policy user over ratelimit,limit:%s,time:1 second", strconv.FormatFloat(rate, 'f', -1, 64))}
+		Msg: fmt.Sprintf("The throttling threshold has been reached: policy user over ratelimit,limit:%s,time:1 %s",
+			strconv.FormatFloat(rate, 'f', -1, 64), unit)}
 }
 
 // ctlClock is POST /_emulator/clock {"advance":"2h"}: Advance by a Go

@@ -17,9 +17,6 @@ func apiError(err error) *modelarts.APIError {
 	return nil
 }
 
-// isThrottled: the gateway refused the request; nothing was done.
-func isThrottled(err error) bool { return modelarts.IsThrottled(err) }
-
 // isBusy: another operation is running on the notebook, or it is already
 // in (or heading to) the requested state.
 func isBusy(err error) bool { return modelarts.IsBusy(err) }
@@ -27,9 +24,6 @@ func isBusy(err error) bool { return modelarts.IsBusy(err) }
 // isAmbiguous: the request may have been carried out although no answer
 // says so.
 func isAmbiguous(err error) bool { return modelarts.IsAmbiguous(err) }
-
-// isRetryable: trying again may succeed.
-func isRetryable(err error) bool { return modelarts.IsRetryable(err) }
 
 // isTerminal: trying again cannot succeed (quota, sold out, bad request,
 // authentication, a notebook the ownership check refused).

@@ -229,8 +229,10 @@ func TestLostCreateInAnotherWorkspace(t *testing.T) {
 
 // BenchmarkApply1000 creates 1 000 notebooks against an emulator with 25 ms
 // latency, 2 s create time and a 100 requests/s limit the client does not
-// know, at parallelism 64. It reports the wall time, its ratio to the lower
-// bound N/rate + create time, the requests sent and the 429s received.
+// know, with the default options (automatic parallelism, the adaptive poll
+// schedule). It reports the wall time, its ratio to the lower bound N/rate
+// + create time, the requests sent and the 429s received. (make
+// bench-apply measures the real binary over a grid; docs/performance.md.)
 func BenchmarkApply1000(b *testing.B) {
 	const (
 		n          = 1000
@@ -244,11 +246,7 @@ func BenchmarkApply1000(b *testing.B) {
 			b.Fatal(err)
 		}
 		c := client(b, srv.URL(), srv.ProjectID(), nil)
-		opts := fastOptions()
-		opts.Parallelism = 64
-		opts.Timeout = 5 * time.Minute
-		opts.PollInterval = 500 * time.Millisecond
-		opts.RetryBase, opts.RetryMax = 50*time.Millisecond, 2*time.Second
+		opts := execute.Options{Timeout: 5 * time.Minute, Marker: spec.OwnerMarker(fleet), WorkspaceID: "0"}
 		start := time.Now()
 		stopTrace := make(chan struct{})
 		var trace []string
@@ -372,5 +370,92 @@ func TestEmulatorInterruptKeepsTrack(t *testing.T) {
 		if len(live[ch.Name]) != 1 {
 			t.Errorf("%s: %d notebooks after the second apply", ch.Name, len(live[ch.Name]))
 		}
+	}
+}
+
+// TestRetryBudgetThroughTheExecutor: one delete against a service that
+// fails every request sends exactly the client's MaxAttempts requests in
+// all,
+// whatever the failure: a 503, a 429 without Retry-After, a connection
+// reset. (It used to be the client's five times the executor's retries.)
+func TestRetryBudgetThroughTheExecutor(t *testing.T) {
+	for name, o := range map[string]emulator.Options{
+		"503":                     {Faults: emulator.Faults{Err503: 1}},
+		"429 without Retry-After": {RateLimit: 1e-9, RateBurst: 1, NoRetryAfter: true, Auth: emulator.AuthNone},
+		"connection reset":        {Faults: emulator.Faults{Reset: 1}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			o.Seed = 1
+			srv, err := emulator.New(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			nbs, err := srv.Seed("", emulator.SeedNotebook{Name: "ml101-s0000", Description: spec.OwnerMarker(fleet)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.RateLimit > 0 {
+				// Spend the bucket's only token.
+				if resp, err := http.Get(srv.URL() + "/v1/" + srv.ProjectID() + "/notebooks"); err == nil {
+					resp.Body.Close()
+				}
+			}
+			c := client(t, srv.URL(), srv.ProjectID(), modelarts.NewLimiter(0))
+			p := &plan.Plan{Fleet: fleet, Changes: []plan.Change{{Name: "ml101-s0000", ID: nbs[0].ID, Action: plan.Delete,
+				Steps: []plan.Step{{Op: plan.StepDelete}}}}}
+			total := func() (n int64) {
+				for _, byStatus := range srv.Stats().Requests {
+					for _, c := range byStatus {
+						n += c
+					}
+				}
+				return n
+			}
+			before := total()
+			r, err := execute.Apply(context.Background(), p, c, fastOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Notebooks[0].Outcome != report.Failed {
+				t.Fatalf("outcome %s", r.Notebooks[0].Outcome)
+			}
+			// The first call fails (the ownership check's GET before the
+			// delete), after the budget's attempts: nothing else is sent.
+			if sent := total() - before; sent != 8 {
+				t.Errorf("%d requests, want the budget's 8 (%v)", sent, srv.Stats().Requests)
+			}
+		})
+	}
+}
+
+// TestPerMinuteWindowWithoutRetryAfter is issue 11's case: a gateway that
+// allows 600 requests a minute in fixed windows and sends no Retry-After;
+// an apply of 300 notebooks with the default limiter and parallelism
+// creates every one, exactly once.
+func TestPerMinuteWindowWithoutRetryAfter(t *testing.T) {
+	srv, err := emulator.New(emulator.Options{Seed: 1, CreateTime: 50 * time.Millisecond, Latency: time.Millisecond,
+		RateLimit: 600, RateWindow: time.Minute, NoRetryAfter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := client(t, srv.URL(), srv.ProjectID(), modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{}))
+	opts := fastOptions()
+	opts.Parallelism = 0
+	r, err := execute.Apply(context.Background(), classroom(300), c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Count(report.Succeeded); n != 300 {
+		t.Fatalf("%d of 300 succeeded: %v", n, r.Summary.Outcomes)
+	}
+	for name, nbs := range perName(srv) {
+		if len(nbs) != 1 {
+			t.Errorf("%s exists %d times", name, len(nbs))
+		}
+	}
+	if st := srv.Stats(); st.NotebooksCreated != 300 || st.Notebooks != 300 {
+		t.Errorf("%d created, %d live", st.NotebooksCreated, st.Notebooks)
 	}
 }

@@ -46,8 +46,12 @@ const (
 
 // Options tune Apply. Zero values take the documented defaults.
 type Options struct {
-	// Parallelism is how many changes make calls at once (default 16). A
-	// change waiting for a status (polled in bulk) holds no slot.
+	// Parallelism caps how many changes make calls at once; a change
+	// waiting for a status (polled in bulk) holds no slot. Zero means
+	// automatic: as many as the client asks for to use the service's
+	// budget fully (modelarts.Client.Concurrency: the budget times the
+	// latency, doubled, within a memory bound, plus the calls waiting to be
+	// retried), or 16 for an API that does not say.
 	Parallelism int
 	// Timeout bounds one change, its calls and its waits (default 20m).
 	Timeout time.Duration
@@ -57,16 +61,20 @@ type Options struct {
 	// created in all: the failed one is deleted and created again, every
 	// fail_reason kept (default 2).
 	CreateAttempts int
-	// PollInterval is the time between two list calls while any change
-	// waits (default 10s); PollDelay is the time before the first list
-	// after a wait begins with nothing else waiting (default PollInterval).
+	// PollInterval, when set, polls every PollInterval while any change
+	// waits (PollDelay, default PollInterval, before the first poll of a
+	// wait that begins with nothing else waiting). Zero means the adaptive
+	// schedule (see poller): each notebook is checked again after 10 % of
+	// the time it has waited, at least 0.5 s, not before the shortest
+	// transition seen for its step.
 	PollInterval, PollDelay time.Duration
-	// RetryBase is the first backoff before re-sending a throttled, busy or
-	// ambiguous call, doubled up to RetryMax (defaults 2s, 30s). A
-	// Retry-After of the service is honoured up to RetryMax.
+	// RetryBase is the first wait before looking up an ambiguous create or
+	// re-sending a call answered "busy", doubled up to RetryMax (defaults
+	// 2s, 30s). Throttled, failed and lost calls are re-sent by the client
+	// within its retry budget (modelarts.RetryPolicy), never here.
 	RetryBase, RetryMax time.Duration
 	// BusyTimeout bounds how long a call answered "busy" (another
-	// operation in progress) or "throttled" is tried again (default 5m).
+	// operation in progress) is tried again (default 5m).
 	BusyTimeout time.Duration
 	// Drain, when closed, stops launching changes (a first Ctrl-C): changes
 	// in flight send no new call and may keep waiting for at most
@@ -102,15 +110,16 @@ func (o Options) withDefaults() (Options, error) {
 			*d = v
 		}
 	}
-	if o.Parallelism <= 0 {
-		o.Parallelism = 16
+	if o.Parallelism < 0 {
+		o.Parallelism = 0
 	}
 	if o.CreateAttempts <= 0 {
 		o.CreateAttempts = 2
 	}
 	def(&o.Timeout, 20*time.Minute)
-	def(&o.PollInterval, 10*time.Second)
-	def(&o.PollDelay, o.PollInterval)
+	if o.PollInterval > 0 {
+		def(&o.PollDelay, o.PollInterval)
+	}
 	def(&o.RetryBase, 2*time.Second)
 	def(&o.RetryMax, 30*time.Second)
 	def(&o.BusyTimeout, 5*time.Minute)
@@ -206,12 +215,15 @@ func Apply(ctx context.Context, p *plan.Plan, api API, opts Options) (*report.Re
 	if !ok {
 		fleet = p.Fleet
 	}
-	r := &runner{api: guard(api, fleet), opts: opts, obs: &lockedObserver{obs: opts.Observer}}
+	r := &runner{api: guard(api, fleet), base: api, opts: opts, obs: &lockedObserver{obs: opts.Observer}}
 	return r.run(ctx, p), nil
 }
 
 type runner struct {
-	api  API
+	api API
+	// base is the client api guards: what it offers besides API (the
+	// concurrency it asks for, its limiter) is asked of it.
+	base API
 	opts Options
 	obs  *lockedObserver
 	poll *poller
@@ -220,8 +232,8 @@ type runner struct {
 	// grace ends DrainGrace after a drain, or with hard: waits use it.
 	grace   context.Context
 	drained atomic.Bool
-	// slots holds one token per change making calls.
-	slots chan struct{}
+	// slots bounds the changes making calls.
+	slots *slots
 }
 
 func (r *runner) run(ctx context.Context, p *plan.Plan) *report.Report {
@@ -261,10 +273,13 @@ func (r *runner) run(ctx context.Context, p *plan.Plan) *report.Report {
 	}()
 	defer close(done)
 
-	r.slots = make(chan struct{}, r.opts.Parallelism)
+	r.slots = newSlots(r.parallelism())
 	r.poll = newPoller(r.api, r.opts)
+	if lp, ok := r.base.(interface{ Limiter() *modelarts.Limiter }); ok {
+		r.poll.lim = lp.Limiter()
+	}
 	var launched atomic.Bool
-	r.poll.quiet = func() bool { return launched.Load() && len(r.slots) == 0 }
+	r.poll.quiet = func() bool { return launched.Load() && r.slots.count() == 0 }
 	pollDone := make(chan struct{})
 	go func() { r.poll.run(grace); close(pollDone) }()
 
@@ -284,17 +299,12 @@ launch:
 			r.obs.Finished(e)
 			continue
 		}
-		select {
-		case r.slots <- struct{}{}:
-		case <-drainCh:
-			stopAt = i
-			break launch
-		case <-ctx.Done():
+		if !r.slots.acquire(ctx, drainCh) {
 			stopAt = i
 			break launch
 		}
 		if r.isDrained() || ctx.Err() != nil {
-			<-r.slots
+			r.slots.release()
 			stopAt = i
 			break
 		}
@@ -377,6 +387,71 @@ func (r *runner) describeUnchanged(ctx context.Context, entries []report.Entry) 
 			e.Status, e.URL, e.Flavor = nb.Status, nb.URL, nb.Flavor
 		}
 	}
+}
+
+// parallelism returns the bound of the changes making calls: the cap the
+// caller set, else what the client asks for, else 16.
+func (r *runner) parallelism() func() int {
+	if n := r.opts.Parallelism; n > 0 {
+		return func() int { return n }
+	}
+	if c, ok := r.base.(interface{ Concurrency() int }); ok {
+		return func() int { return max(1, c.Concurrency()) }
+	}
+	return func() int { return 16 }
+}
+
+// slots bounds the changes making calls to a limit that may change while
+// they run.
+type slots struct {
+	mu    sync.Mutex
+	held  int
+	limit func() int
+	freed chan struct{} // closed (and replaced) when a slot is released
+}
+
+func newSlots(limit func() int) *slots {
+	return &slots{limit: limit, freed: make(chan struct{})}
+}
+
+// acquire takes a slot; it reports false when ctx or stop ended first.
+func (s *slots) acquire(ctx context.Context, stop <-chan struct{}) bool {
+	for {
+		s.mu.Lock()
+		if s.held < s.limit() {
+			s.held++
+			s.mu.Unlock()
+			return true
+		}
+		freed := s.freed
+		s.mu.Unlock()
+		t := time.NewTimer(50 * time.Millisecond) // the limit may grow
+		select {
+		case <-freed:
+		case <-t.C:
+		case <-stop:
+			t.Stop()
+			return false
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		}
+		t.Stop()
+	}
+}
+
+func (s *slots) release() {
+	s.mu.Lock()
+	s.held--
+	close(s.freed)
+	s.freed = make(chan struct{})
+	s.mu.Unlock()
+}
+
+func (s *slots) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
 }
 
 // isDrained reports whether the drain channel was closed.

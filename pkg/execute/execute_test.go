@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -161,15 +162,31 @@ func TestStepSequences(t *testing.T) {
 	}
 }
 
-func TestCreateThrottledIsResent(t *testing.T) {
+// TestNoSecondRetryLayer: what the client gave up on after its retry
+// budget (throttled, 5xx, lost) is not sent again by the executor: the
+// step fails after one call.
+func TestNoSecondRetryLayer(t *testing.T) {
 	f := newFake(1)
-	f.queue("create:a", errThrottled, errThrottled)
-	e := only(t, apply(t, f, creates("a"), fastOpts()))
-	if e.Outcome != report.Succeeded || f.count("create") != 3 {
-		t.Fatalf("outcome %s, creates %d, error %+v", e.Outcome, f.count("create"), e.Error)
+	id := f.seed("d", "RUNNING")
+	sid := f.seed("s", "RUNNING")
+	f.queue("create:a", errThrottled)
+	f.queue("delete:d", errGateway)
+	f.queue("stop:s", errThrottled)
+	p := creates("a")
+	p.Changes = append(p.Changes,
+		plan.Change{Name: "d", ID: id, Action: plan.Delete, Steps: []plan.Step{{Op: plan.StepDelete}}},
+		plan.Change{Name: "s", ID: sid, Action: plan.Stop, Steps: []plan.Step{{Op: plan.StepStop}}})
+	r := apply(t, f, p, fastOpts())
+	if d := cmp.Diff([]string{"a=failed", "d=failed", "s=failed"}, outcomes(r)); d != "" {
+		t.Errorf("outcomes (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{"a=RUNNING"}, f.names()); d != "" {
-		t.Errorf("live (-want +got):\n%s", d)
+	for op, want := range map[string]int{"create": 1, "delete": 1, "stop": 1} {
+		if got := f.count(op); got != want {
+			t.Errorf("%s calls = %d, want %d", op, got, want)
+		}
+	}
+	if e := r.Notebooks[0].Error; e.Code != "APIG.0308" {
+		t.Errorf("create error %+v", e)
 	}
 }
 
@@ -211,9 +228,7 @@ func TestAmbiguousCreate(t *testing.T) {
 func TestAmbiguousCreateLookupFails(t *testing.T) {
 	f := newFake(1)
 	f.queue("create:a", errGateway)
-	for range maxLookups {
-		f.queue("list:a", errGateway)
-	}
+	f.queue("list:a", errGateway) // the client's retry budget is spent
 	e := only(t, apply(t, f, creates("a"), fastOpts()))
 	if e.Outcome != report.Failed || f.count("create") != 1 {
 		t.Fatalf("outcome %s, creates %d: a create was re-sent without a lookup", e.Outcome, f.count("create"))
@@ -694,10 +709,12 @@ func TestOldestDeletedConfirmedAtOnce(t *testing.T) {
 	if e.Outcome != report.Succeeded {
 		t.Fatalf("entry %+v %+v", e, e.Error)
 	}
-	// List 1 shows it RUNNING (the wait ends); the ownership check GETs
-	// it before the delete; list 2 misses it and one GET confirms it gone.
-	if l, g := f.count("list"), f.count("get"); l != 2 || g != 2 {
-		t.Errorf("lists %d gets %d, want 2 and 2", l, g)
+	// A GET shows it RUNNING (the wait ends; its kind not known yet, a
+	// list would read both kinds); the ownership check GETs it before the
+	// delete; the first list after the delete misses it and one GET
+	// confirms it gone.
+	if l, g := f.count("list"), f.count("get"); l != 1 || g != 3 {
+		t.Errorf("lists %d gets %d, want 1 and 3", l, g)
 	}
 }
 
@@ -731,7 +748,83 @@ func TestQuietRunReadsEveryPage(t *testing.T) {
 	if f.count("page") < 3 {
 		t.Errorf("%d pages fetched, want at least one paged list of 3", f.count("page"))
 	}
-	if g := f.count("get"); g != 0 {
+	// The last page was read by the lists; a GET or two for the last
+	// stragglers (fewer than the list's pages) is the cheaper poll.
+	if g := f.count("get"); g > 2 {
 		t.Errorf("%d GETs: the notebooks on the last page were not read", g)
 	}
+}
+
+// TestPollListsEveryKind: the service lists one kind of notebook at a
+// time, NOTEBOOK by default (rule 2), so the poller lists the kind of each
+// waiter: a DEFAULT notebook being created is seen by the DEFAULT list,
+// not looked up with a GET at every poll.
+func TestPollListsEveryKind(t *testing.T) {
+	f := newFake(3)
+	p := creates("a", "b", "c", "d")
+	p.Changes[0].Steps[0].Create.Feature = "DEFAULT"
+	opts := fastOpts()
+	opts.Parallelism = len(p.Changes)
+	r, err := Apply(context.Background(), p, pagedFake{f}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Count(report.Succeeded) != len(p.Changes) {
+		t.Fatalf("outcomes %v", r.Summary.Outcomes)
+	}
+	if g := f.count("get"); g != 0 {
+		t.Errorf("%d GETs: the DEFAULT notebook was not listed", g)
+	}
+}
+
+// concFake is a fake client that asks for a concurrency, as
+// modelarts.Client does.
+type concFake struct {
+	*fake
+	n int
+}
+
+func (c concFake) Concurrency() int { return c.n }
+
+// TestParallelismFollowsTheClient: with no --parallelism, as many changes
+// make calls at once as the client asks for, through the ownership guard
+// that wraps it (a wrapper that hid Concurrency capped every run at 16).
+// Twenty creates wait for each other (a minute at most, on synctest's
+// clock).
+func TestParallelismFollowsTheClient(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n = 20
+		f := newFake(0)
+		var mu sync.Mutex
+		in, most := 0, 0
+		all := make(chan struct{})
+		f.onCreate = func(string) {
+			mu.Lock()
+			if in++; in == n {
+				close(all)
+			}
+			most = max(most, in)
+			mu.Unlock()
+			select {
+			case <-all:
+			case <-time.After(time.Minute): // the bubble's minute
+			}
+		}
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("nb-%02d", i)
+		}
+		opts := fastOpts()
+		opts.Parallelism = 0
+		r, err := Apply(context.Background(), creates(names...), concFake{f, 64}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Count(report.Succeeded) != n {
+			t.Errorf("outcomes %v", r.Summary.Outcomes)
+		}
+		if most < n {
+			t.Errorf("at most %d creates at once, want all %d (the client asks for 64)", most, n)
+		}
+	})
 }

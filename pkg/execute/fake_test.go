@@ -1,6 +1,7 @@
 package execute
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -103,7 +104,7 @@ func (f *fake) seedAs(name, status, description string) string {
 	defer f.mu.Unlock()
 	f.seq++
 	id := fmt.Sprintf("nb-%03d", f.seq)
-	f.nbs[id] = &fnb{nb: modelarts.Notebook{ID: id, Name: name, Status: status, Description: description,
+	f.nbs[id] = &fnb{nb: modelarts.Notebook{ID: id, Name: name, Status: status, Description: description, Feature: "NOTEBOOK",
 		URL: "https://nb.example/" + id, Token: modelarts.Secret("secret-token-" + id), CreateAt: int64(f.seq)}}
 	f.order = append(f.order, id)
 	return id
@@ -159,7 +160,7 @@ func (f *fake) Create(ctx context.Context, req *modelarts.CreateRequest) (*model
 	}
 	f.seq++
 	id := fmt.Sprintf("nb-%03d", f.seq)
-	n := &fnb{nb: modelarts.Notebook{ID: id, Name: req.Name, Description: req.Description, Flavor: req.Flavor,
+	n := &fnb{nb: modelarts.Notebook{ID: id, Name: req.Name, Description: req.Description, Flavor: req.Flavor, Feature: createFeature(req),
 		URL: "https://nb.example/" + id, Token: modelarts.Secret("secret-token-" + id), CreateAt: int64(f.seq)}}
 	f.nbs[id] = n
 	f.order = append(f.order, id)
@@ -194,6 +195,10 @@ func (f *fake) listed(opts modelarts.ListOptions) []modelarts.Notebook {
 	for _, id := range f.order {
 		n := f.nbs[id]
 		if n == nil || !strings.Contains(n.nb.Name, opts.Name) {
+			continue
+		}
+		// The service lists one kind at a time, NOTEBOOK by default.
+		if kind := cmp.Or(opts.Feature, "NOTEBOOK"); !strings.EqualFold(n.nb.Feature, kind) {
 			continue
 		}
 		if f.hidden[id] > 0 {

@@ -3,28 +3,73 @@ package execute
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/nbfleet/nbfleet/pkg/modelarts"
+	"github.com/nbfleet/nbfleet/pkg/plan"
 )
 
-// poller is the one goroutine that watches statuses: while any change
-// waits it lists the workspace every PollInterval and hands each waiter its
-// notebook. A notebook missing from the list is confirmed gone with one Get
-// (a list can miss an item while pages shift under it).
+// poller is the one goroutine that watches statuses. A notebook missing
+// from a list is confirmed gone with one Get (a list can miss an item while
+// pages shift under it). With Options.PollInterval it polls every waiter at
+// that interval; by default it follows the adaptive schedule:
+//
+//   - A waiter is checked again at the latest 10 % of the time it has
+//     waited later, at least 0.5 s: a notebook that reaches its status is
+//     noticed within max(0.5 s, 10 % of its transition time).
+//   - It is not checked before 90 % of the shortest transition seen for its
+//     step in this run (nothing finishes much faster than the fastest one
+//     did), and first at the latest that shortest time plus the delay
+//     allowed to notice it. A poll comes by the first deadline, as soon as
+//     every waiter expected to finish before it may have, and checks every
+//     waiter past its 90 %: waiters that finish close together share polls,
+//     and the last ones are noticed when they finish.
+//   - Before any transition of its step was seen only the oldest waiter of
+//     that step is checked: it stands for the rest. When it is first seen
+//     done, its poll was held up past the transition (a spent per-minute
+//     window) and there is nothing to learn: the waiters that began before
+//     it was due are checked on their own schedules from then on, and the
+//     later ones have a new stand-in. So every waiter is checked, whatever
+//     the polls learn: a run ends when its notebooks are done.
+//   - One poll serves every waiter that is due: one GET each when they are
+//     fewer than a list's pages; else only the pages that held them in the
+//     last list (polls list oldest first, so a run adds notebooks at the
+//     end), when those are fewer; else one list for all (every page at once
+//     when nothing else competes for the rate). A list reads each kind of
+//     notebook its waiters have (the service lists NOTEBOOK or DEFAULT,
+//     never both). Waiters a list misses are looked up with a GET each
+//     when that costs no more than the list did, else by the next list
+//     (then a GET): a list read while notebooks are created can miss many.
+//   - While other changes still make calls (each poll request then takes a
+//     place in the service's budget a create could have had), polls take
+//     at most one request in forty of the rate every budget sustains
+//     (modelarts.Limiter.Sustained: a per-minute budget's too); waiters
+//     are noticed later then, and fast again once only waiting is left.
 type poller struct {
 	api  API
 	opts Options
+	lim  *modelarts.Limiter // nil: no limiter to share the budget with
 
 	mu      sync.Mutex
 	waiters map[*waiter]struct{}
+	added   int64 // waiters added so far
 	wake    chan struct{}
+	// fastest is the shortest transition seen per step (poller only, under mu).
+	fastest map[plan.StepOp]time.Duration
+	// planned is when the adaptive poller looks at the waiters again at
+	// the latest (under mu; zero: not until add wakes it).
+	planned time.Time
 
-	// listed is how many notebooks the last list returned (poller only).
-	listed int
+	// listed is how many notebooks of each kind (feature) the last list
+	// returned, pos where each was in it, oldest first (poller only).
+	listed map[string]int
+	pos    map[string]spot
 	// quiet reports whether every launched change is waiting: then nothing
 	// else competes for the service's rate. Nil means never.
 	quiet func() bool
@@ -32,6 +77,15 @@ type poller struct {
 
 // listPageSize is the page size of the client's list calls.
 const listPageSize = modelarts.PageLimit
+
+// pollShare is the share of a rate-bound run's requests polls may take.
+const pollShare = 1.0 / 40
+
+// pollSortDir is the order polls list in: oldest first, so that the
+// notebooks a run creates while a list is read come after the pages
+// already read instead of pushing older ones onto the next page (the
+// service's default is newest first, rule 3).
+const pollSortDir = "ASC"
 
 // pageLister is implemented by *modelarts.Client. When nothing else
 // competes for the rate, the poller fetches a list's pages at once
@@ -41,6 +95,13 @@ type pageLister interface {
 	ListPage(ctx context.Context, opts modelarts.ListOptions, offset, limit int) (*modelarts.Page, error)
 }
 
+// spot is where a notebook was in the last list: its kind's pages, the
+// index in them.
+type spot struct {
+	feature string
+	at      int
+}
+
 // observation is one sighting of a notebook.
 type observation struct {
 	nb   *modelarts.Notebook // nil when gone
@@ -48,27 +109,117 @@ type observation struct {
 }
 
 type waiter struct {
-	id    string
-	since time.Time        // when the wait began
-	ch    chan observation // capacity 1: holds only the latest sighting
+	id string
+	// feature is the notebook's kind (NOTEBOOK, DEFAULT): the list that
+	// shows it (the service lists one kind at a time). Empty: not known.
+	feature string
+	op      plan.StepOp
+	since   time.Time        // when the wait began
+	seq     int64            // order of the waits' beginnings (ties of since)
+	ch      chan observation // capacity 1: holds only the latest sighting
+	// next is when it is due to be checked; moving is how long it had
+	// waited when last seen in a transitional status (poller only, under
+	// mu; 0: never).
+	next   time.Time
+	moving time.Duration
+	seen   bool // checked at least once
+	// own: checked on its own schedule even before a transition of its
+	// step was learnt (a waiter of that step was seen done without
+	// anything to learn: the others it stood for may be done too).
+	own bool
+	// missed: the last list did not show it, and it was not looked up.
+	missed bool
 }
 
 func newPoller(api API, opts Options) *poller {
-	return &poller{api: api, opts: opts, waiters: map[*waiter]struct{}{}, wake: make(chan struct{}, 1)}
+	p := &poller{api: api, opts: opts, waiters: map[*waiter]struct{}{}, wake: make(chan struct{}, 1),
+		fastest: map[plan.StepOp]time.Duration{}}
+	if lp, ok := api.(interface{ Limiter() *modelarts.Limiter }); ok {
+		p.lim = lp.Limiter()
+	}
+	return p
 }
 
-func (p *poller) add(id string) *waiter {
-	w := &waiter{id: id, since: time.Now(), ch: make(chan observation, 1)}
+// add begins the wait for notebook id of the kind feature ("": not known)
+// in step op.
+func (p *poller) add(id, feature string, op plan.StepOp) *waiter {
+	return p.addAt(id, feature, op, time.Now())
+}
+
+func (p *poller) addAt(id, feature string, op plan.StepOp, now time.Time) *waiter {
+	w := &waiter{id: id, feature: strings.ToUpper(feature), op: op, since: now, ch: make(chan observation, 1)}
 	p.mu.Lock()
+	p.added++
+	w.seq = p.added
+	w.next = p.firstCheck(w)
 	p.waiters[w] = struct{}{}
+	// The poller looks again at planned anyway: wake it only when w is
+	// due before (a scan of every waiter per add was quadratic in a run).
+	wake := p.planned.IsZero() || p.deadline(w).Before(p.planned)
 	p.mu.Unlock()
-	select {
-	case p.wake <- struct{}{}:
-	default:
+	if wake {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
 	}
 	return w
 }
 
+// minCheck is the shortest gap between two checks of a waiter.
+const minCheck = 500 * time.Millisecond
+
+// firstCheck is the latest time a new waiter is first checked (locked);
+// before a transition of its step was seen, minCheck after it began.
+func (p *poller) firstCheck(w *waiter) time.Time {
+	return w.since.Add(minCheck)
+}
+
+// deadline is the latest time w must be checked (locked): its next check,
+// but once a transition of its step was seen never before the fastest
+// transition plus the delay allowed to notice it (a list that saw it young
+// does not make it due early).
+func (p *poller) deadline(w *waiter) time.Time {
+	if f, known := p.fastest[w.op]; known {
+		if first := w.since.Add(f + max(minCheck, f/10)); !w.seen || first.After(w.next) {
+			return first
+		}
+	}
+	return w.next
+}
+
+// expected is when w may be done (locked): the fastest transition after it
+// began if it was never checked since one was seen, else its deadline.
+func (p *poller) expected(w *waiter) time.Time {
+	if f, known := p.fastest[w.op]; known {
+		if first := w.since.Add(f + max(minCheck, f/10)); !w.seen || first.After(w.next) {
+			return w.since.Add(f)
+		}
+	}
+	return w.next
+}
+
+// eligible reports whether a poll at now checks w (locked): not before 90 %
+// of the fastest transition of its step.
+func (p *poller) eligible(w *waiter, now time.Time) bool {
+	f, known := p.fastest[w.op]
+	return !known || !now.Before(w.since.Add(f*9/10))
+}
+
+// checked moves a waiter's deadline after a sighting at now (locked):
+// 10 % of the time waited later, at least minCheck.
+func (p *poller) checked(w *waiter, now time.Time) {
+	w.seen = true
+	w.next = now.Add(max(minCheck, now.Sub(w.since)/10))
+}
+
+// older orders waiters by when they began, then by when they were added.
+func (w *waiter) older(o *waiter) bool {
+	return w.since.Before(o.since) || w.since.Equal(o.since) && w.seq < o.seq
+}
+
+// remove ends w's wait. The poller is not woken: a poll it planned with
+// w's deadline finds nothing due and plans again.
 func (p *poller) remove(w *waiter) {
 	p.mu.Lock()
 	delete(p.waiters, w)
@@ -87,6 +238,10 @@ func (p *poller) snapshot() []*waiter {
 
 // run polls until ctx ends.
 func (p *poller) run(ctx context.Context) {
+	if p.opts.PollInterval <= 0 {
+		p.runAdaptive(ctx)
+		return
+	}
 	for {
 		for len(p.snapshot()) == 0 {
 			select {
@@ -115,65 +270,361 @@ func (p *poller) run(ctx context.Context) {
 	}
 }
 
-func (p *poller) tick(ctx context.Context, ws []*waiter) {
+// runAdaptive polls each waiter on its own schedule (see poller).
+func (p *poller) runAdaptive(ctx context.Context) {
+	var notBefore time.Time // the budget share of the last poll
+	for {
+		due, next := p.due(time.Now())
+		if len(due) == 0 {
+			wait := time.Hour // no waiter: until add wakes the poller
+			if !next.IsZero() {
+				wait = max(time.Until(next), time.Millisecond)
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-p.wake:
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+			t.Stop()
+			continue
+		}
+		if d := time.Until(notBefore); d > 0 && !p.isQuiet() {
+			// Still bound by the rate: wait for the share, a little at a
+			// time, so that the end of the run is noticed at once.
+			if !sleep(ctx, min(d, 100*time.Millisecond)) {
+				return
+			}
+			continue
+		}
+		cost := p.tick(ctx, due)
+		if ctx.Err() != nil {
+			return
+		}
+		notBefore = time.Time{}
+		if p.lim != nil && !p.isQuiet() {
+			// From the poll's end: a poll held by a spent window is
+			// followed by the share's pause all the same.
+			if r := p.lim.Sustained(); r > 0 {
+				notBefore = time.Now().Add(time.Duration(float64(cost) / (pollShare * r) * float64(time.Second)))
+			}
+		}
+	}
+}
+
+// due returns the waiters a poll at now checks, or, when no deadline has
+// come, the first deadline: a poll waits for the first deadline and then
+// checks every waiter that may be done (so waiters whose transitions end
+// close together share polls). Before any transition of a step was seen,
+// only its oldest waiter is checked; the others are moved along with it.
+func (p *poller) due(now time.Time) (due []*waiter, next time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	oldest := map[plan.StepOp]*waiter{}
+	for w := range p.waiters {
+		if _, known := p.fastest[w.op]; !known && !w.own {
+			if o := oldest[w.op]; o == nil || w.older(o) {
+				oldest[w.op] = w
+			}
+		}
+	}
+	// stands reports whether w is checked by polls: the oldest waiter of
+	// a step stands for the others until a transition of it was seen, or
+	// one was seen done without a transition to learn from.
+	stands := func(w *waiter) bool {
+		_, known := p.fastest[w.op]
+		return known || w.own || oldest[w.op] == w
+	}
+	// Poll by the first deadline, as soon as every waiter expected to be
+	// done before it may be: the last notebooks of a run are not held
+	// for company that is not coming.
+	var first time.Time
+	var firstW *waiter
+	for w := range p.waiters {
+		if d := p.deadline(w); stands(w) && (first.IsZero() || d.Before(first)) {
+			first, firstW = d, w
+		}
+	}
+	for w := range p.waiters {
+		if x := p.expected(w); stands(w) && !x.After(first) && x.After(next) {
+			next = x
+		}
+	}
+	if next.IsZero() || next.After(now) {
+		p.planned = next
+		return nil, next
+	}
+	p.planned = now // it polls now, then looks again
+	for w := range p.waiters {
+		if stands(w) && p.eligible(w, now) {
+			due = append(due, w)
+		}
+	}
+	if len(due) == 0 {
+		due = append(due, firstW) // a deadline is a deadline
+	}
+	return due, time.Time{}
+}
+
+// tick checks the due waiters, listing for all waiters when that is the
+// cheaper way (a list's sightings go to every waiter, those that began
+// while it was read included). It returns how many requests it sent.
+func (p *poller) tick(ctx context.Context, due []*waiter) int {
 	byWaiter := map[string][]*waiter{}
-	for _, w := range ws {
+	for _, w := range due {
 		byWaiter[w.id] = append(byWaiter[w.id], w)
 	}
-	// A list costs one request per page. When fewer notebooks wait than
-	// the last list had pages (the end of a big run), one GET each is
-	// fewer requests.
-	if pages := (p.listed + listPageSize - 1) / listPageSize; len(byWaiter) < pages {
-		p.get(ctx, byWaiter)
-		return
+	// A list costs one request per page of each kind it lists. When
+	// fewer notebooks are due than the list would have pages (the end of a
+	// big run), one GET each is fewer requests.
+	all := p.snapshot()
+	kinds := p.kinds(all)
+	pages := 0
+	for _, f := range kinds {
+		pages += max(1, (p.listed[f]+listPageSize-1)/listPageSize)
+	}
+	if len(byWaiter) < pages {
+		return p.get(ctx, byWaiter)
+	}
+	// The due ones were on a few pages of the last list (a run adds new
+	// notebooks at the end): read only those pages.
+	if at := p.pagesOf(byWaiter); at != nil && len(at) < pages {
+		return p.pagesFor(ctx, at, byWaiter)
 	}
 	began := time.Now()
-	live, err := p.list(ctx)
-	if err != nil {
-		return // the waiters keep waiting; their timeout bounds it
+	cost := 0
+	byID := map[string]*modelarts.Notebook{}
+	listed, pos := map[string]int{}, map[string]spot{}
+	for _, f := range kinds {
+		live, n, err := p.list(ctx, f)
+		cost += n
+		if err != nil {
+			return cost // the waiters keep waiting; their timeout bounds it
+		}
+		listed[f] = len(live)
+		for i := range live {
+			if _, dup := byID[live[i].ID]; !dup {
+				byID[live[i].ID] = &live[i]
+				pos[live[i].ID] = spot{feature: f, at: i}
+			}
+		}
 	}
-	p.listed = len(live)
-	byID := make(map[string]*modelarts.Notebook, len(live))
-	for i := range live {
-		byID[live[i].ID] = &live[i]
-	}
+	p.listed, p.pos = listed, pos
 	missing := map[string][]*waiter{}
-	for _, w := range ws {
+	for _, w := range p.snapshot() {
 		if nb, ok := byID[w.id]; ok {
 			c := *nb
-			w.send(observation{nb: &c})
+			p.deliver(w, observation{nb: &c})
 			continue
 		}
 		// A wait that began during the list may be for a notebook created
-		// after its pages were read: the next tick sees it.
-		if w.since.Before(began) {
+		// after its pages were read: the next tick sees it. One of a kind
+		// that was not listed is looked for by the next list.
+		if w.since.Before(began) && slices.Contains(kinds, p.kindOf(w)) {
 			missing[w.id] = append(missing[w.id], w)
 		}
 	}
-	p.get(ctx, missing)
+	return cost + p.get(ctx, p.confirm(missing, cost))
+}
+
+// confirm returns the waiters missing from a list that cost pages requests
+// to be looked up one GET each: all of them when that costs no more than
+// the list did, else those the list before missed too. The others (a list
+// read while notebooks were created or deleted shifts its pages, and can
+// miss many) are looked for by the next list, minCheck later.
+func (p *poller) confirm(missing map[string][]*waiter, pages int) map[string][]*waiter {
+	if len(missing) <= pages {
+		return missing
+	}
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id, ws := range missing {
+		again := false
+		for _, w := range ws {
+			again = again || w.missed
+		}
+		if again {
+			continue
+		}
+		for _, w := range ws {
+			w.missed = true
+			w.next = now.Add(minCheck)
+		}
+		delete(missing, id)
+	}
+	return missing
+}
+
+// kindOf is the kind of w's notebook: as the wait said, else where the
+// last list showed it ("": not known).
+func (p *poller) kindOf(w *waiter) string {
+	if w.feature != "" {
+		return w.feature
+	}
+	if sp, ok := p.pos[w.id]; ok {
+		return sp.feature
+	}
+	return ""
+}
+
+// kinds are the kinds of notebooks a list for ws reads, in the order
+// modelarts.Features gives: each waiter's, and every kind when one's is
+// not known.
+func (p *poller) kinds(ws []*waiter) []string {
+	want := map[string]bool{}
+	for _, w := range ws {
+		if k := p.kindOf(w); k != "" {
+			want[k] = true
+			continue
+		}
+		for _, f := range modelarts.Features {
+			want[f] = true
+		}
+	}
+	var out []string
+	for _, f := range modelarts.Features {
+		if want[f] {
+			out = append(out, f)
+			delete(want, f)
+		}
+	}
+	// Then any kind the service named that nbfleet does not know of.
+	return append(out, slices.Sorted(maps.Keys(want))...)
+}
+
+// pagesOf returns the fewest pages that held every due notebook in the
+// last list, or nil when one was not in it, the client cannot read single
+// pages, or a fixed interval polls everyone anyway.
+func (p *poller) pagesOf(due map[string][]*waiter) []spot {
+	if _, ok := p.api.(pageLister); !ok || p.pos == nil || p.opts.PollInterval > 0 {
+		return nil
+	}
+	var at []spot
+	for id := range due {
+		sp, ok := p.pos[id]
+		if !ok {
+			return nil
+		}
+		at = append(at, sp)
+	}
+	slices.SortFunc(at, func(a, b spot) int {
+		if c := strings.Compare(a.feature, b.feature); c != 0 {
+			return c
+		}
+		return a.at - b.at
+	})
+	var pages []spot
+	for _, sp := range at {
+		if n := len(pages); n == 0 || sp.feature != pages[n-1].feature || sp.at >= pages[n-1].at+listPageSize {
+			pages = append(pages, sp)
+		}
+	}
+	return pages
+}
+
+// pagesFor reads the pages that begin at each spot and hands the due
+// waiters their notebooks; one that is not there (the list shifted) is
+// looked for again by the next full list. It returns how many requests it
+// sent.
+func (p *poller) pagesFor(ctx context.Context, pages []spot, due map[string][]*waiter) int {
+	pl := p.api.(pageLister)
+	seen := map[string]*modelarts.Notebook{}
+	for _, pg := range pages {
+		opts := modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID, Feature: pg.feature, SortDir: pollSortDir}
+		page, err := pl.ListPage(ctx, opts, pg.at, listPageSize)
+		if err != nil {
+			return len(pages)
+		}
+		for i := range page.Data {
+			seen[page.Data[i].ID] = &page.Data[i]
+		}
+	}
+	for id, ws := range due {
+		nb, ok := seen[id]
+		if !ok {
+			p.pos = nil // a full list next time
+			continue
+		}
+		for _, w := range ws {
+			c := *nb
+			p.deliver(w, observation{nb: &c})
+		}
+	}
+	return len(pages)
+}
+
+// deliver hands w a sighting and moves its schedule; a waiter seen
+// leaving a transition teaches the poller its step's transition time.
+func (p *poller) deliver(w *waiter, o observation) { p.deliverAt(w, o, time.Now()) }
+
+func (p *poller) deliverAt(w *waiter, o observation, now time.Time) {
+	p.mu.Lock()
+	waited := now.Sub(w.since)
+	if o.gone || !transitional(o.nb.Status) {
+		if w.moving > 0 {
+			// It ended between the last two sightings. A sighting held
+			// up past its deadline (a spent per-minute window, a busy
+			// limiter) says little: credit it with the deadline.
+			d := min(waited, p.deadline(w).Sub(w.since))
+			if f, known := p.fastest[w.op]; !known || d < f {
+				p.fastest[w.op] = d
+			}
+		} else if _, known := p.fastest[w.op]; !known {
+			// Done when first seen (its poll was held up past the
+			// transition): nothing to learn. The waiters that began
+			// before it was due to be checked were held up with it
+			// and may be done too: each is checked on its own
+			// schedule now. Those that began later have a stand-in
+			// again.
+			due := p.deadline(w)
+			for v := range p.waiters {
+				if v.op == w.op && !v.since.After(due) {
+					v.own = true
+				}
+			}
+		}
+	} else {
+		w.moving = max(waited, time.Nanosecond)
+	}
+	w.missed = false
+	p.checked(w, now)
+	p.mu.Unlock()
+	w.send(o)
 }
 
 func (p *poller) isQuiet() bool { return p.quiet != nil && p.quiet() }
 
-// list lists the workspace: page after page through API.List, or, when
-// the run is quiet and the client can, every page at once.
-func (p *poller) list(ctx context.Context) ([]modelarts.Notebook, error) {
-	opts := modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID}
+// list lists the notebooks of one kind in one pass: page after page, or,
+// when the run is quiet, every page at once (through API.List when the
+// client cannot read single pages). It returns them and the requests it
+// sent.
+func (p *poller) list(ctx context.Context, feature string) ([]modelarts.Notebook, int, error) {
+	opts := modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID, Feature: feature, SortDir: pollSortDir}
 	pl, ok := p.api.(pageLister)
-	if !ok || !p.isQuiet() {
-		return p.api.List(ctx, opts)
+	if !ok {
+		live, err := p.api.List(ctx, opts)
+		return live, max(1, (len(live)+listPageSize-1)/listPageSize), err
 	}
+	// One pass, not List's: a poll needs no complete list (a waiter it
+	// misses is looked for again), and while notebooks are still being
+	// created List would page again and again after every total that grew.
 	first, err := pl.ListPage(ctx, opts, 0, listPageSize)
 	if err != nil {
-		return nil, err
+		return nil, 1, err
 	}
 	if len(first.Data) < listPageSize || first.Total <= listPageSize {
-		return first.Data, nil
+		return first.Data, 1, nil
 	}
 	const maxPages = 2000
 	pages := make([][]modelarts.Notebook, min((first.Total-1)/listPageSize, maxPages))
 	var g errgroup.Group
-	g.SetLimit(8)
+	g.SetLimit(1)
+	if p.isQuiet() {
+		g.SetLimit(8) // nothing else competes for the rate: all at once
+	}
 	for i := range pages {
 		g.Go(func() error {
 			pg, err := pl.ListPage(ctx, opts, (i+1)*listPageSize, listPageSize)
@@ -184,7 +635,7 @@ func (p *poller) list(ctx context.Context) ([]modelarts.Notebook, error) {
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, 1 + len(pages), err
 	}
 	seen := map[string]bool{}
 	var out []modelarts.Notebook
@@ -196,11 +647,12 @@ func (p *poller) list(ctx context.Context) ([]modelarts.Notebook, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, 1 + len(pages), nil
 }
 
-// get sends one GET per notebook id and hands the answers to its waiters.
-func (p *poller) get(ctx context.Context, missing map[string][]*waiter) {
+// get sends one GET per notebook id, hands the answers to its waiters and
+// returns how many requests it sent.
+func (p *poller) get(ctx context.Context, missing map[string][]*waiter) int {
 	var g errgroup.Group
 	g.SetLimit(8)
 	for id, ws := range missing {
@@ -216,12 +668,13 @@ func (p *poller) get(ctx context.Context, missing map[string][]*waiter) {
 				return nil
 			}
 			for _, w := range ws {
-				w.send(o)
+				p.deliver(w, o)
 			}
 			return nil
 		})
 	}
 	g.Wait()
+	return len(missing)
 }
 
 // send replaces any unread sighting with o. Only the poller sends.

@@ -14,11 +14,9 @@ import (
 	"github.com/nbfleet/nbfleet/pkg/report"
 )
 
-// maxAmbiguous bounds the re-sends of one create after ambiguous failures.
-const maxAmbiguous = 5
-
-// maxLookups bounds the list calls of one lookup after an ambiguous create.
-const maxLookups = 6
+// maxAmbiguous bounds the creates of one create step that failed in a way
+// that may have made the notebook (each one looked up before the next).
+const maxAmbiguous = 3
 
 // state is what a change knows of its notebook. It never holds the token.
 type state struct {
@@ -28,7 +26,10 @@ type state struct {
 	status string
 	url    string
 	flavor string
-	gone   bool
+	// feature is the notebook's kind (NOTEBOOK, DEFAULT; "": not known
+	// yet): which list shows it.
+	feature string
+	gone    bool
 	// capacity is the volume's last seen capacity (GB, 0: unknown) and
 	// resizing whether it was RESIZING.
 	capacity int
@@ -56,6 +57,9 @@ func (st *state) see(nb *modelarts.Notebook) {
 	}
 	if nb.Flavor != "" {
 		st.flavor = nb.Flavor
+	}
+	if nb.Feature != "" {
+		st.feature = strings.ToUpper(nb.Feature)
 	}
 	if v := nb.Volume; v != nil {
 		st.capacity = v.Capacity
@@ -90,6 +94,11 @@ func (r *runner) change(c *plan.Change) report.Entry {
 	start := r.opts.Now()
 	e := report.Entry{Name: c.Name, Labels: c.Labels, ID: c.ID, Action: c.Action.String(), Attempts: 1, StartedAt: &start}
 	st := &state{c: c, e: &e, id: c.ID, held: true}
+	if c.Notebook != nil && c.Action != plan.Replace {
+		// The live notebook is of the declared kind (another kind is a
+		// replace): polls list that kind. A wrong guess costs a GET.
+		st.feature = strings.ToUpper(c.Notebook.Feature)
+	}
 	defer r.release(st)
 	deadline := time.Now().Add(r.opts.Timeout)
 	cctx, cancel := context.WithDeadline(r.hard, deadline)
@@ -198,6 +207,9 @@ func (r *runner) create(cctx, wctx context.Context, st *state, s plan.Step, next
 		if err != nil {
 			return err
 		}
+		// The kind is the request's (the service's default NOTEBOOK),
+		// whether or not the answer says.
+		st.feature = createFeature(s.Create)
 		st.see(nb)
 		r.progress(st, plan.StepCreate, st.status)
 		if !wait {
@@ -231,31 +243,30 @@ func (r *runner) acquire(ctx context.Context, st *state) error {
 	if st.held {
 		return nil
 	}
-	select {
-	case r.slots <- struct{}{}:
-		st.held = true
-		return nil
-	case <-ctx.Done():
+	if !r.slots.acquire(ctx, nil) {
 		return ctx.Err()
 	}
+	st.held = true
+	return nil
 }
 
 // release gives st's slot back while it waits, or when it is done.
 func (r *runner) release(st *state) {
 	if st.held {
 		st.held = false
-		<-r.slots
+		r.slots.release()
 	}
 }
 
-// sendCreate sends the create until it is accepted. A throttled create was
-// refused, so it is sent again; after an ambiguous failure the name is
-// looked up first and a notebook found is adopted, so a create never
-// makes a duplicate.
+// sendCreate sends the create. The client has already re-sent it within
+// its retry budget where that was safe (refused by a 429, or never sent);
+// what comes back is an answer, a failure that ended the budget, or an
+// ambiguous failure: then the name is looked up, and a notebook found is
+// adopted, so a create never makes a duplicate; only when there is none is
+// the create sent again (at most maxAmbiguous times).
 func (r *runner) sendCreate(ctx context.Context, st *state, req *modelarts.CreateRequest, exclude map[string]bool) (*modelarts.Notebook, error) {
 	b := r.backoff()
-	ambiguous := 0
-	for {
+	for ambiguous := 1; ; ambiguous++ {
 		nb, err := r.api.Create(ctx, req)
 		if err == nil {
 			return nb, nil
@@ -263,40 +274,22 @@ func (r *runner) sendCreate(ctx context.Context, st *state, req *modelarts.Creat
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		switch {
-		case isTerminal(err):
-			return nil, &opError{op: "create", err: err, terminal: true}
-		case isThrottled(err):
-			if time.Since(b.start) > r.opts.BusyTimeout {
-				return nil, &opError{op: "create", err: err}
-			}
-		case isAmbiguous(err) || isRetryable(err):
-			ambiguous++
-			if ambiguous > maxAmbiguous {
-				return nil, &opError{op: "create", err: err}
-			}
-			if !b.sleep(ctx, retryAfter(err)) {
-				return nil, ctx.Err()
-			}
-			found, lerr := r.lookup(ctx, req, exclude)
-			if lerr != nil {
-				return nil, lerr
-			}
-			if found != nil {
-				return found, nil
-			}
-			if r.isDrained() {
-				return nil, &interruptError{what: "before re-sending the create"}
-			}
-			continue
-		default:
-			return nil, &opError{op: "create", err: err}
+		if !isAmbiguous(err) || ambiguous >= maxAmbiguous {
+			return nil, &opError{op: "create", err: err, terminal: isTerminal(err)}
+		}
+		// Give a create that is still being made a moment to show.
+		if !b.sleep(ctx) {
+			return nil, ctx.Err()
+		}
+		found, lerr := r.lookup(ctx, req, exclude)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if found != nil {
+			return found, nil
 		}
 		if r.isDrained() {
 			return nil, &interruptError{what: "before re-sending the create"}
-		}
-		if !b.sleep(ctx, retryAfter(err)) {
-			return nil, ctx.Err()
 		}
 	}
 }
@@ -376,46 +369,44 @@ func (r *runner) withFlavors(st *state, flavor string, send func(flavor string) 
 // lookup finds the notebook an ambiguous create may have made: same name
 // exactly, carrying the fleet's marker, not one already given up.
 func (r *runner) lookup(ctx context.Context, req *modelarts.CreateRequest, exclude map[string]bool) (*modelarts.Notebook, error) {
-	b := r.backoff()
 	ws := req.WorkspaceID // where the create would have put it
 	if ws == "" {
 		ws = r.opts.WorkspaceID
 	}
 	// The list filter's feature defaults to NOTEBOOK (rule 2): a DEFAULT
 	// notebook is found only by asking for DEFAULT.
-	feature := strings.ToUpper(req.Feature)
-	if feature == "" {
-		feature = "NOTEBOOK"
-	}
-	for tries := 1; ; tries++ {
-		live, err := r.api.List(ctx, modelarts.ListOptions{Name: req.Name, WorkspaceID: ws, Feature: feature})
-		if err == nil {
-			var found *modelarts.Notebook
-			for i := range live {
-				n := &live[i]
-				if n.Name != req.Name || exclude[n.ID] || n.Status == modelarts.StatusDeleting || isGone(n) {
-					continue
-				}
-				if r.opts.Marker != "" && !ownedBy(n.Description, r.opts.Marker) ||
-					r.opts.Marker == "" && n.Description != req.Description {
-					continue
-				}
-				if found == nil || n.CreateAt > found.CreateAt {
-					found = n
-				}
-			}
-			return found, nil
-		}
+	feature := createFeature(req)
+	live, err := r.api.List(ctx, modelarts.ListOptions{Name: req.Name, WorkspaceID: ws, Feature: feature})
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if isTerminal(err) || tries >= maxLookups {
-			return nil, &opError{op: "look up after an ambiguous create", err: err}
+		return nil, &opError{op: "look up after an ambiguous create", err: err}
+	}
+	var found *modelarts.Notebook
+	for i := range live {
+		n := &live[i]
+		if n.Name != req.Name || exclude[n.ID] || n.Status == modelarts.StatusDeleting || isGone(n) {
+			continue
 		}
-		if !b.sleep(ctx, retryAfter(err)) {
-			return nil, ctx.Err()
+		if r.opts.Marker != "" && !ownedBy(n.Description, r.opts.Marker) ||
+			r.opts.Marker == "" && n.Description != req.Description {
+			continue
+		}
+		if found == nil || n.CreateAt > found.CreateAt {
+			found = n
 		}
 	}
+	return found, nil
+}
+
+// createFeature is the kind of notebook req makes: its feature, by default
+// NOTEBOOK.
+func createFeature(req *modelarts.CreateRequest) string {
+	if req.Feature == "" {
+		return "NOTEBOOK"
+	}
+	return strings.ToUpper(req.Feature)
 }
 
 // ownedBy reports whether description carries the ownership marker of the
@@ -426,10 +417,15 @@ func ownedBy(description, marker string) bool {
 	return ok && wok && have == want
 }
 
-// retryCall runs call until it succeeds or settled says the failure means
-// done. Busy, throttled and other retryable answers are tried again with
-// backoff for at most BusyTimeout.
-func (r *runner) retryCall(ctx context.Context, op string, call func() error, settled func(error) bool) error {
+// busyCall runs call until it succeeds or settled says its failure means
+// done. A busy answer (the notebook is in another operation) is about the
+// notebook's state, not the transport, so it is waited out here, where the
+// notebook is watched: settled re-reads the notebook first; while it is in
+// a transition the wait is the poller's (no request of its own), otherwise
+// a backoff; then the call is sent again, for at most BusyTimeout. Every
+// other failure was already retried by the client within its budget and
+// ends the step.
+func (r *runner) busyCall(ctx context.Context, st *state, op string, call func() error, settled func(error) bool) error {
 	b := r.backoff()
 	for {
 		err := call()
@@ -442,17 +438,39 @@ func (r *runner) retryCall(ctx context.Context, op string, call func() error, se
 		if settled != nil && settled(err) {
 			return nil
 		}
-		retry := isBusy(err) || isRetryable(err)
-		if !retry || isTerminal(err) || time.Since(b.start) > r.opts.BusyTimeout {
+		if !isBusy(err) || time.Since(b.start) > r.opts.BusyTimeout {
 			return &opError{op: op, err: err, terminal: isTerminal(err)}
 		}
 		if r.isDrained() {
 			return &interruptError{what: "before re-sending " + op}
 		}
-		if !b.sleep(ctx, retryAfter(err)) {
+		if st.id != "" && !st.gone && transitional(st.status) {
+			wctx, cancel := context.WithTimeout(ctx, max(0, r.opts.BusyTimeout-time.Since(b.start)))
+			werr := r.waitFor(wctx, st, plan.StepOp(op), goal{settled: true})
+			cancel()
+			if err := r.acquire(ctx, st); err != nil {
+				return err
+			}
+			var se *statusError
+			if errors.As(werr, &se) {
+				return werr
+			}
+			continue
+		}
+		if !b.sleep(ctx) {
 			return ctx.Err()
 		}
 	}
+}
+
+// transitional reports a status that ends by itself.
+func transitional(status string) bool {
+	switch status {
+	case modelarts.StatusCreating, modelarts.StatusStarting, modelarts.StatusStopping, modelarts.StatusDeleting,
+		modelarts.StatusInit, modelarts.StatusSnapshotting:
+		return true
+	}
+	return false
 }
 
 // already asks for the notebook after a busy answer: it settles the call
@@ -481,7 +499,7 @@ func (r *runner) delete(cctx, wctx context.Context, st *state, wait bool) error 
 	if err := r.needID(st, plan.StepDelete); err != nil {
 		return err
 	}
-	err := r.retryCall(cctx, "delete", func() error { return r.api.Delete(cctx, st.id) }, func(err error) bool {
+	err := r.busyCall(cctx, st, "delete", func() error { return r.api.Delete(cctx, st.id) }, func(err error) bool {
 		if errors.Is(err, modelarts.ErrNotFound) {
 			st.gone = true
 			return true
@@ -508,7 +526,7 @@ func (r *runner) stop(cctx, wctx context.Context, st *state, wait bool) error {
 	if st.status == modelarts.StatusStopped {
 		return nil
 	}
-	err := r.retryCall(cctx, "stop", func() error {
+	err := r.busyCall(cctx, st, "stop", func() error {
 		nb, err := r.api.Stop(cctx, st.id)
 		st.see(nb)
 		return err
@@ -525,7 +543,7 @@ func (r *runner) start(cctx, wctx context.Context, st *state, s plan.Step, next 
 	if err := r.needID(st, plan.StepStart); err != nil {
 		return err
 	}
-	err := r.retryCall(cctx, "start", func() error {
+	err := r.busyCall(cctx, st, "start", func() error {
 		nb, err := r.api.Start(cctx, st.id, s.Lease)
 		st.see(nb)
 		return err
@@ -558,11 +576,16 @@ func (r *runner) update(cctx, wctx context.Context, st *state, s plan.Step, wait
 			c.Flavor = flavor
 			req = &c
 		}
-		return r.retryCall(cctx, "update", func() error {
+		return r.busyCall(cctx, st, "update", func() error {
 			nb, err := r.api.Update(cctx, st.id, req)
 			st.see(nb)
 			return err
-		}, nil)
+		}, func(err error) bool {
+			if isBusy(err) {
+				r.already(cctx, st) // re-read: is it in a transition?
+			}
+			return false
+		})
 	})
 	if err != nil || !wait {
 		return err
@@ -653,7 +676,7 @@ func failure(status string) bool {
 // a failure status (a *statusError) or ctx ends.
 func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal) error {
 	r.release(st)
-	w := r.poll.add(st.id)
+	w := r.poll.add(st.id, st.feature, op)
 	defer r.poll.remove(w)
 	for {
 		select {
@@ -689,7 +712,9 @@ func (r *runner) waitFor(ctx context.Context, st *state, op plan.StepOp, g goal)
 	}
 }
 
-// backoff is the jittered exponential delay between re-sends.
+// backoff is the jittered exponential delay before looking up an ambiguous
+// create and between the re-sends of a busy call (Options.RetryBase,
+// RetryMax).
 type backoff struct {
 	start     time.Time
 	next, max time.Duration
@@ -699,23 +724,12 @@ func (r *runner) backoff() *backoff {
 	return &backoff{start: time.Now(), next: r.opts.RetryBase, max: r.opts.RetryMax}
 }
 
-// sleep waits the next delay (at least retryAfter, at most max) or until ctx
-// ends; it reports whether the delay passed.
-func (b *backoff) sleep(ctx context.Context, retryAfter time.Duration) bool {
+// sleep waits the next delay or until ctx ends; it reports whether the
+// delay passed.
+func (b *backoff) sleep(ctx context.Context) bool {
 	d := b.next
 	b.next = min(2*b.next, b.max)
-	d = d/2 + rand.N(d/2+1)
-	if retryAfter > d {
-		d = min(retryAfter, b.max)
-	}
-	return sleep(ctx, d)
-}
-
-func retryAfter(err error) time.Duration {
-	if ae := apiError(err); ae != nil && ae.RetryAfter > 0 {
-		return time.Duration(ae.RetryAfter * float64(time.Second))
-	}
-	return 0
+	return sleep(ctx, d/2+rand.N(d/2+1))
 }
 
 // opError is an API call that failed for good.

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -51,6 +52,7 @@ type Client struct {
 	secrets     []string
 
 	counters counters
+	retrying atomic.Int64 // calls waiting before a retry
 }
 
 // New returns a client for cfg. It does no I/O: a project id that must be
@@ -153,9 +155,12 @@ func checkID(id string) error {
 	return nil
 }
 
-// Create sends CreateNotebook once. It is never retried by the client: a
-// create is not idempotent, so the caller decides (see package execute and
-// IsAmbiguous). It still waits on the rate limiter.
+// Create sends CreateNotebook. A create is not idempotent: the client sends
+// it again only when the service refused it (429) or it never left (a
+// connection error before the request was written), within the retry
+// budget. An ambiguous failure (5xx, a reset or timeout after the request
+// was written) is returned: the caller looks the name up before sending it
+// again (see IsAmbiguous).
 func (c *Client) Create(ctx context.Context, req *CreateRequest) (*Notebook, error) {
 	if req == nil {
 		return nil, errors.New("create notebook: nil request")
@@ -203,6 +208,7 @@ func (c *Client) listQuery(opts ListOptions, offset, limit int) url.Values {
 	set("status", opts.Status)
 	set("feature", opts.Feature)
 	set("pool_id", opts.PoolID)
+	set("sort_dir", opts.SortDir)
 	// The workspace filter is workspace_id in the Huawei Cloud SDK and
 	// workspaceId in the OTC docs (rule 4); a backend ignores the other.
 	if c.cloud == OTC {
@@ -210,10 +216,9 @@ func (c *Client) listQuery(opts ListOptions, offset, limit int) url.Values {
 	} else {
 		set("workspace_id", opts.WorkspaceID)
 	}
-	// No sort_key and no sort_dir: which sort keys the service accepts is
-	// not documented (an unknown one is ModelArts.6303, rule 3), so the
-	// order is the service's default, whatever it is. List does not rely
-	// on it.
+	// No sort_key: which sort keys the service accepts is not documented
+	// (an unknown one is ModelArts.6303, rule 3), so the order is the
+	// service's default, whatever it is. List does not rely on it.
 	return q
 }
 

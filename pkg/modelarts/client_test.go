@@ -107,6 +107,10 @@ func TestSignedRequestVerifies(t *testing.T) {
 			return err
 		},
 		func() error { _, err := c.List(ctx, ListOptions{Name: "n 1/x", WorkspaceID: "0"}); return err },
+		func() error {
+			_, err := c.ListPage(ctx, ListOptions{Feature: "DEFAULT", SortDir: "ASC"}, 50, 50)
+			return err
+		},
 		func() error { _, err := c.Get(ctx, "nb1"); return err },
 		func() error { _, err := c.Update(ctx, "nb1", &UpdateRequest{Description: &desc}); return err },
 		func() error { return c.Delete(ctx, "nb1") },
@@ -126,6 +130,7 @@ func TestSignedRequestVerifies(t *testing.T) {
 		"POST /v1/" + testProject + "/notebooks? ",
 		"GET /v1/" + testProject + "/notebooks/all?feature=NOTEBOOK&limit=50&name=n%201%2Fx&offset=0&workspaceId=0 ", // akskConfig is OTC: its spelling
 		"GET /v1/" + testProject + "/notebooks/all?feature=DEFAULT&limit=50&name=n%201%2Fx&offset=0&workspaceId=0 ",  // akskConfig is OTC: its spelling
+		"GET /v1/" + testProject + "/notebooks/all?feature=DEFAULT&limit=50&offset=50&sort_dir=ASC ",
 		"GET /v1/" + testProject + "/notebooks/nb1? ",
 		"PUT /v1/" + testProject + "/notebooks/nb1? ",
 		"DELETE /v1/" + testProject + "/notebooks/nb1? ",
@@ -342,8 +347,8 @@ func TestRetries(t *testing.T) {
 			func(c *Client) error { _, err := c.Stop(context.Background(), "nb1"); return err }, 1, true, false, IsBusy},
 		{"create is never retried on 503", []func(http.ResponseWriter, *http.Request){status(503, ""), ok},
 			create, 1, true, true, IsRetryable},
-		{"create is never retried on 429", []func(http.ResponseWriter, *http.Request){status(429, "APIG.0308", "Retry-After", "0"), ok},
-			create, 1, true, false, IsThrottled},
+		{"a throttled create was refused: it is re-sent", []func(http.ResponseWriter, *http.Request){status(429, "APIG.0308", "Retry-After", "0"), ok},
+			create, 2, false, false, nil},
 		{"create is never retried on reset", []func(http.ResponseWriter, *http.Request){reset, ok},
 			create, 1, true, true, IsRetryable},
 		{"quota is terminal", []func(http.ResponseWriter, *http.Request){status(400, "ModelArts.6302"), ok},
@@ -374,6 +379,55 @@ func TestRetries(t *testing.T) {
 }
 
 func get(c *Client) error { _, err := c.Get(context.Background(), "nb1"); return err }
+
+// TestRetryBudget counts the requests one call sends to a service that
+// fails every time: exactly MaxAttempts, whatever the failure; and no retry
+// whose wait would end after MaxElapsed.
+func TestRetryBudget(t *testing.T) {
+	failures := map[string]func(http.ResponseWriter, *http.Request){
+		"503":                     status(503, "APIG.0203"),
+		"429 without Retry-After": status(429, "APIG.0308"),
+		"connection reset":        reset,
+	}
+	for name, fail := range failures {
+		for _, op := range []string{"delete", "list"} {
+			t.Run(name+"/"+op, func(t *testing.T) {
+				s := &script{steps: []func(http.ResponseWriter, *http.Request){fail}}
+				srv := httptest.NewServer(s)
+				defer srv.Close()
+				c := newClient(t, akskConfig(srv.URL))
+				var err error
+				if op == "delete" {
+					err = c.Delete(context.Background(), "nb1")
+				} else {
+					_, err = c.List(context.Background(), ListOptions{})
+				}
+				if err == nil {
+					t.Fatal("no error from a service that always fails")
+				}
+				if s.count() != fastRetry.MaxAttempts {
+					t.Errorf("%d requests, want the budget's %d", s.count(), fastRetry.MaxAttempts)
+				}
+			})
+		}
+	}
+	t.Run("time", func(t *testing.T) {
+		s := &script{steps: []func(http.ResponseWriter, *http.Request){status(503, "")}}
+		srv := httptest.NewServer(s)
+		defer srv.Close()
+		cfg := akskConfig(srv.URL)
+		// Waits of at most 20, 40, 80 ms: only the first two retries end
+		// within 100 ms of the first attempt.
+		cfg.Retry = RetryPolicy{MaxAttempts: 10, WaitMin: 20 * time.Millisecond, WaitMax: time.Second, MaxElapsed: 100 * time.Millisecond}
+		c := newClient(t, cfg)
+		if err := get(c); err == nil {
+			t.Fatal("no error")
+		}
+		if n := s.count(); n < 2 || n > 3 {
+			t.Errorf("%d requests, want 2 or 3 within MaxElapsed", n)
+		}
+	})
+}
 
 func create(c *Client) error {
 	_, err := c.Create(context.Background(), &CreateRequest{Name: "n", Flavor: "f", ImageID: "i"})

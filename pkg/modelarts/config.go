@@ -42,20 +42,42 @@ func (c Credentials) secrets() []string {
 	return []string{c.SK.Reveal(), c.SecurityToken.Reveal(), c.Token.Reveal(), c.Password.Reveal()}
 }
 
-// RetryPolicy bounds the client's retries of everything but create.
-// Zero fields take the defaults of DefaultRetryPolicy().
+// RetryPolicy is the retry budget of one call: the client is the only
+// layer that sends a call again (the executor never re-sends what the
+// client gave up on; it only decides a step's next move).
+//
+//   - A call is sent at most MaxAttempts times in all.
+//   - Before retry n it waits the service's Retry-After when there is one,
+//     else a random time between half and all of min(WaitMax,
+//     WaitMin·2^(n-1)); and a retry is made only if that wait, at its
+//     longest, ends within MaxElapsed of the call's first attempt.
+//   - A retry then queues at the rate limiter like any request, so a spent
+//     per-minute window holds it until the window has room.
+//
+// With the defaults (8 attempts, 2 s doubling to 30 s, 3 minutes) a call
+// that keeps failing is given up after 8 requests and 1–2 minutes of
+// backoff; the waits of 7 retries add up to at least 60 s, so a call
+// throttled without Retry-After outlives a whole per-minute window.
+//
+// What is retried: list, show, update, delete, start, stop, lease, flavor
+// and image calls on 429, 5xx and connection errors; a create only on 429
+// (refused: nothing was made) and on a connection error before the request
+// was written — an ambiguous create is returned to the caller, who looks
+// it up first. Never a signature failure (APIG.0301: five in a row lock the
+// access key) or a certificate error. Zero fields take the defaults of
+// DefaultRetryPolicy; tests set them to milliseconds.
 type RetryPolicy struct {
 	MaxAttempts int           // attempts per call, the first included
-	WaitMin     time.Duration // smallest backoff
-	WaitMax     time.Duration // largest backoff (Retry-After may be longer)
-	MaxElapsed  time.Duration // no retry starts after this much time in one call
+	WaitMin     time.Duration // the longest wait before the first retry
+	WaitMax     time.Duration // cap of the doubling (Retry-After may be longer)
+	MaxElapsed  time.Duration // a retry's wait must end within this of the first attempt
 }
 
 // DefaultRetryPolicy returns what the client uses when Config.Retry is
 // zero. It is a function, not a variable, so no caller can change the
 // defaults of every other client.
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 5, WaitMin: 500 * time.Millisecond, WaitMax: 20 * time.Second, MaxElapsed: 2 * time.Minute}
+	return RetryPolicy{MaxAttempts: 8, WaitMin: 2 * time.Second, WaitMax: 30 * time.Second, MaxElapsed: 3 * time.Minute}
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {

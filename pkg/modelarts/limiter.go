@@ -4,112 +4,215 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"regexp"
+	"sort"
+	"strconv"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
-// Limiter paces the requests of one or more clients. It has two modes:
+// Limiter paces the requests of one or more clients so that they stay
+// within the service's request budget, whatever that budget is.
 //
-//   - fixed (NewLimiter): at most R requests per second; a 429 blocks every
-//     caller until its Retry-After has passed but does not change R;
-//   - adaptive (NewAdaptiveLimiter): starts at a moderate rate and
-//     multiplies it by four every second that callers wait for it ("slow
-//     start") until the first 429; then it sets the rate to the throughput
-//     that succeeded during the last half second outside any Retry-After
-//     block (95 % of it after later 429s; always within 50–95 % of the
-//     current rate), sends evenly (burst 1), and from there adds 1 request/s
-//     for every second that callers wait for it, but only 0.1 request/s per
-//     second within 3 % of the throughput seen at the last 429, so it
-//     converges fast and oscillates little. A 429 also blocks every caller
-//     until its Retry-After has passed, with no burst saved up for its end;
-//     the 429s of requests sent before that are one episode and lower the
-//     rate once.
+// The API gateway throttles with budgets: at most N requests per window,
+// the window a second or a minute (APIG.0308 says which: "…limit:N,time:1
+// minute"). The Limiter keeps one budget per window it has heard of and
+// sends a request only when every budget allows it:
+//
+//   - a per-second budget of n is spent evenly, one request every 1/n s: a
+//     gateway enforces it with buckets much smaller than a second's worth
+//     (the emulator's holds a tenth), so bunched requests are refused;
+//   - a longer budget of n per window w is counted: a request is sent when
+//     fewer than n answers arrived in the last w (and are in flight). That
+//     is safe against fixed and sliding windows of any phase, because an
+//     answer arrives after the gateway counted its request, and it spends a
+//     minute's budget at once when a run needs less than that.
+//
+// Before the first throttle there is no per-second budget: requests are
+// bounded only by the in-flight window of Concurrency, which starts at 16
+// and grows by one with every answer (it doubles every round trip, as TCP's
+// slow start), so the limit is found within a few round trips. What that
+// first throttle measures is a ramp, so until a budget is cut while paced
+// (or to a stated limit) it regrows by δ every window rather than every K;
+// so does a budget below (1−δ) of a stated limit (cut for jitter, or for a
+// share of the limit that others have since given back).
+//
+// Every budget is learnt by one rule, and that rule is why it converges. A
+// 429 means the gateway's window is full: an APIG.0308 answer may state the
+// limit (S), and the requests the gateway admitted in the last window are
+// its limit for this client (A, measured from the answers, and only over a
+// span in which callers waited for the budget — else it measures the work,
+// not the gateway). On a 429 the budget n becomes (1−δ)·min(S, A, n): S
+// caps a measurement inflated by the gateway's burst (and is the whole
+// answer while sending above it); A is what is left when other clients
+// share a stated limit; n itself when the gateway admitted about the budget
+// (it just crossed the limit, or requests bunched). The 429s of requests
+// sent before that cut, or within a round trip after it, belong to the same
+// episode and change nothing. While the budget is what holds callers back,
+// every answer adds δ/K requests to it, so it grows by δ over K windows: a
+// raised limit is found, and a limit that did not move costs one throttle
+// episode (about one 429) every K windows. Hence, for a limit L:
+//
+//   - the budget stays within [(1−δ)·L, L]: each 429 re-measures L from
+//     below, and growth stops at the next 429 — so the mean is about
+//     (1−δ/2)·L, 98.5 % of L with δ = 3 %, less the refused request of
+//     each episode (one in K·L: 2.5 % at the smallest limit), ≥ 95 %;
+//   - at most one 429 per K windows of at least L·K requests: with K = 20
+//     and the smallest limit worth a budget (2 per second) that is one
+//     request in 40, under 3 %;
+//   - a limit that falls is followed at its first 429, one that rises
+//     within ln(L'/L)/ln(1+δ/K) windows (a doubled per-second limit in
+//     under eight minutes).
+//
+// A Retry-After is for the call that received it (the client's retry waits
+// it). Only a long window's Retry-After holds every caller, because such a
+// window, once spent, refuses everything until it ends.
 //
 // A Limiter is safe for concurrent use.
 type Limiter struct {
 	mu       sync.Mutex
-	lim      *rate.Limiter
 	now      func() time.Time
 	adaptive bool
-	slow     bool // adaptive slow start: before the first throttle
-	cur      float64
-	min, max float64
+	max      float64 // cap in requests per second (0: none)
+	min      float64 // floor of the per-second budget
+	maxIn    int
 
-	ceiling      float64   // throughput observed at the last throttle
-	lastBusy     time.Time // a caller last had to wait for the rate
-	blockedUntil time.Time
-	lastUnblock  time.Time // when the last Retry-After block ends
-	lastDecrease time.Time
+	short *budget   // the per-second budget, paced (nil: none yet)
+	long  []*budget // longer windows, counted
+	tat   time.Time // when the next paced request may go
 
-	// successes per 100 ms slot over the last second
-	ring     [10]int
-	ringSlot int64
+	// answers is a ring of the times of admitted answers, oldest first,
+	// long enough to measure and count the longest window.
+	answers  []time.Time
+	head, n  int
+	started  time.Time // the first answer: how long the log covers
+	inflight int
+	window   int             // slow start's in-flight window
+	latency  time.Duration   // mean time from send to answer (EWMA)
+	blocked  time.Time       // a long window's Retry-After holds everyone
+	line     []chan struct{} // callers in Wait, first come first
 
 	stats LimiterStats
 }
 
+// budget is at most n requests per window w.
+type budget struct {
+	w      time.Duration
+	n      float64
+	stated float64   // the limit APIG.0308 stated (0: none)
+	cut    time.Time // n was last lowered: earlier requests' 429s are that episode
+	busy   time.Time // a caller last waited for this budget
+	// since is when the callers began to wait for it without a break
+	// longer than its window: what it admitted since then measures the
+	// gateway, not the work.
+	since time.Time
+	// measured: n was cut while paced, or to a stated limit. Until then
+	// (a cut from slow start measured a ramp) it regrows K times faster.
+	measured bool
+}
+
+// The learning rule's constants (see Limiter): δ is the cut below the
+// measured limit, K the windows over which the budget grows back by δ.
+const (
+	cutBelow    = 0.03
+	regrowOver  = 20.0
+	startWindow = 16 // slow start's first in-flight window
+)
+
 // LimiterStats are a Limiter's counters.
 type LimiterStats struct {
-	Rate      float64 // current requests per second (0: unlimited)
+	Rate      float64 // per-second budget (0: none, requests are not paced)
 	Successes int64   // answers that were not 429
 	Throttles int64   // 429 answers
-	Decreases int64   // adaptive rate decreases
+	Decreases int64   // budget cuts (throttle episodes)
 }
 
-// LimiterOptions configure an adaptive Limiter. Zero fields take defaults:
-// Start 50, Min 1, Max 500 requests per second, Now time.Now.
+// LimiterOptions configure an adaptive Limiter. Zero fields take defaults.
 type LimiterOptions struct {
-	Start, Min, Max float64
-	Now             func() time.Time
+	// Max caps the per-second rate (0: no cap). A capped limiter starts
+	// paced at Max instead of in slow start.
+	Max float64
+	// Min is the smallest per-second budget it cuts to (default 1).
+	Min float64
+	// MaxInFlight bounds Concurrency (default 256): the memory bound of
+	// the requests a client keeps in flight.
+	MaxInFlight int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
-// NewLimiter returns a fixed limiter of r requests per second; r ≤ 0 means
-// no limit (429s still block callers until Retry-After).
+// NewLimiter returns a fixed limiter of r requests per second, sent evenly;
+// r ≤ 0 means no limit. It learns nothing from 429s, except that a long
+// window's Retry-After holds every caller.
 func NewLimiter(r float64) *Limiter {
-	l := &Limiter{now: time.Now, cur: r, max: r}
-	if r <= 0 {
-		l.cur, l.max = 0, 0
-		l.lim = rate.NewLimiter(rate.Inf, 1)
-		return l
+	l := &Limiter{now: time.Now, max: math.Max(r, 0), maxIn: 256, window: 256}
+	if r > 0 {
+		l.short = &budget{w: time.Second, n: r}
 	}
-	l.lim = rate.NewLimiter(rate.Limit(r), burstFor(r))
 	return l
 }
 
-// NewAdaptiveLimiter returns an adaptive limiter (the client's default).
+// NewAdaptiveLimiter returns a limiter that learns the service's budgets
+// (the client's default).
 func NewAdaptiveLimiter(o LimiterOptions) *Limiter {
-	if o.Start <= 0 {
-		o.Start = 50
-	}
 	if o.Min <= 0 {
 		o.Min = 1
 	}
-	if o.Max <= 0 {
-		o.Max = 500
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = 256
 	}
-	if o.Max < o.Min {
-		o.Max = o.Min
-	}
-	o.Start = math.Min(math.Max(o.Start, o.Min), o.Max)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	l := &Limiter{now: o.Now, adaptive: true, slow: true, cur: o.Start, min: o.Min, max: o.Max}
-	l.lim = rate.NewLimiter(rate.Limit(o.Start), burstFor(o.Start))
+	l := &Limiter{now: o.Now, adaptive: true, max: math.Max(o.Max, 0), min: o.Min, maxIn: o.MaxInFlight, window: startWindow}
+	if l.max > 0 {
+		l.short = &budget{w: time.Second, n: l.max}
+	}
 	return l
 }
 
-func burstFor(r float64) int {
-	return max(1, int(r/10))
+// minBudget is the floor of budget b: Min per second, one per longer
+// window.
+func (l *Limiter) minBudget(b *budget) float64 {
+	if b.w <= time.Second {
+		return l.min * b.w.Seconds()
+	}
+	return 1
 }
 
-// Rate returns the current rate in requests per second (0: unlimited).
+// Rate returns the per-second budget in requests per second (0: requests
+// are not paced).
 func (l *Limiter) Rate() float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.cur
+	return l.rateLocked()
+}
+
+func (l *Limiter) rateLocked() float64 {
+	if l.short == nil {
+		return 0
+	}
+	return l.short.n / l.short.w.Seconds()
+}
+
+// Sustained returns the rate in requests per second that every budget
+// allows over its window: the least of n/w over the per-second and the
+// longer budgets (0: none is known, requests are not paced). A share of it
+// is what a caller may spend on requests that can wait (polls) while
+// others are held by the budgets.
+func (l *Limiter) Sustained() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.rateLocked()
+	for _, b := range l.long {
+		if b.n <= 0 {
+			continue
+		}
+		if lr := b.n / b.w.Seconds(); r == 0 || lr < r {
+			r = lr
+		}
+	}
+	return r
 }
 
 // Stats returns the limiter's counters.
@@ -117,195 +220,375 @@ func (l *Limiter) Stats() LimiterStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.stats
-	s.Rate = l.cur
+	s.Rate = l.rateLocked()
 	return s
 }
 
-// SetRate sets the current rate; for a fixed limiter it is the new cap, for
-// an adaptive one the rate it continues adapting from (within its bounds).
-func (l *Limiter) SetRate(r float64) {
+// Concurrency is how many requests a caller should keep in flight to use
+// the budget fully: the per-second budget times the mean latency (Little's
+// law), doubled, plus two; in slow start the in-flight window. Never more
+// than MaxInFlight.
+func (l *Limiter) Concurrency() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.adaptive {
-		l.max = r
+	if l.short == nil {
+		return min(l.window, l.maxIn)
 	}
-	l.setLocked(r)
+	lat := l.latency
+	if lat <= 0 {
+		lat = 100 * time.Millisecond
+	}
+	c := int(math.Ceil(l.rateLocked()*lat.Seconds()*2)) + 2
+	return max(1, min(c, l.maxIn))
 }
 
-func (l *Limiter) setLocked(r float64) {
-	if l.adaptive {
-		r = math.Min(math.Max(r, l.min), l.max)
-	}
-	if r <= 0 {
-		l.cur = 0
-		l.lim.SetLimit(rate.Inf)
-		return
-	}
-	l.cur = r
-	l.lim.SetLimit(rate.Limit(r))
-	if l.adaptive && !l.slow {
-		// Near the service's limit, send almost evenly: its bucket is
-		// small, and a burst on top of a full rate earns a 429 and with
-		// it a whole Retry-After for every caller.
-		l.lim.SetBurst(1)
-		return
-	}
-	l.lim.SetBurst(burstFor(r))
+// Ticket is a request Wait let through; report its answer with Done.
+type Ticket struct{ sent time.Time }
+
+// Outcome is how the service answered one request.
+type Outcome struct {
+	// Throttled is a 429 (or APIG.0308) answer.
+	Throttled bool
+	// Window and Limit are what a throttling answer stated ("limit:N,
+	// time:1 minute"): zero when it stated nothing.
+	Window time.Duration
+	Limit  float64
+	// RetryAfter is the answer's Retry-After (0: none).
+	RetryAfter time.Duration
+	// Lost is a request that got no answer at all: it counts against the
+	// budgets (the gateway may have counted it) but teaches nothing.
+	Lost bool
 }
 
-// Wait blocks until the caller may send one request: after any Retry-After
-// block has passed, at the current rate. It returns ctx's error if ctx ends
-// first. Waiters poll in short steps rather than holding reservations, so a
-// rate change or a block applies at once to everyone already waiting.
-func (l *Limiter) Wait(ctx context.Context) error {
+// Wait blocks until one request may be sent and returns its ticket, or
+// ctx's error if ctx ends first. Callers are let through in the order they
+// came (a long queue at a spent per-minute window starves no one); the
+// first in line polls in short steps, so a cut applies at once.
+func (l *Limiter) Wait(ctx context.Context) (Ticket, error) {
+	me := make(chan struct{}, 1)
+	l.mu.Lock()
+	l.line = append(l.line, me)
+	l.mu.Unlock()
+	defer l.leave(me)
 	for {
+		d := 10 * time.Millisecond
 		l.mu.Lock()
-		d := l.blockedUntil.Sub(l.now())
-		l.mu.Unlock()
-		if d <= 0 {
-			if l.lim.Allow() {
-				return nil
+		if l.line[0] == me {
+			t, wait := l.admitLocked()
+			if wait == 0 {
+				l.mu.Unlock()
+				return t, nil
 			}
-			l.markBusy()
-			lim := float64(l.lim.Limit())
-			need := math.Max(0, 1-l.lim.Tokens())
-			d = time.Duration(need / lim * float64(time.Second))
-			d = min(d, 10*time.Millisecond)
-			d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) + 100*time.Microsecond
+			d = min(wait, d)
+			d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) + 50*time.Microsecond
+		} else {
+			d = 50 * time.Millisecond // until the line moves
 		}
-		t := time.NewTimer(d)
+		l.mu.Unlock()
+		tm := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+			tm.Stop()
+			return Ticket{}, ctx.Err()
+		case <-me:
+		case <-tm.C:
 		}
+		tm.Stop()
 	}
 }
 
-// markBusy notes that a caller had to wait for the rate: only then does
-// the adaptive rate grow.
-func (l *Limiter) markBusy() {
-	l.mu.Lock()
-	l.lastBusy = l.now()
-	l.mu.Unlock()
-}
-
-// advance moves the success ring to now and returns the current slot.
-func (l *Limiter) advance(now time.Time) int64 {
-	slot := now.UnixNano() / int64(100*time.Millisecond)
-	if d := slot - l.ringSlot; d >= int64(len(l.ring)) || d < 0 {
-		l.ring = [10]int{}
-	} else {
-		for s := l.ringSlot + 1; s <= slot; s++ {
-			l.ring[s%int64(len(l.ring))] = 0
-		}
-	}
-	l.ringSlot = slot
-	return slot
-}
-
-// OnSuccess records an answer that was not throttled.
-func (l *Limiter) OnSuccess() {
+// leave takes me out of the line and tells the new first in line.
+func (l *Limiter) leave(me chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.stats.Successes++
-	slot := l.advance(l.now())
-	l.ring[slot%int64(len(l.ring))]++
-	if !l.adaptive || l.cur >= l.max {
-		return
-	}
-	// Grow only while the rate is what holds callers back.
-	if l.lastBusy.IsZero() || l.now().Sub(l.lastBusy) > time.Second {
-		return
-	}
-	switch {
-	case l.slow:
-		l.setLocked(l.cur + 3) // +3 per success: ×4 every second
-	case l.cur < 0.97*l.ceiling:
-		l.setLocked(l.cur + 1/l.cur) // +1 req/s per second
-	default:
-		l.setLocked(l.cur + 0.1/l.cur) // near the last throttle: probe slowly
+	for i, c := range l.line {
+		if c == me {
+			l.line = append(l.line[:i], l.line[i+1:]...)
+			if i == 0 && len(l.line) > 0 {
+				select {
+				case l.line[0] <- struct{}{}:
+				default:
+				}
+			}
+			return
+		}
 	}
 }
 
-// OnThrottle records a 429 answer with its Retry-After (0 when absent):
-// every caller waits until it has passed, and an adaptive limiter lowers
-// its rate, at most once per Retry-After plus 250 ms.
-func (l *Limiter) OnThrottle(retryAfter time.Duration) {
+// admit lets one request through now (a zero delay) or says how long to
+// wait before asking again.
+func (l *Limiter) admit() (Ticket, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.admitLocked()
+}
+
+func (l *Limiter) admitLocked() (Ticket, time.Duration) {
+	now := l.now()
+	if d := l.blocked.Sub(now); d > 0 {
+		return Ticket{}, d
+	}
+	for _, b := range l.long {
+		if d := l.longDelay(b, now); d > 0 {
+			b.held(now)
+			return Ticket{}, d
+		}
+	}
+	if b := l.short; b != nil {
+		interval := time.Duration(float64(b.w) / b.n)
+		tolerance := min(interval/4, 2*time.Millisecond)
+		if l.tat.Before(now.Add(-tolerance)) {
+			l.tat = now.Add(-tolerance)
+		}
+		if d := l.tat.Sub(now); d > 0 {
+			b.held(now)
+			return Ticket{}, d
+		}
+		l.tat = l.tat.Add(interval)
+	}
+	l.inflight++
+	return Ticket{sent: now}, 0
+}
+
+// held notes that a caller waits for b at now.
+func (b *budget) held(now time.Time) {
+	if now.Sub(b.busy) > b.w {
+		b.since = now
+	}
+	b.busy = now
+}
+
+// longDelay is how long until long budget b admits one more request.
+func (l *Limiter) longDelay(b *budget, now time.Time) time.Duration {
+	room := int(math.Floor(b.n)) - l.inflight
+	if room <= 0 {
+		return 10 * time.Millisecond // an answer must free a place first
+	}
+	from := now.Add(-b.w)
+	i := l.firstAfter(from)
+	count := l.n - i
+	if count < room {
+		return 0
+	}
+	// The (count-room)-th oldest answer of the window must leave it.
+	return l.at(i+count-room).Add(b.w).Sub(now) + time.Millisecond
+}
+
+// at returns the i-th oldest logged answer.
+func (l *Limiter) at(i int) time.Time { return l.answers[(l.head+i)%len(l.answers)] }
+
+// firstAfter returns the index of the oldest logged answer at or after t.
+func (l *Limiter) firstAfter(t time.Time) int {
+	return sort.Search(l.n, func(i int) bool { return !l.at(i).Before(t) })
+}
+
+// countSince counts the logged answers at or after t.
+func (l *Limiter) countSince(t time.Time) int { return l.n - l.firstAfter(t) }
+
+// record logs an admitted answer, growing the ring to hold the longest
+// window's worth (at most 1<<16 answers).
+func (l *Limiter) record(now time.Time) {
+	if l.started.IsZero() {
+		l.started = now
+	}
+	if l.n == len(l.answers) {
+		if l.n < 1<<16 {
+			grown := make([]time.Time, max(64, 2*l.n))
+			for i := range l.n {
+				grown[i] = l.at(i)
+			}
+			l.answers, l.head = grown, 0
+		} else {
+			l.head = (l.head + 1) % len(l.answers)
+			l.n--
+		}
+	}
+	l.answers[(l.head+l.n)%len(l.answers)] = now
+	l.n++
+	// Forget what no budget will count again.
+	keep := time.Second
+	for _, b := range l.long {
+		keep = max(keep, b.w)
+	}
+	for l.n > 0 && now.Sub(l.at(0)) > keep+time.Minute {
+		l.head = (l.head + 1) % len(l.answers)
+		l.n--
+	}
+}
+
+// Done reports the answer to a request Wait let through.
+func (l *Limiter) Done(t Ticket, o Outcome) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	l.stats.Throttles++
-	// One decrease per episode: an episode ends when its Retry-After
-	// block has passed; the 429s of requests sent before belong to it.
-	newEpisode := !now.Before(l.blockedUntil) &&
-		(l.lastDecrease.IsZero() || now.Sub(l.lastDecrease) >= 250*time.Millisecond)
-	// Measure before this block counts as the last one.
-	obs := 0.0
-	if l.adaptive && newEpisode {
-		l.advance(now)
-		obs = l.recent(now)
-	}
-	if until := now.Add(retryAfter); until.After(l.blockedUntil) {
-		l.blockedUntil = until
-		// Leave no burst saved up for the end of the block: a burst then
-		// finds the service's bucket just as drained and earns a 429,
-		// and with it another whole Retry-After.
-		if retryAfter > 0 && l.cur > 0 {
-			l.lim.ReserveN(until, l.lim.Burst())
-		}
-	}
-	if !l.adaptive || !newEpisode {
+	l.inflight = max(0, l.inflight-1)
+	if o.Lost {
+		l.record(now)
 		return
 	}
-	l.lastUnblock = l.blockedUntil
-	l.lastDecrease = now
-	l.stats.Decreases++
-	var next float64
-	switch {
-	case obs > 0:
-		// The throughput admitted just before the 429 is the service's
-		// limit, seen from here: settle a little under it.
-		next = math.Min(math.Max(0.95*obs, 0.5*l.cur), 0.95*l.cur)
-		l.ceiling = obs
-		if l.slow {
-			// Slow start overshoots by little: its last half second is
-			// about the limit.
-			next = math.Min(math.Max(obs, 0.5*l.cur), 0.95*l.cur)
-			l.ceiling = next
+	if lat := now.Sub(t.sent); lat > 0 {
+		if l.latency == 0 {
+			l.latency = lat
+		} else {
+			l.latency += (lat - l.latency) / 8
 		}
-	case l.slow:
-		next = 0.5 * l.cur
-		l.ceiling = next
-	default:
-		next = 0.7 * l.cur
 	}
-	l.slow = false
-	l.setLocked(next)
+	if !o.Throttled {
+		l.stats.Successes++
+		l.record(now)
+		l.grow(now)
+		return
+	}
+	l.stats.Throttles++
+	w := o.Window
+	if w <= 0 {
+		w = time.Second
+	}
+	if w > time.Second && o.RetryAfter > 0 && now.Add(o.RetryAfter).After(l.blocked) {
+		l.blocked = now.Add(o.RetryAfter)
+	}
+	if !l.adaptive {
+		return
+	}
+	b := l.budgetFor(w)
+	if o.Limit > 0 {
+		b.stated = o.Limit
+	}
+	if !t.sent.After(b.cut.Add(l.latency)) {
+		// The episode the last cut answered: the request was sent before
+		// the cut, or so soon after it that it met the gateway still full
+		// of the requests sent before.
+		return
+	}
+	// (1−δ)·min(S, A). A 429 while sending above a stated limit (or in
+	// slow start, unpaced) measures nothing new: S is the limit. Below
+	// it, A counts only when callers waited for the budget for the whole
+	// span it is measured over (else it measures the work, not the
+	// gateway): when the gateway admitted about the budget, the budget
+	// just crossed the limit (or requests bunched): n is the limit; when
+	// it admitted less, others share the limit: A is what is left.
+	target := b.n
+	if span := l.span(b, now); b.n > 0 && !b.since.IsZero() && now.Sub(b.since) >= span && now.Sub(b.busy) <= b.w {
+		if a := l.admitted(b, now, span); a < (1-cutBelow)*b.n {
+			target = a
+		}
+	}
+	if b.n <= 0 {
+		target = l.admitted(b, now, l.span(b, now))
+	}
+	if b.stated > 0 && (b.n <= 0 || b.n >= b.stated) {
+		target = b.stated
+	} else if b.stated > 0 {
+		target = math.Min(target, b.stated)
+	}
+	if b == l.short && b.n <= 0 {
+		// Slow start's burst drained the gateway's bucket: the first
+		// paced request waits an interval.
+		l.tat = now.Add(time.Duration(float64(b.w) / max(target, 1)))
+	}
+	b.measured = b.measured || b.n > 0 || b.stated > 0
+	b.n = math.Max((1-cutBelow)*target, l.minBudget(b))
+	b.cut = now
+	l.stats.Decreases++
 }
 
-// recent estimates the admitted throughput in requests per second from
-// the successes of the last half second, leaving out the time callers were
-// held by a Retry-After (a second of nothing would halve the estimate). It
-// returns 0 when less than 200 ms are left to measure.
-func (l *Limiter) recent(now time.Time) float64 {
-	const slot = 100 * time.Millisecond
-	from := now.Add(-500 * time.Millisecond)
-	if l.lastUnblock.After(from) {
-		from = l.lastUnblock
+// budgetFor returns the budget of window w, making it on first use.
+func (l *Limiter) budgetFor(w time.Duration) *budget {
+	if w <= time.Second {
+		if l.short == nil {
+			l.short = &budget{w: time.Second}
+		}
+		return l.short
 	}
-	span := now.Sub(from)
-	if span < 200*time.Millisecond {
-		return 0
+	for _, b := range l.long {
+		if b.w == w {
+			return b
+		}
 	}
-	cur := now.UnixNano() / int64(slot)
-	first := from.UnixNano() / int64(slot)
-	n := 0
-	for s := max(first, cur-int64(len(l.ring))+1); s <= cur; s++ {
-		n += l.ring[s%int64(len(l.ring))]
+	b := &budget{w: w}
+	l.long = append(l.long, b)
+	sort.Slice(l.long, func(i, j int) bool { return l.long[i].w < l.long[j].w })
+	return b
+}
+
+// span is what a measurement of budget b covers: a longer window is
+// counted whole; a second is measured over at least a second and twenty
+// answers at its budget (at most ten seconds), or, in slow start, over the
+// last round trip (the ramp before it says nothing of the limit). Never
+// more than the log holds.
+func (l *Limiter) span(b *budget, now time.Time) time.Duration {
+	if b.w > time.Second {
+		return b.w
 	}
-	// Whole slots were counted: measure over them.
-	span = now.Sub(time.Unix(0, first*int64(slot)))
-	return float64(n) / span.Seconds()
+	span := time.Second
+	switch {
+	case b.n > 0:
+		span = min(max(span, time.Duration(20/b.n*float64(b.w))), 10*time.Second)
+	case l.latency > 0:
+		span = max(l.latency, 20*time.Millisecond)
+	}
+	if !l.started.IsZero() && now.Sub(l.started) < span {
+		span = max(now.Sub(l.started), 20*time.Millisecond)
+	}
+	return span
+}
+
+// admitted measures how many requests the gateway admitted per window of
+// budget b in the span before now (a fixed window that began with this
+// client admitted exactly what it counts).
+func (l *Limiter) admitted(b *budget, now time.Time, span time.Duration) float64 {
+	n := float64(l.countSince(now.Add(-span)))
+	if b.w > time.Second {
+		return n
+	}
+	return n * float64(b.w) / float64(span)
+}
+
+// grow adds δ/K requests to every budget that held a caller back within
+// its window.
+func (l *Limiter) grow(now time.Time) {
+	if l.short == nil {
+		l.window = min(l.window+1, l.maxIn)
+	}
+	if !l.adaptive {
+		return
+	}
+	for _, b := range append([]*budget{l.short}, l.long...) {
+		if b == nil || b.n <= 0 || now.Sub(b.busy) > b.w {
+			continue
+		}
+		if b.measured && (b.stated <= 0 || b.n >= (1-cutBelow)*b.stated) {
+			b.n += cutBelow / regrowOver
+		} else {
+			// Below what a stated limit allows (a cut for jitter, or a
+			// share that grew back), or never measured: regrow by δ
+			// every window; probing past the limit stays slow.
+			b.n += cutBelow
+		}
+		if l.max > 0 && b.w <= time.Second {
+			b.n = math.Min(b.n, l.max*b.w.Seconds())
+		}
+	}
+}
+
+// throttleRE reads APIG.0308's "limit:N,time:1 minute" (also second, hour,
+// day; a number of units).
+var throttleRE = regexp.MustCompile(`limit:\s*([0-9]+(?:\.[0-9]+)?)\s*,\s*time:\s*([0-9]+)\s*(second|minute|hour|day)`)
+
+// ParseThrottle reads the limit and window an APIG.0308 message states,
+// e.g. "The throttling threshold has been reached: policy user over
+// ratelimit,limit:600,time:1 minute" → 600, 1m. It returns zeros when the
+// message states none.
+func ParseThrottle(msg string) (limit float64, window time.Duration) {
+	m := throttleRE.FindStringSubmatch(msg)
+	if m == nil {
+		return 0, 0
+	}
+	limit, _ = strconv.ParseFloat(m[1], 64)
+	k, _ := strconv.Atoi(m[2])
+	unit := map[string]time.Duration{"second": time.Second, "minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[m[3]]
+	if limit <= 0 || k <= 0 {
+		return 0, 0
+	}
+	return limit, time.Duration(k) * unit
 }

@@ -88,13 +88,17 @@ func (c *Client) Stats() Stats {
 
 // call is the state of one client call, shared by its attempts.
 type call struct {
-	op      string
-	retry   bool
-	start   time.Time
-	body    []byte
-	attempt atomic.Int32
-	written atomic.Bool
-	token   string // IAM token used by the last attempt
+	op string
+	// idempotent calls are retried on every retryable failure; a create
+	// only when the service refused it (429) or it never left (a
+	// connection error before the request was written).
+	idempotent bool
+	start      time.Time // the first attempt was sent: the budget's clock
+	body       []byte
+	attempt    atomic.Int32
+	written    atomic.Bool
+	sleeping   atomic.Bool // between attempts (counted in Client.retrying)
+	token      string      // IAM token used by the last attempt
 }
 
 type callKey struct{}
@@ -107,8 +111,21 @@ func callOf(ctx context.Context) *call {
 // roundTripper waits on the limiter, authenticates (a fresh signature for
 // every attempt), sends, reads error bodies and reports the attempt.
 type roundTripper struct {
-	c    *Client
-	base http.RoundTripper
+	c       *Client
+	base    http.RoundTripper
+	timeout time.Duration // one attempt, from its send to its body read
+}
+
+// cancelBody ends an attempt's time bound when its body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -119,23 +136,37 @@ func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	attempt := int(cl.attempt.Add(1))
 	cl.written.Store(false)
-	if err := t.c.limiter.Wait(ctx); err != nil {
+	t.c.wake(cl)
+	tk, err := t.c.limiter.Wait(ctx)
+	if err != nil {
 		return nil, err
+	}
+	if attempt == 1 {
+		cl.start = t.c.now()
 	}
 	r := req.Clone(ctx)
 	if err := t.c.authenticate(ctx, r, cl); err != nil {
+		t.c.limiter.Done(tk, Outcome{Lost: true})
 		return nil, err
 	}
-	r = r.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+	actx, cancel := context.WithTimeout(ctx, t.timeout)
+	r = r.WithContext(httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { cl.written.Store(true) },
 	}))
 	began := time.Now()
 	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		cancel()
+	} else {
+		resp.Body = cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	}
 	ev := Event{Op: cl.op, Method: req.Method, Path: req.URL.Path, Attempt: attempt}
 	if err != nil {
 		ev.Err = redactErr(err, t.c.secretList())
+		t.c.limiter.Done(tk, Outcome{Lost: true})
 	} else {
 		ev.Status = resp.StatusCode
+		var msg string
 		if resp.StatusCode >= 300 {
 			// Read the (capped) error body now so that the code can be
 			// reported and the limiter told; hand a copy on.
@@ -143,14 +174,17 @@ func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			resp.Body.Close()
 			resp.Body = io.NopCloser(bytes.NewReader(body))
 			if rerr == nil && len(body) <= maxBody {
-				ev.Code = parseAPIError(resp.StatusCode, resp.Header, body, false, t.c.now(), t.c.secretList()).Code
+				ae := parseAPIError(resp.StatusCode, resp.Header, body, false, t.c.now(), t.c.secretList())
+				ev.Code, msg = ae.Code, ae.Message
 			}
 		}
-		if resp.StatusCode == http.StatusTooManyRequests {
-			t.c.limiter.OnThrottle(parseRetryAfter(resp.Header.Get("Retry-After"), t.c.now()))
-		} else {
-			t.c.limiter.OnSuccess()
+		var o Outcome
+		if resp.StatusCode == http.StatusTooManyRequests || ev.Code == "APIG.0308" {
+			o.Throttled = true
+			o.Limit, o.Window = ParseThrottle(msg)
+			o.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), t.c.now())
 		}
+		t.c.limiter.Done(tk, o)
 	}
 	ev.Duration = time.Since(began)
 	t.c.counters.record(ev.Status, attempt)
@@ -160,19 +194,19 @@ func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// checkRetry is the retry policy: only calls marked retryable; 429, 5xx and
-// connection errors; never APIG.0301; never past MaxElapsed; never a
-// cancelled context or a certificate error.
+// checkRetry is the retry policy, the only one of the program: the calls
+// marked idempotent are retried on 429, 5xx and connection errors; a
+// create only on 429 (refused, so nothing was created) and on a connection
+// error before the request was written. Never APIG.0301 (five in a row lock
+// the access key), a certificate error or a cancelled context. A retry
+// starts only within the budget: at most MaxAttempts attempts in all, and
+// only if its longest wait ends within MaxElapsed of the first attempt.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	cl := callOf(ctx)
-	if cl == nil || !cl.retry {
-		return false, nil
-	}
-	elapsed := c.now().Sub(cl.start)
-	if elapsed >= c.retry.MaxElapsed {
+	if cl == nil || int(cl.attempt.Load()) >= c.retry.MaxAttempts {
 		return false, nil
 	}
 	if err != nil {
@@ -186,35 +220,64 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if errors.As(err, &ce) || errors.As(err, &ua) || errors.As(err, &he) {
 			return false, nil
 		}
-		return true, nil
+		if !cl.idempotent && cl.written.Load() {
+			return false, nil // the create may have been made: the caller looks it up
+		}
+	} else {
+		throttled := resp.StatusCode == http.StatusTooManyRequests
+		if !throttled && (resp.StatusCode < 500 || !cl.idempotent) {
+			return false, nil
+		}
 	}
-	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode < 500 {
+	n := int(cl.attempt.Load())
+	if cl.start.IsZero() || c.now().Sub(cl.start)+c.longestWait(n, resp) > c.retry.MaxElapsed {
 		return false, nil
 	}
-	if ra := parseRetryAfter(resp.Header.Get("Retry-After"), c.now()); elapsed+ra > c.retry.MaxElapsed {
-		return false, nil
+	if cl.sleeping.CompareAndSwap(false, true) {
+		c.retrying.Add(1)
 	}
 	return true, nil
 }
 
-// backoff honours Retry-After and otherwise waits a random time between
-// WaitMin and min(WaitMax, WaitMin·2^n) (jittered exponential backoff).
-func (c *Client) backoff(_, _ time.Duration, n int, resp *http.Response) time.Duration {
+// wake notes that a call's wait before a retry is over.
+func (c *Client) wake(cl *call) {
+	if cl.sleeping.CompareAndSwap(true, false) {
+		c.retrying.Add(-1)
+	}
+}
+
+// Concurrency is how many calls a caller should keep going at once to use
+// the service's budget fully: the limiter's in-flight window
+// (Limiter.Concurrency) plus the calls waiting to be retried, which hold
+// no request in flight.
+func (c *Client) Concurrency() int {
+	return c.limiter.Concurrency() + int(c.retrying.Load())
+}
+
+// longestWait is the longest wait before retry n (n ≥ 1): the service's
+// Retry-After when it sent one, else min(WaitMax, WaitMin·2^(n-1)).
+func (c *Client) longestWait(n int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if ra := parseRetryAfter(resp.Header.Get("Retry-After"), c.now()); ra > 0 {
 			return ra
 		}
 	}
-	lo, hi := c.retry.WaitMin, c.retry.WaitMax
-	ceil := lo
-	for i := 0; i < n && ceil < hi; i++ {
+	ceil := c.retry.WaitMin
+	for i := 1; i < n && ceil < c.retry.WaitMax; i++ {
 		ceil *= 2
 	}
-	ceil = min(ceil, hi)
-	if ceil <= lo {
-		return lo
+	return min(ceil, c.retry.WaitMax)
+}
+
+// backoff is retryablehttp's wait before retry attempt+1: the service's
+// Retry-After when it sent one, else a random time between half and all
+// of the longest wait (jittered exponential backoff).
+func (c *Client) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
+	w := c.longestWait(attempt+1, resp)
+	if resp != nil && parseRetryAfter(resp.Header.Get("Retry-After"), c.now()) > 0 {
+		return w
 	}
-	return lo + time.Duration(rand.Int64N(int64(ceil-lo)+1))
+	return w/2 + time.Duration(rand.Int64N(int64(w/2)+1))
 }
 
 func passthrough(resp *http.Response, err error, _ int) (*http.Response, error) { return resp, err }
@@ -253,7 +316,10 @@ func (c *Client) newHTTP(cfg Config) (*retryablehttp.Client, *http.Client, error
 	}
 	plain := hc // for IAM: no limiter, no call state
 	plain.Transport = base
-	hc.Transport = &roundTripper{c: c, base: base}
+	// An attempt's time bound starts when the limiter lets it go: a
+	// request queued behind a spent per-minute window is not late.
+	hc.Transport = &roundTripper{c: c, base: base, timeout: hc.Timeout}
+	hc.Timeout = 0
 	rc := &retryablehttp.Client{
 		HTTPClient:   &hc,
 		RetryWaitMin: c.retry.WaitMin,
@@ -278,7 +344,7 @@ func readBody(r io.Reader) ([]byte, bool, error) {
 // do sends one call: encodes body (nil for none), retries as allowed,
 // renews an IAM password token once on a 401, and decodes a 2xx answer
 // into out (nil to ignore). It returns the HTTP status of the answer.
-func (c *Client) do(ctx context.Context, op, method, path string, query url.Values, body any, retry bool, out any) (int, error) {
+func (c *Client) do(ctx context.Context, op, method, path string, query url.Values, body any, idempotent bool, out any) (int, error) {
 	var raw []byte
 	if body != nil {
 		var buf bytes.Buffer
@@ -299,7 +365,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, query url.Valu
 
 	renewed := false
 	for {
-		cl := &call{op: op, retry: retry, start: c.now(), body: raw}
+		cl := &call{op: op, idempotent: idempotent, body: raw}
 		cctx := context.WithValue(ctx, callKey{}, cl)
 		var rbody any
 		if raw != nil {
@@ -316,6 +382,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, query url.Valu
 			req.Header.Set("Content-Type", "application/json")
 		}
 		resp, err := c.rc.Do(req)
+		c.wake(cl)
 		if err != nil {
 			if resp != nil {
 				resp.Body.Close()

@@ -237,6 +237,11 @@ type ListOptions struct {
 	Feature     string
 	WorkspaceID string
 	PoolID      string
+	// SortDir is ASC or DESC (rule 3; empty: the service's default, DESC).
+	// The sort key is the service's default (create_at, not documented):
+	// nothing may depend on the order, but a poll that reads ASC while
+	// notebooks are created finds the older ones where they were.
+	SortDir string
 }
 
 // Flavor is one entry of ListFlavors.

@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -123,24 +125,122 @@ func (o *Origin) UnmarshalText(b []byte) error {
 
 // yamlOf returns v's JSON form as a YAML node in block style, so that YAML
 // documents follow the JSON encoding instead of restating it in yaml tags.
+// The node is built from the JSON text, tagged as YAML would resolve each
+// value (no YAML parser: it cost most of the time of expanding a big
+// fleet).
 func yamlOf(v any) (*yaml.Node, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, err
+	n, rest, err := jsonNode(b)
+	if err == nil && len(bytes.TrimSpace(rest)) > 0 {
+		err = fmt.Errorf("unexpected %q after the JSON value", rest)
 	}
-	var block func(n *yaml.Node)
-	block = func(n *yaml.Node) {
-		n.Style = 0 // JSON's flow style and quoting become YAML's defaults
-		for _, c := range n.Content {
-			block(c)
+	return n, err
+}
+
+// yamlReadable reports whether a YAML reader takes text as it is: tab,
+// line breaks and printable characters only (YAML 1.2, 5.1; encoding/json
+// escapes the C0 controls but not DEL, the C1 controls or U+FFFE).
+func yamlReadable(text []byte) bool {
+	for _, r := range string(text) {
+		switch {
+		case r == 0x09 || r == 0x0A || r == 0x0D, r >= 0x20 && r <= 0x7E, r == 0x85,
+			r >= 0xA0 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000 && r <= 0x10FFFF:
+		default:
+			return false
 		}
 	}
-	block(&doc)
-	return doc.Content[0], nil
+	return true
+}
+
+// jsonNode reads the JSON value at the start of b (valid JSON, as
+// json.Marshal writes) as a YAML node and returns the rest of b.
+func jsonNode(b []byte) (*yaml.Node, []byte, error) {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return nil, nil, errors.New("unexpected end of JSON")
+	}
+	scalar := func(tag, value string) *yaml.Node {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+	}
+	switch c := b[0]; {
+	case c == '{' || c == '[':
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		end := byte('}')
+		if c == '[' {
+			n.Kind, n.Tag, end = yaml.SequenceNode, "!!seq", ']'
+		}
+		b = bytes.TrimLeft(b[1:], " \t\r\n")
+		for len(b) > 0 && b[0] != end {
+			if n.Kind == yaml.MappingNode {
+				k, rest, err := jsonNode(b)
+				if err != nil {
+					return nil, nil, err
+				}
+				rest = bytes.TrimLeft(rest, " \t\r\n")
+				if k.Tag != "!!str" || len(rest) == 0 || rest[0] != ':' {
+					return nil, nil, errors.New("malformed JSON object")
+				}
+				n.Content = append(n.Content, k)
+				b = rest[1:]
+			}
+			v, rest, err := jsonNode(b)
+			if err != nil {
+				return nil, nil, err
+			}
+			n.Content = append(n.Content, v)
+			b = bytes.TrimLeft(rest, " \t\r\n")
+			if len(b) > 0 && b[0] == ',' {
+				b = bytes.TrimLeft(b[1:], " \t\r\n")
+			}
+		}
+		if len(b) == 0 {
+			return nil, nil, errors.New("unexpected end of JSON")
+		}
+		return n, b[1:], nil
+	case c == '"':
+		i, escaped := 1, false
+		for ; i < len(b) && b[i] != '"'; i++ {
+			if b[i] == '\\' {
+				escaped = true
+				i++
+			}
+		}
+		if i >= len(b) {
+			return nil, nil, errors.New("unexpected end of JSON string")
+		}
+		if !yamlReadable(b[1:i]) {
+			// What a YAML reader refuses a fleet file cannot hold.
+			return nil, nil, errors.New("yaml: control characters are not allowed")
+		}
+		s := string(b[1:i])
+		if escaped {
+			if err := json.Unmarshal(b[:i+1], &s); err != nil {
+				return nil, nil, err
+			}
+		}
+		return scalar("!!str", s), b[i+1:], nil
+	case bytes.HasPrefix(b, []byte("true")):
+		return scalar("!!bool", "true"), b[4:], nil
+	case bytes.HasPrefix(b, []byte("false")):
+		return scalar("!!bool", "false"), b[5:], nil
+	case bytes.HasPrefix(b, []byte("null")):
+		return scalar("!!null", "null"), b[4:], nil
+	}
+	i := 0
+	for i < len(b) && strings.IndexByte("+-0123456789.eE", b[i]) >= 0 {
+		i++
+	}
+	if i == 0 {
+		return nil, nil, fmt.Errorf("unexpected %q in JSON", b[0])
+	}
+	num := string(b[:i])
+	if strings.ContainsAny(num, ".eE") {
+		return scalar("!!float", num), b[i:], nil
+	}
+	return scalar("!!int", num), b[i:], nil
 }
 
 // Document is the expanded form of a fleet as `nbfleet expand` prints it:
