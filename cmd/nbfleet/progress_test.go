@@ -8,6 +8,7 @@ import (
 
 	"github.com/nbfleet/nbfleet/internal/progress"
 	"github.com/nbfleet/nbfleet/pkg/execute"
+	"github.com/nbfleet/nbfleet/pkg/execute/executetest"
 	"github.com/nbfleet/nbfleet/pkg/plan"
 	"github.com/nbfleet/nbfleet/pkg/report"
 )
@@ -18,15 +19,6 @@ import (
 
 // sgr matches an escape sequence that sets colours.
 var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
-
-// stepClock advances 10 seconds per reading.
-func stepClock() func() time.Time {
-	t := time.Date(2026, 9, 1, 3, 0, 0, 0, time.UTC)
-	return func() time.Time {
-		t = t.Add(10 * time.Second)
-		return t
-	}
-}
 
 // drive runs obs through a small run with a success and a failure, which
 // a coloured display paints.
@@ -72,7 +64,7 @@ func TestProgressDisplay(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errb syncBuffer
-			e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return tt.vars[k] }, now: stepClock(),
+			e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string { return tt.vars[k] }, now: executetest.StepClock(),
 				stdoutTTY: tt.stdout, stderrTTY: tt.errs, tick: make(chan time.Time)}
 			obs := newProgress(e, tt.json, false)
 			if got := typeName(obs); got != tt.want {
