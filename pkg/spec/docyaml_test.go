@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/nbfleet/nbfleet/pkg/spec"
+	"github.com/nbfleet/nbfleet/pkg/spec/spectest"
 )
 
 // fataler is what the helpers need of *testing.T and *rapid.T.
@@ -126,28 +126,8 @@ func TestWriteYAMLAsYAMLv3(t *testing.T) {
 
 // BenchmarkWriteYAML10k writes the document of 10 000 roster notebooks.
 func BenchmarkWriteYAML10k(b *testing.B) {
-	dir := b.TempDir()
-	var csv bytes.Buffer
-	csv.WriteString("student_id,name,email\n")
-	for i := 1; i <= 10_000; i++ {
-		fmt.Fprintf(&csv, "s%05d,Student Number %d,s%05d@students.example.edu\n", i, i, i)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "roster.csv"), csv.Bytes(), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	fleet := filepath.Join(dir, "fleet.yaml")
-	if err := os.WriteFile(fleet, []byte(`version: 1
-fleet: big-course
-target: {region: eu-de}
-defaults:
-  flavor: modelarts.vm.cpu.2u
-  image_id: e1a07296-22a8-4f05-8bc8-e936c8e54090
-  volume: {category: EVS, ownership: MANAGED, capacity: 50}
-notebooks:
-  - for_each: {csv: roster.csv}
-    name: "course-{{ .student_id }}"
-    description: "Notebook of {{ .name }} ({{ .email }})"
-`), 0o644); err != nil {
+	fleet, err := spectest.Roster10k(b.TempDir())
+	if err != nil {
 		b.Fatal(err)
 	}
 	f, err := spec.Load(fleet)
