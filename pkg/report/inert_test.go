@@ -137,7 +137,8 @@ func checkHTMLInert(t *testing.T, in, page string) {
 		t.Fatalf("%q: page has an event handler: %q", in, m)
 	}
 	for _, m := range href.FindAllStringSubmatch(page, -1) {
-		if u := m[1]; !strings.HasPrefix(u, "#nb-") && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		// A scheme is case-insensitive (RFC 3986 3.1): "Http://" is a web link too.
+		if u, lu := m[1], strings.ToLower(m[1]); !strings.HasPrefix(u, "#nb-") && !strings.HasPrefix(lu, "https://") && !strings.HasPrefix(lu, "http://") {
 			t.Fatalf("%q: page links to %q", in, u)
 		}
 	}
