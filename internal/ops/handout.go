@@ -39,15 +39,7 @@ func Handout(ctx context.Context, e *Env, req HandoutRequest) (*report.Handout, 
 }
 
 func (e *Env) handout(ctx context.Context, req HandoutRequest) (*report.Handout, error) {
-	fleet, err := e.loadFleet(req.Fleet)
-	if err != nil {
-		return nil, err
-	}
-	s, err := e.connect(fleet.Target, req.Conn, source{fleet: fleet})
-	if err != nil {
-		return nil, err
-	}
-	live, err := s.refresh(ctx, plan.Workspaces(fleet))
+	fleet, _, live, err := e.openFleet(ctx, req.Fleet, req.Conn)
 	if err != nil {
 		return nil, err
 	}

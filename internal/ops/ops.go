@@ -251,6 +251,25 @@ func (s *session) locate(ctx context.Context, p *plan.Plan) {
 	}
 }
 
+// openFleet is how every command that reads a fleet's live state begins:
+// the fleet file loaded, a session to its cloud under the endpoint policy,
+// and the live notebooks of its workspaces.
+func (e *Env) openFleet(ctx context.Context, path string, c Conn) (*spec.Fleet, *session, []modelarts.Notebook, error) {
+	fleet, err := e.loadFleet(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, err := e.connect(fleet.Target, c, source{fleet: fleet})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	live, err := s.refresh(ctx, plan.Workspaces(fleet))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return fleet, s, live, nil
+}
+
 // refresh lists the live notebooks of the workspaces, with paginated list
 // calls (never one GET per notebook). A DELETED notebook, which the service
 // still lists for a while after a delete, is gone: no command sees it.

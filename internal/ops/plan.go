@@ -39,16 +39,7 @@ func Drift(ctx context.Context, e *Env, req PlanRequest) (*plan.Plan, error) {
 }
 
 func (e *Env) plan(ctx context.Context, req PlanRequest, full bool) (*plan.Plan, error) {
-	fleet, err := e.loadFleet(req.Fleet)
-	if err != nil {
-		return nil, err
-	}
-	s, err := e.connect(fleet.Target, req.Conn, source{fleet: fleet})
-	if err != nil {
-		return nil, err
-	}
-	wss := plan.Workspaces(fleet)
-	live, err := s.refresh(ctx, wss)
+	fleet, s, live, err := e.openFleet(ctx, req.Fleet, req.Conn)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +74,7 @@ func (e *Env) plan(ctx context.Context, req PlanRequest, full bool) (*plan.Plan,
 			ProjectID:   project,
 			WorkspaceID: fleet.Target.WorkspaceID,
 		},
-		Workspaces: wss,
+		Workspaces: plan.Workspaces(fleet),
 		Live:       live,
 		Key:        key,
 	}

@@ -61,15 +61,7 @@ func Renew(ctx context.Context, e *Env, req RenewRequest) ([]RenewResult, error)
 	}
 	soft, cancel := e.soft(ctx)
 	defer cancel()
-	fleet, err := e.loadFleet(req.Fleet)
-	if err != nil {
-		return nil, err
-	}
-	s, err := e.connect(fleet.Target, req.Conn, source{fleet: fleet})
-	if err != nil {
-		return nil, err
-	}
-	live, err := s.refresh(soft, plan.Workspaces(fleet))
+	fleet, s, live, err := e.openFleet(soft, req.Fleet, req.Conn)
 	if err != nil {
 		return nil, e.stopped(err, "no lease was renewed")
 	}

@@ -30,15 +30,7 @@ func Status(ctx context.Context, e *Env, req StatusRequest) (*StatusResult, erro
 }
 
 func (e *Env) status(ctx context.Context, req StatusRequest) (*StatusResult, error) {
-	fleet, err := e.loadFleet(req.Fleet)
-	if err != nil {
-		return nil, err
-	}
-	s, err := e.connect(fleet.Target, req.Conn, source{fleet: fleet})
-	if err != nil {
-		return nil, err
-	}
-	live, err := s.refresh(ctx, plan.Workspaces(fleet))
+	fleet, _, live, err := e.openFleet(ctx, req.Fleet, req.Conn)
 	if err != nil {
 		return nil, err
 	}
