@@ -3,7 +3,6 @@ package spec
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -146,14 +145,7 @@ func (t *treeReader) read(rel string, limit int64) ([]byte, error) {
 	if !os.SameFile(before, after) {
 		return nil, &policyError{"changed while nbfleet was reading it: run nbfleet again"}
 	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, &tooLargeError{limit}
-	}
-	return b, nil
+	return readAtMost(f, limit)
 }
 
 // explain turns os.Root's refusal of a path that leaves the tree (a

@@ -103,7 +103,13 @@ func readLimited(name string, limit int64) ([]byte, error) {
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("is a directory")
 	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	return readAtMost(f, limit)
+}
+
+// readAtMost reads r to its end, or fails with a tooLargeError once it has
+// more than limit bytes: a fleet file or a file it names never fills memory.
+func readAtMost(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
