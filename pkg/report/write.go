@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/nbfleet/nbfleet/internal/atomicfile"
 	"github.com/nbfleet/nbfleet/internal/safetext"
@@ -231,13 +232,26 @@ func WriteDir(dir string, r *Report) error {
 		{MarkdownFile, WriteMarkdown},
 		{HTMLFile, WriteHTML},
 	}
-	for _, wr := range writers {
-		var b bytes.Buffer
-		if err := wr.write(&b, r); err != nil {
-			return fmt.Errorf("write report %s: %w", wr.name, err)
-		}
-		if err := atomicfile.WriteFile(filepath.Join(dir, wr.name), b.Bytes(), 0o600); err != nil {
-			return fmt.Errorf("write report: %w", err)
+	// The writers only read r: they run at once (at 10 000 notebooks the
+	// HTML alone takes about half a second, the JSON a quarter).
+	errs := make([]error, len(writers))
+	var wg sync.WaitGroup
+	for i, wr := range writers {
+		wg.Go(func() {
+			var b bytes.Buffer
+			if err := wr.write(&b, r); err != nil {
+				errs[i] = fmt.Errorf("write report %s: %w", wr.name, err)
+				return
+			}
+			if err := atomicfile.WriteFile(filepath.Join(dir, wr.name), b.Bytes(), 0o600); err != nil {
+				errs[i] = fmt.Errorf("write report: %w", err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err // the first in the files' order
 		}
 	}
 	return nil
