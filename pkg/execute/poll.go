@@ -37,15 +37,18 @@ import (
 //     it was due are checked on their own schedules from then on, and the
 //     later ones have a new stand-in. So every waiter is checked, whatever
 //     the polls learn: a run ends when its notebooks are done.
-//   - One poll serves every waiter that is due: one GET each when they are
-//     fewer than a list's pages; else only the pages that held them in the
-//     last list (polls list oldest first, so a run adds notebooks at the
-//     end), when those are fewer; else one list for all (every page at once
-//     when nothing else competes for the rate). A list reads each kind of
-//     notebook its waiters have (the service lists NOTEBOOK or DEFAULT,
-//     never both). Waiters a list misses are looked up with a GET each
-//     when that costs no more than the list did, else by the next list
-//     (then a GET): a list read while notebooks are created can miss many.
+//   - One poll serves every waiter that is due, the cheapest way: the
+//     pages that held them when last read and, for notebooks the run
+//     created since, the tail of the list (polls list oldest first, so a
+//     run adds notebooks at the end; before any read, newest first); else
+//     one GET each when they are fewer than a list's pages; else one list
+//     for all, the first poll after a read missed one. Pages are read one
+//     at a time while creates still go out, eight at once as soon as only
+//     waiting is left. A list reads each kind of notebook its waiters
+//     have (the service lists NOTEBOOK or DEFAULT, never both). Waiters
+//     a read misses are looked up with a GET each when that costs no more
+//     than the read did, else by the next list (then a GET): a list read
+//     while notebooks are created can miss many.
 //   - While other changes still make calls (each poll request then takes a
 //     place in the service's budget a create could have had), polls take
 //     at most one request in forty of the rate every budget sustains
@@ -70,6 +73,13 @@ type poller struct {
 	// returned, pos where each was in it, oldest first (poller only).
 	listed map[string]int
 	pos    map[string]spot
+	// listBegan is when the last full list began (poller only): a
+	// waiter that began since is for a notebook at the end of its kind's
+	// list, or in it.
+	listBegan time.Time
+	// stale: a read of some pages missed a due notebook (the list shifted
+	// under it, or others were created): the next poll lists everything.
+	stale bool
 	// quiet reports whether every launched change is waiting: then nothing
 	// else competes for the service's rate. Nil means never.
 	quiet func() bool
@@ -80,6 +90,9 @@ const listPageSize = modelarts.PageLimit
 
 // pollShare is the share of a rate-bound run's requests polls may take.
 const pollShare = 1.0 / 40
+
+// maxListPages bounds the pages one poll reads of a kind: 100 000 notebooks.
+const maxListPages = 2000
 
 // pollSortDir is the order polls list in: oldest first, so that the
 // notebooks a run creates while a list is read come after the pages
@@ -385,15 +398,19 @@ func (p *poller) tick(ctx context.Context, due []*waiter) int {
 	for _, f := range kinds {
 		pages += max(1, (p.listed[f]+listPageSize-1)/listPageSize)
 	}
-	if len(byWaiter) < pages {
+	// The due ones were on a few pages of the last list, or are new and
+	// so at its end (polls list oldest first): read only those pages
+	// unless GETs are fewer. (They are never more than a full list's
+	// pages, but for a page's rounding.)
+	some, ok := p.pagesOf(byWaiter, all)
+	switch {
+	case ok && some.cost() <= len(byWaiter):
+		return p.pagesFor(ctx, some, byWaiter)
+	case len(byWaiter) < pages:
 		return p.get(ctx, byWaiter)
 	}
-	// The due ones were on a few pages of the last list (a run adds new
-	// notebooks at the end): read only those pages.
-	if at := p.pagesOf(byWaiter); at != nil && len(at) < pages {
-		return p.pagesFor(ctx, at, byWaiter)
-	}
 	began := time.Now()
+	p.listBegan = began
 	cost := 0
 	byID := map[string]*modelarts.Notebook{}
 	listed, pos := map[string]int{}, map[string]spot{}
@@ -411,7 +428,7 @@ func (p *poller) tick(ctx context.Context, due []*waiter) int {
 			}
 		}
 	}
-	p.listed, p.pos = listed, pos
+	p.listed, p.pos, p.stale = listed, pos, false
 	missing := map[string][]*waiter{}
 	for _, w := range p.snapshot() {
 		if nb, ok := byID[w.id]; ok {
@@ -495,20 +512,66 @@ func (p *poller) kinds(ws []*waiter) []string {
 	return append(out, slices.Sorted(maps.Keys(want))...)
 }
 
-// pagesOf returns the fewest pages that held every due notebook in the
-// last list, or nil when one was not in it, the client cannot read single
-// pages, or a fixed interval polls everyone anyway.
-func (p *poller) pagesOf(due map[string][]*waiter) []spot {
-	if _, ok := p.api.(pageLister); !ok || p.pos == nil || p.opts.PollInterval > 0 {
-		return nil
+// somePages is what a poll reads instead of a whole list: the pages that
+// held due notebooks in the last list (spots), and the notebooks of each
+// kind the run created since (tails: the kind and how many of them to
+// read; see pagesOf).
+type somePages struct {
+	spots []spot
+	tails map[string]int
+}
+
+// cost is the requests the read is expected to take.
+func (s somePages) cost() int {
+	n := len(s.spots)
+	for _, k := range s.tails {
+		n += (k + listPageSize - 1) / listPageSize
+	}
+	return n
+}
+
+// pagesOf returns the fewest pages that hold every due notebook: the pages
+// that held it when it was last read, or, for a notebook the run created
+// since the last full list began, the tail of its kind's list. Listed
+// oldest first, a run's new notebooks follow where the reads ended: a tail
+// is the new notebooks up to the last due one, read from there. Before any
+// read ended anywhere, it is every new notebook, read newest first. ok is
+// false when a due notebook is in neither (missed by the last list, not
+// created by the run), a read missed one since the last full list, the
+// client cannot read single pages, or a fixed interval polls everyone
+// anyway. all are every waiter: the new ones make the tails' length.
+func (p *poller) pagesOf(due map[string][]*waiter, all []*waiter) (somePages, bool) {
+	var s somePages
+	if _, ok := p.api.(pageLister); !ok || p.stale || p.opts.PollInterval > 0 {
+		return s, false
 	}
 	var at []spot
-	for id := range due {
-		sp, ok := p.pos[id]
-		if !ok {
-			return nil
+	last := map[string]time.Time{} // per kind, the latest due new waiter's beginning
+	for id, ws := range due {
+		if sp, ok := p.pos[id]; ok {
+			at = append(at, sp)
+			continue
 		}
-		at = append(at, sp)
+		w := ws[0]
+		if !p.isNew(w) {
+			return s, false
+		}
+		if f := p.kindOf(w); w.since.After(last[f]) {
+			last[f] = w.since
+		}
+	}
+	// A tail's length: where a list ended before, oldest first, the new
+	// notebooks up to the last due one; else, newest first, all of them.
+	for _, w := range all {
+		f := p.kindOf(w)
+		if l, tail := last[f]; tail && p.isNew(w) {
+			if _, listed := p.listed[f]; !listed || !w.since.After(l) {
+				if s.tails == nil {
+					s.tails = map[string]int{}
+				}
+				s.tails[f]++
+			}
+		}
 	}
 	slices.SortFunc(at, func(a, b spot) int {
 		if c := strings.Compare(a.feature, b.feature); c != 0 {
@@ -516,44 +579,133 @@ func (p *poller) pagesOf(due map[string][]*waiter) []spot {
 		}
 		return a.at - b.at
 	})
-	var pages []spot
 	for _, sp := range at {
-		if n := len(pages); n == 0 || sp.feature != pages[n-1].feature || sp.at >= pages[n-1].at+listPageSize {
-			pages = append(pages, sp)
+		if n := len(s.spots); n == 0 || sp.feature != s.spots[n-1].feature || sp.at >= s.spots[n-1].at+listPageSize {
+			s.spots = append(s.spots, sp)
 		}
 	}
-	return pages
+	return s, true
 }
 
-// pagesFor reads the pages that begin at each spot and hands the due
-// waiters their notebooks; one that is not there (the list shifted) is
-// looked for again by the next full list. It returns how many requests it
+// isNew reports whether w waits for a notebook the run created (so among
+// the newest of its kind) that no list has shown: created since the last
+// full list began, or before any, of a known kind.
+func (p *poller) isNew(w *waiter) bool {
+	if _, seen := p.pos[w.id]; seen || w.op != plan.StepCreate {
+		return false
+	}
+	return p.kindOf(w) != "" && !w.since.Before(p.listBegan)
+}
+
+// pageRef is one page a poll reads: of a kind, at an offset, oldest first
+// or (newest) newest first.
+type pageRef struct {
+	feature string
+	at      int
+	newest  bool
+}
+
+// pagesFor reads the pages of s and hands every waiter whose notebook it
+// read a sighting. It remembers where (oldest first) each notebook it read
+// is, so a notebook first read in a tail is read on its own page next
+// time. Due ones that are not there (the list shifted: a notebook before
+// them was deleted) are looked for as a list's missing ones are (confirm),
+// and the next poll lists everything. It returns how many requests it
 // sent.
-func (p *poller) pagesFor(ctx context.Context, pages []spot, due map[string][]*waiter) int {
+func (p *poller) pagesFor(ctx context.Context, s somePages, due map[string][]*waiter) int {
 	pl := p.api.(pageLister)
+	if p.pos == nil {
+		p.pos, p.listed = map[string]spot{}, map[string]int{}
+	}
 	seen := map[string]*modelarts.Notebook{}
-	for _, pg := range pages {
-		opts := modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID, Feature: pg.feature, SortDir: pollSortDir}
-		page, err := pl.ListPage(ctx, opts, pg.at, listPageSize)
+	sent := 0
+	// read reads refs and notes where each notebook is; it reports
+	// whether every read succeeded, and returns the pages.
+	read := func(refs []pageRef) ([]*modelarts.Page, bool) {
+		got, err := p.readPages(ctx, pl, refs)
+		sent += len(refs)
 		if err != nil {
-			return len(pages)
+			return nil, false
 		}
-		for i := range page.Data {
-			seen[page.Data[i].ID] = &page.Data[i]
+		for i, r := range refs {
+			pg := got[i]
+			for j := range pg.Data {
+				at := r.at + j
+				if r.newest {
+					at = pg.Total - 1 - at
+				}
+				if at < 0 {
+					continue // the total shrank while the page was read
+				}
+				id := pg.Data[j].ID
+				seen[id] = &pg.Data[j]
+				p.pos[id] = spot{feature: r.feature, at: at}
+				p.listed[r.feature] = max(p.listed[r.feature], at+1)
+			}
+		}
+		return got, true
+	}
+	var refs []pageRef
+	for _, sp := range s.spots {
+		refs = append(refs, pageRef{feature: sp.feature, at: sp.at})
+	}
+	// A tail is read oldest first from where the lists ended, or, when
+	// no list ended yet, newest first.
+	kinds := slices.Sorted(maps.Keys(s.tails))
+	lastOf := map[string]int{} // the index in refs of each tail's last page
+	for _, f := range kinds {
+		end, listed := p.listed[f]
+		for at := 0; at < s.tails[f]; at += listPageSize {
+			refs = append(refs, pageRef{feature: f, at: end + at, newest: !listed})
+			lastOf[f] = len(refs) - 1
 		}
 	}
-	for id, ws := range due {
-		nb, ok := seen[id]
-		if !ok {
-			p.pos = nil // a full list next time
-			continue
+	got, ok := read(refs)
+	if !ok {
+		return sent
+	}
+	// While a due notebook of the run is still not seen (created while
+	// the pages were read, others' notebooks among the run's), read on,
+	// twice as many pages each round, up to a short page.
+	for _, f := range kinds {
+		r := refs[lastOf[f]]
+		next, full := r.at+listPageSize, len(got[lastOf[f]].Data) == listPageSize
+		for batch := 1; full && next < maxListPages*listPageSize && p.unseenNew(f, due, seen); batch *= 2 {
+			var more []pageRef
+			for ; len(more) < batch && next < maxListPages*listPageSize; next += listPageSize {
+				more = append(more, pageRef{feature: f, at: next, newest: r.newest})
+			}
+			pages, ok := read(more)
+			if !ok {
+				return sent
+			}
+			full = len(pages[len(pages)-1].Data) == listPageSize
 		}
-		for _, w := range ws {
+	}
+	// Every waiter whose notebook was read has a sighting, due or not, as
+	// from a full list.
+	missing := map[string][]*waiter{}
+	for _, w := range p.snapshot() {
+		if nb, ok := seen[w.id]; ok {
 			c := *nb
 			p.deliver(w, observation{nb: &c})
+		} else if ws, ok := due[w.id]; ok {
+			p.stale = true // a full list next time
+			missing[w.id] = ws
 		}
 	}
-	return len(pages)
+	return sent + p.get(ctx, p.confirm(missing, sent))
+}
+
+// unseenNew reports whether a due waiter of kind f for a notebook the run
+// created is not among seen.
+func (p *poller) unseenNew(f string, due map[string][]*waiter, seen map[string]*modelarts.Notebook) bool {
+	for id, ws := range due {
+		if _, ok := seen[id]; !ok && p.kindOf(ws[0]) == f && ws[0].op == plan.StepCreate {
+			return true
+		}
+	}
+	return false
 }
 
 // deliver hands w a sighting and moves its schedule; a waiter seen
@@ -618,36 +770,82 @@ func (p *poller) list(ctx context.Context, feature string) ([]modelarts.Notebook
 	if len(first.Data) < listPageSize || first.Total <= listPageSize {
 		return first.Data, 1, nil
 	}
-	const maxPages = 2000
-	pages := make([][]modelarts.Notebook, min((first.Total-1)/listPageSize, maxPages))
-	var g errgroup.Group
-	g.SetLimit(1)
-	if p.isQuiet() {
-		g.SetLimit(8) // nothing else competes for the rate: all at once
+	var refs []pageRef
+	for at := listPageSize; at < first.Total && len(refs) < maxListPages; at += listPageSize {
+		refs = append(refs, pageRef{feature: feature, at: at})
 	}
-	for i := range pages {
-		g.Go(func() error {
-			pg, err := pl.ListPage(ctx, opts, (i+1)*listPageSize, listPageSize)
-			if err == nil {
-				pages[i] = pg.Data
-			}
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, 1 + len(pages), err
+	pages, err := p.readPages(ctx, pl, refs)
+	if err != nil {
+		return nil, 1 + len(refs), err
 	}
 	seen := map[string]bool{}
 	var out []modelarts.Notebook
-	for _, data := range append([][]modelarts.Notebook{first.Data}, pages...) {
-		for _, nb := range data {
+	for _, pg := range append([]*modelarts.Page{first}, pages...) {
+		for _, nb := range pg.Data {
 			if nb.ID != "" && !seen[nb.ID] {
 				seen[nb.ID] = true
 				out = append(out, nb)
 			}
 		}
 	}
-	return out, 1 + len(pages), nil
+	return out, 1 + len(refs), nil
+}
+
+// readPages reads each page: one page at a time while other
+// changes still make calls, up to eight at once as soon as the run is
+// quiet, asked before each page. A list begun while the last creates went
+// out is most of the end of a big run: read one page at a time it took
+// seconds after the last create returned.
+func (p *poller) readPages(ctx context.Context, pl pageLister, refs []pageRef) ([]*modelarts.Page, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		err   error
+		slot  = make(chan struct{}, 8)
+		pages = make([]*modelarts.Page, len(refs))
+	)
+	failed := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return err
+	}
+	for i, r := range refs {
+		if !p.isQuiet() {
+			wg.Wait() // one at a time
+		}
+		select {
+		case slot <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if failed() != nil || ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slot; wg.Done() }()
+			opts := modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID, Feature: r.feature, SortDir: pollSortDir}
+			if r.newest {
+				opts.SortDir = "DESC"
+			}
+			pg, e := pl.ListPage(ctx, opts, r.at, listPageSize)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case e != nil && err == nil:
+				err = e
+				cancel()
+			case e == nil:
+				pages[i] = pg
+			}
+		}()
+	}
+	wg.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	return pages, err
 }
 
 // get sends one GET per notebook id, hands the answers to its waiters and

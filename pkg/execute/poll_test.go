@@ -3,6 +3,7 @@ package execute
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,10 +146,10 @@ func TestPollScheduleShares(t *testing.T) {
 	}
 }
 
-// TestManyMissingListedAgain: a list that misses more of the waiters than
+// TestManyMissingListedAgain: a read that misses more of the waiters than
 // it had pages (pages shifted under it while notebooks were created) does
-// not GET them one by one: the next list looks for them. Those it misses
-// again are looked up with a GET each.
+// not GET them one by one: the next list, a full one, looks for them.
+// Those it misses again are looked up with a GET each.
 func TestManyMissingListedAgain(t *testing.T) {
 	for _, stillHidden := range []bool{false, true} {
 		t.Run(fmt.Sprintf("hidden twice %v", stillHidden), func(t *testing.T) {
@@ -166,8 +167,11 @@ func TestManyMissingListedAgain(t *testing.T) {
 				}
 			}
 			ctx := context.Background()
-			if cost := p.tick(ctx, ws); cost != 2 || f.count("get") != 0 {
-				t.Fatalf("first poll: %d requests, %d GETs; want one list of 2 pages, no GET", cost, f.count("get"))
+			// They are new and nothing was listed yet: read newest
+			// first, three pages for 120 (the 60 listed fill two, the
+			// third is empty: nothing further to read).
+			if cost := p.tick(ctx, ws); cost != 3 || f.count("get") != 0 {
+				t.Fatalf("first poll: %d requests, %d GETs; want 3 pages, no GET", cost, f.count("get"))
 			}
 			seen := 0
 			for _, w := range ws {
@@ -237,5 +241,105 @@ func TestAddWakesOnlyWhenDueSooner(t *testing.T) {
 	p.addAt("soon", "NOTEBOOK", plan.StepCreate, start)
 	if !woken() {
 		t.Error("a waiter due before the planned poll did not wake the poller")
+	}
+}
+
+// stepLister serves total notebooks in pages and records how many page
+// reads were in flight at once, before and after quietAfter pages were
+// read (when the run turns quiet). failAt fails the read at that offset.
+type stepLister struct {
+	total, quietAfter, failAt int
+
+	mu             sync.Mutex
+	read, inFlight int
+	maxBusy        [2]int // [0] before quiet, [1] after
+	both           chan struct{}
+	once           sync.Once
+}
+
+func (l *stepLister) quiet() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.read >= l.quietAfter
+}
+
+func (l *stepLister) List(context.Context, modelarts.ListOptions) ([]modelarts.Notebook, error) {
+	panic("the poller reads pages")
+}
+
+func (l *stepLister) ListPage(ctx context.Context, _ modelarts.ListOptions, offset, limit int) (*modelarts.Page, error) {
+	l.mu.Lock()
+	phase := 0
+	if l.read >= l.quietAfter {
+		phase = 1
+	}
+	l.inFlight++
+	l.maxBusy[phase] = max(l.maxBusy[phase], l.inFlight)
+	if phase == 1 && l.inFlight == 2 {
+		l.once.Do(func() { close(l.both) })
+	}
+	l.mu.Unlock()
+	if phase == 1 {
+		// Quiet: wait (a while at most) for a second read to be in flight.
+		select {
+		case <-l.both:
+		case <-time.After(2 * time.Second):
+		case <-ctx.Done():
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inFlight--
+	l.read++
+	if offset == l.failAt {
+		return nil, fmt.Errorf("page at %d: 500", offset)
+	}
+	pg := &modelarts.Page{Total: l.total}
+	for i := offset; i < min(offset+limit, l.total); i++ {
+		pg.Data = append(pg.Data, modelarts.Notebook{ID: fmt.Sprintf("nb-%05d", i), Status: modelarts.StatusRunning})
+	}
+	return pg, nil
+}
+
+// TestListWidensWhenQuiet: a list begun while creates still went out reads
+// its pages one at a time, and the rest of them at once as soon as the run
+// turns quiet (at the end of a 10 000-notebook run that list was seconds of
+// the run). Every notebook is returned once, in order; a failed page fails
+// the list.
+func TestListWidensWhenQuiet(t *testing.T) {
+	l := &stepLister{total: 20 * listPageSize, quietAfter: 5, failAt: -1, both: make(chan struct{})}
+	p := &poller{api: struct {
+		API
+		pageLister
+	}{pageLister: l}, quiet: l.quiet}
+	live, cost, err := p.list(context.Background(), "NOTEBOOK")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cost != 20 || len(live) != l.total {
+		t.Fatalf("%d requests, %d notebooks; want 20, %d", cost, len(live), l.total)
+	}
+	for i, nb := range live {
+		if want := fmt.Sprintf("nb-%05d", i); nb.ID != want {
+			t.Fatalf("notebook %d is %s, want %s", i, nb.ID, want)
+		}
+	}
+	if l.maxBusy[0] != 1 {
+		t.Errorf("%d pages read at once while creates went out, want 1", l.maxBusy[0])
+	}
+	if l.maxBusy[1] < 2 {
+		t.Errorf("pages read one at a time after the run turned quiet")
+	}
+
+	bad := &stepLister{total: 20 * listPageSize, quietAfter: 1 << 30, failAt: 7 * listPageSize, both: make(chan struct{})}
+	p.api, p.quiet = struct {
+		API
+		pageLister
+	}{pageLister: bad}, bad.quiet
+	if _, _, err := p.list(context.Background(), "NOTEBOOK"); err == nil {
+		t.Fatal("a failed page did not fail the list")
+	}
+	if bad.read != 8 {
+		t.Errorf("%d pages read, want the list to stop after the failed 8th", bad.read)
 	}
 }
