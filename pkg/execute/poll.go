@@ -63,8 +63,12 @@ type poller struct {
 	waiters map[*waiter]struct{}
 	added   int64 // waiters added so far
 	wake    chan struct{}
-	// fastest is the shortest transition seen per step (poller only, under mu).
+	// fastest is the shortest transition seen per step (poller only,
+	// under mu): the least time a waiter was first seen done after. The
+	// transition it stands for ended after the least time a waiter was
+	// last seen in it (under): the transition took between the two.
 	fastest map[plan.StepOp]time.Duration
+	under   map[plan.StepOp]time.Duration
 	// planned is when the adaptive poller looks at the waiters again at
 	// the latest (under mu; zero: not until add wakes it).
 	planned time.Time
@@ -135,7 +139,8 @@ type waiter struct {
 	// mu; 0: never).
 	next   time.Time
 	moving time.Duration
-	seen   bool // checked at least once
+	seen   bool      // checked at least once
+	last   time.Time // when it was last checked
 	// own: checked on its own schedule even before a transition of its
 	// step was learnt (a waiter of that step was seen done without
 	// anything to learn: the others it stood for may be done too).
@@ -146,7 +151,7 @@ type waiter struct {
 
 func newPoller(api API, opts Options) *poller {
 	p := &poller{api: api, opts: opts, waiters: map[*waiter]struct{}{}, wake: make(chan struct{}, 1),
-		fastest: map[plan.StepOp]time.Duration{}}
+		fastest: map[plan.StepOp]time.Duration{}, under: map[plan.StepOp]time.Duration{}}
 	if lp, ok := api.(interface{ Limiter() *modelarts.Limiter }); ok {
 		p.lim = lp.Limiter()
 	}
@@ -189,27 +194,45 @@ func (p *poller) firstCheck(w *waiter) time.Time {
 }
 
 // deadline is the latest time w must be checked (locked): its next check,
-// but once a transition of its step was seen never before the fastest
-// transition plus the delay allowed to notice it (a list that saw it young
-// does not make it due early).
+// but once a transition of its step was seen never before the delay
+// allowed to notice it after the earliest the fastest transition can have
+// ended (a list that saw it young does not make it due early). Counting
+// from that earliest end, not from when it was seen done, keeps the polls
+// that wait for company within the delay allowed.
 func (p *poller) deadline(w *waiter) time.Time {
-	if f, known := p.fastest[w.op]; known {
-		if first := w.since.Add(f + max(minCheck, f/10)); !w.seen || first.After(w.next) {
-			return first
-		}
+	if first, ok := p.firstAfterLearning(w); ok {
+		return first
 	}
 	return w.next
 }
 
 // expected is when w may be done (locked): the fastest transition after it
-// began if it was never checked since one was seen, else its deadline.
+// began, unless it was seen in its transition since, or its deadline
+// comes first; else its deadline.
 func (p *poller) expected(w *waiter) time.Time {
+	d := p.deadline(w)
 	if f, known := p.fastest[w.op]; known {
-		if first := w.since.Add(f + max(minCheck, f/10)); !w.seen || first.After(w.next) {
-			return w.since.Add(f)
+		if x := w.since.Add(f); x.After(w.last) && x.Before(d) {
+			return x
 		}
 	}
-	return w.next
+	return d
+}
+
+// firstAfterLearning is w's deadline set by the transition its step
+// learnt, and whether that deadline applies (it was not checked since, or
+// its own next check is earlier).
+func (p *poller) firstAfterLearning(w *waiter) (time.Time, bool) {
+	f, known := p.fastest[w.op]
+	if !known {
+		return time.Time{}, false
+	}
+	lo := f
+	if u, known := p.under[w.op]; known {
+		lo = min(u, f)
+	}
+	first := w.since.Add(max(f, lo+max(minCheck, lo/10)))
+	return first, !w.seen || first.After(w.next)
 }
 
 // eligible reports whether a poll at now checks w (locked): not before 90 %
@@ -222,7 +245,7 @@ func (p *poller) eligible(w *waiter, now time.Time) bool {
 // checked moves a waiter's deadline after a sighting at now (locked):
 // 10 % of the time waited later, at least minCheck.
 func (p *poller) checked(w *waiter, now time.Time) {
-	w.seen = true
+	w.seen, w.last = true, now
 	w.next = now.Add(max(minCheck, now.Sub(w.since)/10))
 }
 
@@ -400,13 +423,13 @@ func (p *poller) tick(ctx context.Context, due []*waiter) int {
 	}
 	// The due ones were on a few pages of the last list, or are new and
 	// so at its end (polls list oldest first): read only those pages
-	// unless GETs are fewer. (They are never more than a full list's
-	// pages, but for a page's rounding.)
+	// when they are fewer than GETs, else GET each. (Those pages are
+	// never more than a full list's, but for a page's rounding.)
 	some, ok := p.pagesOf(byWaiter, all)
 	switch {
-	case ok && some.cost() <= len(byWaiter):
+	case ok && some.cost() < len(byWaiter):
 		return p.pagesFor(ctx, some, byWaiter)
-	case len(byWaiter) < pages:
+	case ok || len(byWaiter) < pages:
 		return p.get(ctx, byWaiter)
 	}
 	began := time.Now()
@@ -723,6 +746,9 @@ func (p *poller) deliverAt(w *waiter, o observation, now time.Time) {
 			d := min(waited, p.deadline(w).Sub(w.since))
 			if f, known := p.fastest[w.op]; !known || d < f {
 				p.fastest[w.op] = d
+			}
+			if u, known := p.under[w.op]; !known || w.moving < u {
+				p.under[w.op] = w.moving
 			}
 		} else if _, known := p.fastest[w.op]; !known {
 			// Done when first seen (its poll was held up past the

@@ -79,20 +79,25 @@ func TestPollScheduleLearns(t *testing.T) {
 		t.Errorf("learned %v, want about %v", f, c)
 	}
 	// A new waiter is not checked before 90 % of the fastest transition,
-	// and is checked by the fastest plus 10 % of it.
+	// and is checked within 10 % of the transition after it can have
+	// ended: the oldest was last seen in it after under.
 	later := start.Add(time.Minute)
-	f := p.fastest[plan.StepCreate]
+	f, under := p.fastest[plan.StepCreate], p.under[plan.StepCreate]
+	if under >= c || under < c-c/10-500*time.Millisecond {
+		t.Errorf("last seen creating after %v, want a little before %v", under, c)
+	}
 	w := p.addAt("new", "NOTEBOOK", plan.StepCreate, later)
 	if p.eligible(w, later.Add(f*8/10)) || !p.eligible(w, later.Add(f*9/10)) {
 		t.Errorf("eligible too early or too late (fastest %v)", f)
 	}
-	if got := p.deadline(w).Sub(later); got != f+f/10 {
-		t.Errorf("first deadline after %v, want %v", got, f+f/10)
+	want := max(f, under+under/10)
+	if got := p.deadline(w).Sub(later); got != want || got > c+c/10 {
+		t.Errorf("first deadline after %v, want %v (within %v of %v)", got, want, c/10, c)
 	}
 	// A list that sees it young does not make it due early.
 	p.deliverAt(w, observation{nb: &modelarts.Notebook{ID: "new", Status: modelarts.StatusCreating}}, later.Add(time.Second))
-	if got := p.deadline(w).Sub(later); got != f+f/10 {
-		t.Errorf("deadline after a young sighting %v, want %v", got, f+f/10)
+	if got := p.deadline(w).Sub(later); got != want {
+		t.Errorf("deadline after a young sighting %v, want %v", got, want)
 	}
 	// Another step has its own schedule.
 	if w := p.addAt("s", "NOTEBOOK", plan.StepStop, later); p.deadline(w).Sub(later) != minCheck {
