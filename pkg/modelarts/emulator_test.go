@@ -393,6 +393,40 @@ func TestEmulatorThrottledCreateResent(t *testing.T) {
 	}
 }
 
+// TestThrottleOfASecondIsPaced: with the adaptive limiter, a call whose
+// first attempt met a throttle that states a per-second limit is retried
+// at the pace of that limit (20/s: 50 ms), not after the whole second of
+// Retry-After the header rounds to; a second throttle of the same call
+// waits its Retry-After. The gateway's bucket holds one request.
+func TestThrottleOfASecondIsPaced(t *testing.T) {
+	srv := startEmulator(t, emulator.Options{RateLimit: 20, RateBurst: 1}) // Retry-After: 1
+	var mu sync.Mutex
+	var times []time.Time
+	c := emuClient(t, srv, func(cfg *modelarts.Config) {
+		cfg.Limiter = modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{})
+		cfg.Observer = func(e modelarts.Event) {
+			mu.Lock()
+			times = append(times, time.Now())
+			mu.Unlock()
+		}
+	})
+	ctx := context.Background()
+	if _, err := c.List(ctx, modelarts.ListOptions{Feature: "NOTEBOOK"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(ctx, newReq("paced")); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if got := srv.Stats().Requests["create"]; got[429] != 1 || got[200] != 1 || srv.Stats().NotebooksCreated != 1 {
+		t.Errorf("create requests %v, want one 429 and one 200", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := len(times); n != 3 || times[2].Sub(times[1]) > 500*time.Millisecond {
+		t.Errorf("%d attempts, re-sent after %v: want the pace of 20/s", n, times[n-1].Sub(times[1]))
+	}
+}
+
 // BenchmarkAdaptiveCreates sends 1000 creates from 64 goroutines to an
 // emulator limited to 100 req/s that the client does not know, with the
 // default adaptive limiter, and reports the time against the ideal N/rate.

@@ -65,8 +65,10 @@ import (
 //     under eight minutes).
 //
 // A Retry-After is for the call that received it (the client's retry waits
-// it). Only a long window's Retry-After holds every caller, because such a
-// window, once spent, refuses everything until it ends.
+// it, but for a first throttle of a second's budget, which the pace
+// serves: Client.backoff). Only a long window's Retry-After holds every
+// caller, because such a window, once spent, refuses everything until it
+// ends.
 //
 // A Limiter is safe for concurrent use.
 type Limiter struct {

@@ -98,6 +98,9 @@ type call struct {
 	attempt    atomic.Int32
 	written    atomic.Bool
 	sleeping   atomic.Bool // between attempts (counted in Client.retrying)
+	// paced: the last answer was a throttle that stated a budget of a
+	// second or less, which the limiter now paces (see Client.backoff).
+	paced atomic.Bool
 	token      string      // IAM token used by the last attempt
 }
 
@@ -183,6 +186,9 @@ func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			o.Throttled = true
 			o.Limit, o.Window = ParseThrottle(msg)
 			o.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), t.c.now())
+		}
+		if cl := callOf(req.Context()); cl != nil {
+			cl.paced.Store(o.Throttled && o.Limit > 0 && o.Window > 0 && o.Window <= time.Second && t.c.limiter.adaptive)
 		}
 		t.c.limiter.Done(tk, o)
 	}
@@ -272,7 +278,20 @@ func (c *Client) longestWait(n int, resp *http.Response) time.Duration {
 // backoff is retryablehttp's wait before retry attempt+1: the service's
 // Retry-After when it sent one, else a random time between half and all
 // of the longest wait (jittered exponential backoff).
+//
+// But a first attempt's throttle that states a budget of a second or less
+// ("limit:300,time:1 second") is retried at once: the limiter paces it
+// with every other request at the budget it just learnt, and a per-second
+// gateway bucket refills within 1/N s, where Retry-After's whole seconds
+// (the header has no finer unit) would hold the call a whole second. A
+// call throttled again waits Retry-After: the pace alone did not do. (A
+// fixed limiter learns nothing from the throttle, so its calls wait.)
 func (c *Client) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && resp.Request != nil {
+		if cl := callOf(resp.Request.Context()); cl != nil && cl.paced.Load() && cl.attempt.Load() == 1 {
+			return 0
+		}
+	}
 	w := c.longestWait(attempt+1, resp)
 	if resp != nil && parseRetryAfter(resp.Header.Get("Retry-After"), c.now()) > 0 {
 		return w
