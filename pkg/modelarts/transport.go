@@ -101,7 +101,7 @@ type call struct {
 	// paced: the last answer was a throttle that stated a budget of a
 	// second or less, which the limiter now paces (see Client.backoff).
 	paced atomic.Bool
-	token      string      // IAM token used by the last attempt
+	token string // IAM token used by the last attempt
 }
 
 type callKey struct{}
