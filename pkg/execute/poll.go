@@ -423,13 +423,13 @@ func (p *poller) tick(ctx context.Context, due []*waiter) int {
 	}
 	// The due ones were on a few pages of the last list, or are new and
 	// so at its end (polls list oldest first): read only those pages
-	// when they are fewer than GETs, else GET each. (Those pages are
-	// never more than a full list's, but for a page's rounding.)
+	// unless GETs are fewer. (Those pages are never more than a full
+	// list's, but for a page's rounding.)
 	some, ok := p.pagesOf(byWaiter, all)
 	switch {
-	case ok && some.cost() < len(byWaiter):
+	case ok && some.cost() <= len(byWaiter):
 		return p.pagesFor(ctx, some, byWaiter)
-	case ok || len(byWaiter) < pages:
+	case len(byWaiter) < pages:
 		return p.get(ctx, byWaiter)
 	}
 	began := time.Now()
