@@ -319,7 +319,9 @@ func FuzzRedact(f *testing.F) {
 		if strings.Contains(got, secret) || strings.Contains(got, form) {
 			t.Fatalf("redact(%q) = %q keeps the secret %q (form %d: %q)", body, got, secret, enc%16, form)
 		}
-		if s := base64Leak(got, secret); s != "" {
+		// A base64 run that the text around the secret carries on its
+		// own (four NUL bytes are "AAAAAA==") is the input's, not a leak.
+		if s := base64Leak(got, secret); s != "" && base64Leak(clean(prefix)+" "+clean(suffix), secret) == "" {
 			t.Fatalf("redact(%q) = %q: %q decodes to the secret", body, got, s)
 		}
 	})
