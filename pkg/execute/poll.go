@@ -1,6 +1,7 @@
 package execute
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"maps"
@@ -452,21 +453,29 @@ func (p *poller) tick(ctx context.Context, due []*waiter) int {
 		}
 	}
 	p.listed, p.pos, p.stale = listed, pos, false
+	// A wait that began during the list may be for a notebook created
+	// after its pages were read: the next tick sees it. One of a kind
+	// that was not listed is looked for by the next list.
+	missing := p.hand(byID, func(w *waiter) bool {
+		return w.since.Before(began) && slices.Contains(kinds, p.kindOf(w))
+	})
+	return cost + p.get(ctx, p.confirm(missing, cost))
+}
+
+// hand gives every waiter whose notebook is in seen its sighting, and
+// returns the others that lost says are missing from what was read, by
+// notebook.
+func (p *poller) hand(seen map[string]*modelarts.Notebook, lost func(*waiter) bool) map[string][]*waiter {
 	missing := map[string][]*waiter{}
 	for _, w := range p.snapshot() {
-		if nb, ok := byID[w.id]; ok {
+		if nb, ok := seen[w.id]; ok {
 			c := *nb
 			p.deliver(w, observation{nb: &c})
-			continue
-		}
-		// A wait that began during the list may be for a notebook created
-		// after its pages were read: the next tick sees it. One of a kind
-		// that was not listed is looked for by the next list.
-		if w.since.Before(began) && slices.Contains(kinds, p.kindOf(w)) {
+		} else if lost(w) {
 			missing[w.id] = append(missing[w.id], w)
 		}
 	}
-	return cost + p.get(ctx, p.confirm(missing, cost))
+	return missing
 }
 
 // confirm returns the waiters missing from a list that cost pages requests
@@ -707,16 +716,8 @@ func (p *poller) pagesFor(ctx context.Context, s somePages, due map[string][]*wa
 	}
 	// Every waiter whose notebook was read has a sighting, due or not, as
 	// from a full list.
-	missing := map[string][]*waiter{}
-	for _, w := range p.snapshot() {
-		if nb, ok := seen[w.id]; ok {
-			c := *nb
-			p.deliver(w, observation{nb: &c})
-		} else if ws, ok := due[w.id]; ok {
-			p.stale = true // a full list next time
-			missing[w.id] = ws
-		}
-	}
+	missing := p.hand(seen, func(w *waiter) bool { _, ok := due[w.id]; return ok })
+	p.stale = p.stale || len(missing) > 0 // a full list next time
 	return sent + p.get(ctx, p.confirm(missing, sent))
 }
 
@@ -828,15 +829,10 @@ func (p *poller) readPages(ctx context.Context, pl pageLister, refs []pageRef) (
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
-		err   error
+		err   error // the first failure; it cancels ctx
 		slot  = make(chan struct{}, 8)
 		pages = make([]*modelarts.Page, len(refs))
 	)
-	failed := func() error {
-		mu.Lock()
-		defer mu.Unlock()
-		return err
-	}
 	for i, r := range refs {
 		if !p.isQuiet() {
 			wg.Wait() // one at a time
@@ -845,27 +841,25 @@ func (p *poller) readPages(ctx context.Context, pl pageLister, refs []pageRef) (
 		case slot <- struct{}{}:
 		case <-ctx.Done():
 		}
-		if failed() != nil || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			break
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slot; wg.Done() }()
+		wg.Go(func() {
+			defer func() { <-slot }()
 			opts := modelarts.ListOptions{WorkspaceID: p.opts.WorkspaceID, Feature: r.feature, SortDir: pollSortDir}
 			if r.newest {
 				opts.SortDir = "DESC"
 			}
 			pg, e := pl.ListPage(ctx, opts, r.at, listPageSize)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case e != nil && err == nil:
-				err = e
+			if e != nil {
+				mu.Lock()
+				err = cmp.Or(err, e)
+				mu.Unlock()
 				cancel()
-			case e == nil:
-				pages[i] = pg
+				return
 			}
-		}()
+			pages[i] = pg
+		})
 	}
 	wg.Wait()
 	if err == nil {
