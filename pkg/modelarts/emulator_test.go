@@ -360,70 +360,54 @@ func TestEmulatorAKSK(t *testing.T) {
 	}
 }
 
-// TestEmulatorThrottledCreateResent: a create the gateway refused (429)
-// created nothing, so the client sends it again after the Retry-After
-// (whole seconds, at least 1); the notebook exists once.
-func TestEmulatorThrottledCreateResent(t *testing.T) {
-	srv := startEmulator(t, emulator.Options{RateLimit: 1, RateBurst: 1})
-	var mu sync.Mutex
-	var times []time.Time
-	c := emuClient(t, srv, func(cfg *modelarts.Config) {
-		cfg.Observer = func(e modelarts.Event) {
+// TestThrottledCreateResent: a create the gateway refused (429) created
+// nothing, so the client sends it again; the notebook exists once. The
+// gateway's bucket holds one request, which the list takes. A fixed
+// limiter learns nothing from the throttle: the retry waits the
+// Retry-After (whole seconds, at least 1). The adaptive one paces every
+// request at the budget the 429 states from then on: the retry waits its
+// turn, 50 ms at 20/s, not the whole second (Limiter.Paces).
+func TestThrottledCreateResent(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		rate     float64
+		lim      *modelarts.Limiter
+		min, max time.Duration
+	}{
+		{"fixed limiter: Retry-After", 1, modelarts.NewLimiter(0), 900 * time.Millisecond, 5 * time.Second},
+		{"adaptive limiter: its pace", 20, modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{}), 0, 500 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startEmulator(t, emulator.Options{RateLimit: tt.rate, RateBurst: 1})
+			var mu sync.Mutex
+			var times []time.Time
+			c := emuClient(t, srv, func(cfg *modelarts.Config) {
+				cfg.Limiter = tt.lim
+				cfg.Observer = func(e modelarts.Event) {
+					mu.Lock()
+					times = append(times, time.Now())
+					mu.Unlock()
+				}
+			})
+			ctx := context.Background()
+			if _, err := c.List(ctx, modelarts.ListOptions{Feature: "NOTEBOOK"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Create(ctx, newReq("throttled")); err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			if got := srv.Stats().Requests["create"]; got[429] != 1 || got[200] != 1 || srv.Stats().NotebooksCreated != 1 {
+				t.Errorf("create requests %v, want one 429 and one 200", got)
+			}
 			mu.Lock()
-			times = append(times, time.Now())
-			mu.Unlock()
-		}
-	})
-	ctx := context.Background()
-	// One page (one feature) takes the bucket's one token.
-	if _, err := c.List(ctx, modelarts.ListOptions{Feature: "NOTEBOOK"}); err != nil {
-		t.Fatal(err)
-	}
-	// The bucket is empty: the create is throttled, then re-sent.
-	if _, err := c.Create(ctx, newReq("throttled")); err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	if got := srv.Stats().Requests["create"]; got[429] != 1 || got[200] != 1 || srv.Stats().NotebooksCreated != 1 {
-		t.Errorf("create requests %v, want one 429 and one 200", got)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if n := len(times); n != 3 || times[2].Sub(times[1]) < 900*time.Millisecond {
-		t.Errorf("%d attempts, re-sent after %v: Retry-After not honoured", n, times[n-1].Sub(times[1]))
-	}
-}
-
-// TestThrottleOfASecondIsPaced: with the adaptive limiter, a call whose
-// first attempt met a throttle that states a per-second limit is retried
-// at the pace of that limit (20/s: 50 ms), not after the whole second of
-// Retry-After the header rounds to; a second throttle of the same call
-// waits its Retry-After. The gateway's bucket holds one request.
-func TestThrottleOfASecondIsPaced(t *testing.T) {
-	srv := startEmulator(t, emulator.Options{RateLimit: 20, RateBurst: 1}) // Retry-After: 1
-	var mu sync.Mutex
-	var times []time.Time
-	c := emuClient(t, srv, func(cfg *modelarts.Config) {
-		cfg.Limiter = modelarts.NewAdaptiveLimiter(modelarts.LimiterOptions{})
-		cfg.Observer = func(e modelarts.Event) {
-			mu.Lock()
-			times = append(times, time.Now())
-			mu.Unlock()
-		}
-	})
-	ctx := context.Background()
-	if _, err := c.List(ctx, modelarts.ListOptions{Feature: "NOTEBOOK"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Create(ctx, newReq("paced")); err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	if got := srv.Stats().Requests["create"]; got[429] != 1 || got[200] != 1 || srv.Stats().NotebooksCreated != 1 {
-		t.Errorf("create requests %v, want one 429 and one 200", got)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if n := len(times); n != 3 || times[2].Sub(times[1]) > 500*time.Millisecond {
-		t.Errorf("%d attempts, re-sent after %v: want the pace of 20/s", n, times[n-1].Sub(times[1]))
+			defer mu.Unlock()
+			if n := len(times); n != 3 {
+				t.Fatalf("%d attempts, want a list and two creates", n)
+			}
+			if gap := times[2].Sub(times[1]); gap < tt.min || gap > tt.max {
+				t.Errorf("re-sent after %v, want between %v and %v", gap, tt.min, tt.max)
+			}
+		})
 	}
 }
 

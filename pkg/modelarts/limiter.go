@@ -262,6 +262,15 @@ type Outcome struct {
 	Lost bool
 }
 
+// Paces reports whether the Limiter paces every request at the budget
+// throttling answer o states, from when it is reported to Done: o states a
+// budget of a second or less and the Limiter learns budgets. Then a retry
+// of the throttled call need not wait o's Retry-After (whole seconds) but
+// only its turn. A fixed Limiter learns nothing from o.
+func (l *Limiter) Paces(o Outcome) bool {
+	return l.adaptive && o.Throttled && o.Limit > 0 && o.Window > 0 && o.Window <= time.Second
+}
+
 // Wait blocks until one request may be sent and returns its ticket, or
 // ctx's error if ctx ends first. Callers are let through in the order they
 // came (a long queue at a spent per-minute window starves no one); the

@@ -340,3 +340,27 @@ func TestLimiterIdleThrottle(t *testing.T) {
 		t.Errorf("rate %v after an idle 429, want %v (δ below %v)", got, want, before)
 	}
 }
+
+// TestLimiterPaces: only a learning limiter paces a throttle's budget, and
+// only a budget of a second or less that the answer states.
+func TestLimiterPaces(t *testing.T) {
+	second := Outcome{Throttled: true, Limit: 300, Window: time.Second, RetryAfter: time.Second}
+	minute := Outcome{Throttled: true, Limit: 600, Window: time.Minute, RetryAfter: 30 * time.Second}
+	unstated := Outcome{Throttled: true, RetryAfter: time.Second}
+	adaptive, fixed := NewAdaptiveLimiter(LimiterOptions{}), NewLimiter(100)
+	for _, c := range []struct {
+		l    *Limiter
+		o    Outcome
+		want bool
+	}{
+		{adaptive, second, true},
+		{adaptive, minute, false},
+		{adaptive, unstated, false},
+		{adaptive, Outcome{}, false},
+		{fixed, second, false},
+	} {
+		if got := c.l.Paces(c.o); got != c.want {
+			t.Errorf("adaptive=%v Paces(%+v) = %v, want %v", c.l == adaptive, c.o, got, c.want)
+		}
+	}
+}

@@ -98,8 +98,8 @@ type call struct {
 	attempt    atomic.Int32
 	written    atomic.Bool
 	sleeping   atomic.Bool // between attempts (counted in Client.retrying)
-	// paced: the last answer was a throttle that stated a budget of a
-	// second or less, which the limiter now paces (see Client.backoff).
+	// paced: the last answer was a throttle whose budget the limiter
+	// paces (Limiter.Paces; see Client.backoff).
 	paced atomic.Bool
 	token string // IAM token used by the last attempt
 }
@@ -187,9 +187,7 @@ func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			o.Limit, o.Window = ParseThrottle(msg)
 			o.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), t.c.now())
 		}
-		if cl := callOf(req.Context()); cl != nil {
-			cl.paced.Store(o.Throttled && o.Limit > 0 && o.Window > 0 && o.Window <= time.Second && t.c.limiter.adaptive)
-		}
+		cl.paced.Store(t.c.limiter.Paces(o))
 		t.c.limiter.Done(tk, o)
 	}
 	ev.Duration = time.Since(began)
@@ -284,8 +282,7 @@ func (c *Client) longestWait(n int, resp *http.Response) time.Duration {
 // with every other request at the budget it just learnt, and a per-second
 // gateway bucket refills within 1/N s, where Retry-After's whole seconds
 // (the header has no finer unit) would hold the call a whole second. A
-// call throttled again waits Retry-After: the pace alone did not do. (A
-// fixed limiter learns nothing from the throttle, so its calls wait.)
+// call throttled again waits Retry-After: the pace alone did not do.
 func (c *Client) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil && resp.Request != nil {
 		if cl := callOf(resp.Request.Context()); cl != nil && cl.paced.Load() && cl.attempt.Load() == 1 {
